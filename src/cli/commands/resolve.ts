@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { describeError, isTrustgateError } from '../../errors.js';
+import { ExitCode } from '../../exit-codes.js';
+import { resolveImages } from '../../resolve/resolve.js';
+import type { Io } from '../output.js';
+import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
+
+interface ResolveFlags extends RegistryFlags {
+  json?: boolean;
+  platform?: string;
+}
+
+export function registerResolve(program: Command, io: Io, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('resolve')
+    .description('resolve image references to digests, as `crane digest` (one registry/repo@sha256:… per line)')
+    .argument('<image...>', 'image references: [registry/]repo[:tag][@sha256:…] or oci:PATH[:tag|@sha256:…]')
+    .option('--json', 'print a JSON array of {reference, canonical, digest, mediaType, size, platform}')
+    .option('--platform <os/arch[/variant]>', 'select this platform from a multi-arch index');
+  addRegistryOptions(cmd).action(async (images: string[], flags: ResolveFlags) => {
+    const results = await resolveImages(images, {
+      ...registryClientOptions(flags),
+      ...(flags.platform ? { platform: flags.platform } : {}),
+    });
+    let failed = 0;
+    const json: unknown[] = [];
+    for (const r of results) {
+      if (r.ok && r.image) {
+        const { canonical, digest, mediaType, size, platform } = r.image;
+        if (flags.json) json.push({ reference: r.reference, canonical, digest, mediaType, size, ...(platform ? { platform } : {}) });
+        else io.out(canonical);
+      } else {
+        failed++;
+        const code = isTrustgateError(r.error) ? r.error.code : 'ERROR';
+        const message = describeError(r.error);
+        if (flags.json) json.push({ reference: r.reference, error: { code, message } });
+        io.err(`${io.errChalk.red('error:')} ${r.reference}: ${message}`);
+      }
+    }
+    if (flags.json) io.out(JSON.stringify(json, null, 2));
+    setExit(failed > 0 ? ExitCode.FAILURE : ExitCode.OK);
+  });
+}

@@ -1,0 +1,41 @@
+/** The CLI: a thin layer of argument parsing and rendering over library calls. */
+import { Command, CommanderError } from 'commander';
+import { describeError, isTrustgateError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { VERSION } from '../version.js';
+import { registerResolve } from './commands/resolve.js';
+import { type Io, processIo } from './output.js';
+import { UsageError } from './registry-options.js';
+
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  let exit: number = ExitCode.OK;
+  const setExit = (c: number) => {
+    exit = c;
+  };
+  const program = new Command()
+    .name('trustgate')
+    .description('Decide whether a container image can be trusted.')
+    .version(VERSION, '-v, --version')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s.replace(/\n$/, '')),
+      writeErr: (s) => io.err(s.replace(/\n$/, '')),
+    });
+  registerResolve(program, io, setExit);
+  try {
+    await program.parseAsync(argv as string[]);
+    return exit;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+      return ExitCode.USAGE;
+    }
+    if (e instanceof UsageError || (isTrustgateError(e) && (e.code === 'USAGE' || e.code === 'REFERENCE_INVALID'))) {
+      io.err(`${io.errChalk.red('error:')} ${describeError(e)}`);
+      return ExitCode.USAGE;
+    }
+    io.err(`${io.errChalk.red('error:')} ${describeError(e)}`);
+    return ExitCode.FAILURE;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Typed errors with stable codes. The code is part of the public contract (JSON output, library
+ * callers); the message is for humans and always says what was checked, against what, and a fix.
+ */
+export type ErrorCode =
+  | 'USAGE'
+  | 'REFERENCE_INVALID'
+  | 'LAYOUT_INVALID'
+  | 'LAYOUT_PATH_ESCAPE'
+  | 'MANIFEST_UNKNOWN'
+  | 'NAME_UNKNOWN'
+  | 'BLOB_UNKNOWN'
+  | 'DIGEST_MISMATCH'
+  | 'DIGEST_INVALID'
+  | 'SIZE_LIMIT'
+  | 'COUNT_LIMIT'
+  | 'MANIFEST_INVALID'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PLATFORM_NOT_FOUND'
+  | 'AUTH_FAILED'
+  | 'DENIED'
+  | 'REGISTRY_UNREACHABLE'
+  | 'REGISTRY_ERROR'
+  | 'TIMEOUT'
+  | 'TLS'
+  | 'REDIRECT'
+  | 'CREDENTIALS';
+
+export class TrustgateError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TrustgateError';
+    this.code = code;
+    this.hint = options?.hint;
+  }
+
+  /** One line: message, then the fix when there is one. */
+  oneLine(): string {
+    return this.hint ? `${this.message} (${this.hint})` : this.message;
+  }
+}
+
+export function isTrustgateError(e: unknown): e is TrustgateError {
+  return e instanceof TrustgateError;
+}
+
+/** A one-line reason for any thrown value, never a stack trace. */
+export function describeError(e: unknown): string {
+  if (e instanceof TrustgateError) return e.oneLine();
+  if (e instanceof Error) return e.message.split('\n')[0] ?? String(e);
+  return String(e);
+}

@@ -1,0 +1,201 @@
+/**
+ * An OCI image layout on disk as a read-only ImageSource. Layout files are untrusted: the layout
+ * marker is checked, every blob is hashed against its name, sizes are bounded, and no path may leave
+ * the layout (absolute names, `..`, and symlinks pointing out are refused).
+ */
+import { lstat, open, readFile, realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
+import { z } from 'zod';
+import { TrustgateError } from '../../errors.js';
+import { type Digest, digestHex, digestTag, isDigest, sha256Digest, truncate } from '../../reference/digest.js';
+import { MediaType } from '../media-types.js';
+import { type Descriptor, type ImageIndex, parseManifest } from '../schema.js';
+import { DEFAULT_LIMITS, type FetchedManifest, type ImageSource, type Limits, type ReferrersQuery, type ReferrersResult } from '../source.js';
+
+export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
+const layoutMarkerSchema = z.object({ imageLayoutVersion: z.string() });
+
+export class LayoutSource implements ImageSource {
+  readonly name: string;
+  private readonly root: string;
+  private realRoot: string | undefined;
+  private indexCache: ImageIndex | undefined;
+  private readonly limits: Limits;
+
+  constructor(path: string, limits: Partial<Limits> = {}) {
+    this.root = resolvePath(path);
+    this.name = `oci:${path}`;
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** The top-level index.json, validated once. */
+  async index(): Promise<ImageIndex> {
+    if (this.indexCache) return this.indexCache;
+    const marker = await this.readInside('oci-layout', 64 * 1024, 'the oci-layout marker file');
+    let markerJson: unknown;
+    try {
+      markerJson = JSON.parse(Buffer.from(marker).toString('utf8'));
+    } catch {
+      throw this.invalid('oci-layout is not JSON');
+    }
+    const m = layoutMarkerSchema.safeParse(markerJson);
+    if (!m.success || m.data.imageLayoutVersion !== '1.0.0') {
+      throw this.invalid('oci-layout does not declare imageLayoutVersion 1.0.0');
+    }
+    const bytes = await this.readInside('index.json', this.limits.maxManifestBytes, 'index.json');
+    const parsed = parseManifest(bytes, MediaType.OCI_INDEX, `${this.name} index.json`);
+    if (parsed.kind !== 'index') throw this.invalid('index.json is not an image index');
+    if (parsed.index.manifests.length > this.limits.maxReferrers * 10) {
+      throw new TrustgateError('COUNT_LIMIT', `${this.name}: index.json lists ${parsed.index.manifests.length} manifests`);
+    }
+    this.indexCache = parsed.index;
+    return parsed.index;
+  }
+
+  async resolve(tagOrDigest: string): Promise<Descriptor> {
+    const index = await this.index();
+    if (isDigest(tagOrDigest)) {
+      const listed = index.manifests.find((d) => d.digest === tagOrDigest);
+      if (listed) return { mediaType: listed.mediaType, digest: listed.digest, size: listed.size };
+      // Not at the top level (a child of an index, say): it must still exist as a blob.
+      const m = await this.getManifest(tagOrDigest);
+      return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
+    }
+    const matches = index.manifests.filter((d) => d.annotations?.[REF_NAME_ANNOTATION] === tagOrDigest);
+    if (matches.length === 0) {
+      const tags = listTagsOf(index);
+      throw new TrustgateError('MANIFEST_UNKNOWN', `tag ${tagOrDigest} not found in ${this.name}`, {
+        hint: tags.length > 0 ? `tags present: ${truncate(tags.join(', '), 200)}` : 'the layout has no tagged manifests; select one by @sha256:…',
+      });
+    }
+    const distinct = new Set(matches.map((d) => d.digest));
+    if (distinct.size > 1) {
+      throw this.invalid(`tag ${tagOrDigest} names ${distinct.size} different manifests`);
+    }
+    const d = matches[0]!;
+    return { mediaType: d.mediaType, digest: d.digest, size: d.size };
+  }
+
+  async getManifest(tagOrDigest: string): Promise<FetchedManifest> {
+    const desc = isDigest(tagOrDigest) ? undefined : await this.resolve(tagOrDigest);
+    const digest = (desc?.digest ?? tagOrDigest) as Digest;
+    const bytes = await this.getBlob(digest, { maxBytes: this.limits.maxManifestBytes });
+    const what = `manifest ${this.name}@${digest}`;
+    const parsed = parseManifest(bytes, undefined, what);
+    const inner = parsed.kind === 'index' ? parsed.index.mediaType : parsed.manifest.mediaType;
+    if (desc && inner && inner !== desc.mediaType) {
+      throw this.invalid(`index.json says ${desc.mediaType} for ${digest} but the manifest says ${inner}`);
+    }
+    const mediaType = inner ?? desc?.mediaType ?? (parsed.kind === 'index' ? MediaType.OCI_INDEX : MediaType.OCI_MANIFEST);
+    return { digest, mediaType, bytes };
+  }
+
+  async getBlob(digest: Digest, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
+    if (!isDigest(digest)) throw new TrustgateError('DIGEST_INVALID', `${this.name}: "${truncate(digest)}" is not a sha256 digest`);
+    const max = opts.maxBytes ?? this.limits.maxBlobBytes;
+    const bytes = await this.readInside(join('blobs', 'sha256', digestHex(digest)), max, `blob ${digest}`);
+    const actual = sha256Digest(bytes);
+    if (actual !== digest) {
+      throw new TrustgateError('DIGEST_MISMATCH', `${this.name}: blob ${digest} has content digest ${actual}`, {
+        hint: 'the layout was modified or corrupted; do not trust it',
+      });
+    }
+    return bytes;
+  }
+
+  /**
+   * Referrers in a layout: manifests listed in index.json whose `subject` is the digest, plus the
+   * `sha256-<hex>` tag-schema index if one is tagged.
+   */
+  async referrers(digest: Digest, query: ReferrersQuery = {}): Promise<ReferrersResult> {
+    const index = await this.index();
+    const out: Descriptor[] = [];
+    const seen = new Set<string>();
+    const add = (d: Descriptor) => {
+      if (seen.has(d.digest)) return;
+      if (query.artifactType && d.artifactType !== query.artifactType) return;
+      if (out.length >= this.limits.maxReferrers) {
+        throw new TrustgateError('COUNT_LIMIT', `referrers of ${this.name}@${digest}: more than ${this.limits.maxReferrers}`);
+      }
+      seen.add(d.digest);
+      out.push(d);
+    };
+    const fallbackTag = digestTag(digest);
+    for (const d of index.manifests) {
+      if (d.digest === digest) continue;
+      if (d.annotations?.[REF_NAME_ANNOTATION] === fallbackTag) {
+        const m = await this.getManifest(d.digest);
+        const parsed = parseManifest(m.bytes, m.mediaType, `${this.name}:${fallbackTag}`);
+        if (parsed.kind === 'index') for (const r of parsed.index.manifests) add(r);
+        continue;
+      }
+      if (d.mediaType !== MediaType.OCI_MANIFEST) continue;
+      const m = await this.getManifest(d.digest);
+      const parsed = parseManifest(m.bytes, m.mediaType, `${this.name}@${d.digest}`);
+      if (parsed.kind === 'manifest' && parsed.manifest.subject?.digest === digest) {
+        const artifactType = parsed.manifest.artifactType ?? parsed.manifest.config.mediaType;
+        const r: Descriptor = { mediaType: m.mediaType, digest: d.digest, size: m.bytes.length, artifactType };
+        if (parsed.manifest.annotations) r.annotations = parsed.manifest.annotations;
+        add(r);
+      }
+    }
+    return { descriptors: out, via: 'layout' };
+  }
+
+  async listTags(): Promise<string[]> {
+    return listTagsOf(await this.index());
+  }
+
+  /** Read a file inside the layout, refusing anything that resolves outside it. */
+  private async readInside(rel: string, maxBytes: number, what: string): Promise<Uint8Array> {
+    if (isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
+      throw new TrustgateError('LAYOUT_PATH_ESCAPE', `${this.name}: ${what} path "${truncate(rel)}" leaves the layout`);
+    }
+    if (this.realRoot === undefined) {
+      try {
+        this.realRoot = await realpath(this.root);
+      } catch {
+        throw new TrustgateError('LAYOUT_INVALID', `${this.name}: no such directory ${this.root}`, {
+          hint: 'point oci: at the folder holding oci-layout and index.json',
+        });
+      }
+    }
+    const full = join(this.realRoot, rel);
+    let real: string;
+    try {
+      real = await realpath(full);
+    } catch {
+      throw new TrustgateError(rel.startsWith('blobs') ? 'BLOB_UNKNOWN' : 'LAYOUT_INVALID', `${this.name}: ${what} is missing (${rel})`);
+    }
+    const r = relative(this.realRoot, real);
+    if (r.startsWith(`..${sep}`) || r === '..' || isAbsolute(r)) {
+      throw new TrustgateError('LAYOUT_PATH_ESCAPE', `${this.name}: ${what} is a link that leaves the layout`, {
+        hint: 'refusing to follow it; the layout may be hostile',
+      });
+    }
+    const st = await lstat(real);
+    if (!st.isFile()) throw this.invalid(`${what} is not a regular file`);
+    if (st.size > maxBytes) {
+      throw new TrustgateError('SIZE_LIMIT', `${this.name}: ${what} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
+    }
+    const fh = await open(real, 'r');
+    try {
+      return await readFile(fh);
+    } finally {
+      await fh.close();
+    }
+  }
+
+  private invalid(why: string): TrustgateError {
+    return new TrustgateError('LAYOUT_INVALID', `${this.name}: ${why}`, { hint: 'is this an OCI image layout?' });
+  }
+}
+
+function listTagsOf(index: ImageIndex): string[] {
+  const tags = new Set<string>();
+  for (const d of index.manifests) {
+    const t = d.annotations?.[REF_NAME_ANNOTATION];
+    if (t) tags.add(t);
+  }
+  return [...tags];
+}

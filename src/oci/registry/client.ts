@@ -1,0 +1,403 @@
+/**
+ * The registry side of ImageSource, following the OCI distribution spec v1.1: manifests (GET/HEAD),
+ * blobs, referrers with the `sha256-<hex>` tag fallback, and tag listing. Every body fetched by digest
+ * is checked against it; every size and count is bounded.
+ */
+import { TrustgateError } from '../../errors.js';
+import { type Digest, digestTag, isDigest, parseDigest, truncate } from '../../reference/digest.js';
+import { DEFAULT_REGISTRY } from '../../reference/parse.js';
+import { safeUrl } from '../../util/redact.js';
+import { MANIFEST_ACCEPT, MediaType } from '../media-types.js';
+import { type Descriptor, type ImageIndex, parseManifest } from '../schema.js';
+import { DEFAULT_LIMITS, type FetchedManifest, type ImageSource, type Limits, type ReferrersQuery, type ReferrersResult } from '../source.js';
+import { RegistryAuth } from './auth.js';
+import { CredentialStore, type CredentialOptions } from './credentials.js';
+import { HttpTransport, type HttpRequest, type HttpResponse, isTlsProtocolMismatch, type TransportOptions } from './transport.js';
+
+export interface RegistryClientOptions extends TransportOptions, CredentialOptions {
+  /** Allow plain HTTP to any registry (cosign's --allow-http-registry). Loopback registries always may. */
+  allowHttp?: boolean;
+  limits?: Partial<Limits>;
+}
+
+const LOOPBACK_RE = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK_RE.test(host);
+}
+
+/** Docker Hub's API lives at another host than its name. */
+export function registryApiHost(registry: string): string {
+  return registry === DEFAULT_REGISTRY ? 'registry-1.docker.io' : registry;
+}
+
+interface RegistryState {
+  auth: RegistryAuth;
+  /** Decided once per registry: https, or http where permitted and the server speaks only HTTP. */
+  base: string | undefined;
+  /** Cleared after the first request completes, so concurrent first requests share one 401/token dance. */
+  warmup: Promise<void> | undefined;
+  referrersApi: boolean | undefined;
+}
+
+export class RegistryClient {
+  readonly transport: HttpTransport;
+  readonly limits: Limits;
+  private readonly credentials: CredentialStore;
+  private readonly registries = new Map<string, RegistryState>();
+  private readonly allowHttp: boolean;
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.transport = new HttpTransport(options);
+    this.credentials = new CredentialStore(options);
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.allowHttp = options.allowHttp ?? false;
+  }
+
+  repository(registry: string, repository: string): RegistryRepository {
+    return new RegistryRepository(this, registry, repository);
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+
+  private state(registry: string): RegistryState {
+    let s = this.registries.get(registry);
+    if (!s) {
+      s = {
+        auth: new RegistryAuth(registry, {
+          transport: this.transport,
+          credentials: this.credentials,
+          httpAllowed: (u) => this.allowHttp || isLoopbackHost(u.host),
+        }),
+        base: undefined,
+        warmup: undefined,
+        referrersApi: undefined,
+      };
+      this.registries.set(registry, s);
+    }
+    return s;
+  }
+
+  /** @internal whether the registry serves the referrers API; learned on first use. */
+  referrersSupport(registry: string): boolean | undefined {
+    return this.state(registry).referrersApi;
+  }
+
+  /** @internal */
+  setReferrersSupport(registry: string, v: boolean): void {
+    this.state(registry).referrersApi = v;
+  }
+
+  /**
+   * One authenticated request to `registry`. The scheme is https unless plain HTTP is permitted
+   * (loopback or --allow-http-registry) and the server does not speak TLS.
+   */
+  async call(
+    registry: string,
+    scope: string,
+    req: Omit<HttpRequest, 'url' | 'authorization'> & { path: string },
+  ): Promise<HttpResponse> {
+    const s = this.state(registry);
+    if (s.warmup) await s.warmup.catch(() => undefined);
+    if (s.base !== undefined && s.auth.knowsChallenge) return this.authenticated(registry, s, scope, req);
+    let done!: () => void;
+    const first = !s.warmup;
+    if (first) s.warmup = new Promise<void>((r) => (done = r));
+    try {
+      return await this.authenticated(registry, s, scope, req);
+    } finally {
+      if (first) {
+        s.warmup = undefined;
+        done();
+      }
+    }
+  }
+
+  private async authenticated(
+    registry: string,
+    s: RegistryState,
+    scope: string,
+    req: Omit<HttpRequest, 'url' | 'authorization'> & { path: string },
+  ): Promise<HttpResponse> {
+    const authorization = await s.auth.authorization(scope);
+    let res = await this.sendToRegistry(registry, s, { ...req, authorization });
+    if (res.status === 401) {
+      const fresh = await s.auth.onUnauthorized(res.headers['www-authenticate'], scope);
+      res = await this.sendToRegistry(registry, s, { ...req, authorization: fresh });
+      if (res.status === 401) {
+        throw new TrustgateError('AUTH_FAILED', `${req.what}: ${registry} still answered 401 after authenticating`, {
+          hint: 'the credentials lack pull access to this repository; check them, or run docker login',
+        });
+      }
+    }
+    return res;
+  }
+
+  private async sendToRegistry(
+    registry: string,
+    s: RegistryState,
+    req: Omit<HttpRequest, 'url'> & { path: string },
+  ): Promise<HttpResponse> {
+    const host = registryApiHost(registry);
+    const mayUseHttp = this.allowHttp || isLoopbackHost(host);
+    if (s.base === undefined) {
+      try {
+        const res = await this.transport.send({ ...req, url: `https://${host}${req.path}` });
+        s.base = `https://${host}`;
+        return res;
+      } catch (e) {
+        if (!(mayUseHttp && isTlsProtocolMismatch(e))) throw e;
+        s.base = `http://${host}`;
+      }
+    }
+    return this.transport.send({ ...req, url: `${s.base}${req.path}` });
+  }
+}
+
+/** A repository in a registry, as an ImageSource. */
+export class RegistryRepository implements ImageSource {
+  readonly name: string;
+  private readonly scope: string;
+
+  constructor(
+    private readonly client: RegistryClient,
+    readonly registry: string,
+    readonly repository: string,
+  ) {
+    this.name = `${registry}/${repository}`;
+    this.scope = `repository:${repository}:pull`;
+  }
+
+  private path(kind: 'manifests' | 'blobs' | 'referrers' | 'tags', ref = ''): string {
+    return `/v2/${this.repository}/${kind}/${ref}`;
+  }
+
+  async resolve(tagOrDigest: string): Promise<Descriptor> {
+    const what = `manifest ${this.name}${refSep(tagOrDigest)}${tagOrDigest}`;
+    const res = await this.client.call(this.registry, this.scope, {
+      method: 'HEAD',
+      path: this.path('manifests', tagOrDigest),
+      headers: { accept: MANIFEST_ACCEPT.join(', ') },
+      maxBytes: 0,
+      what,
+    });
+    if (res.status !== 200) throw responseError(res, what, this.name, tagOrDigest);
+    const header = res.headers['docker-content-digest'];
+    const mediaType = (res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const size = Number(res.headers['content-length']);
+    if (!header || !isDigest(header) || !mediaType || !Number.isFinite(size)) {
+      // Some registries omit Docker-Content-Digest on HEAD: fetch the body and hash it ourselves.
+      const m = await this.getManifest(tagOrDigest);
+      return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
+    }
+    if (isDigest(tagOrDigest) && header !== tagOrDigest) {
+      throw new TrustgateError('DIGEST_MISMATCH', `${what}: registry reports digest ${header} for a request by ${tagOrDigest}`);
+    }
+    if (size > this.client.limits.maxManifestBytes) {
+      throw new TrustgateError('SIZE_LIMIT', `${what}: manifest is ${size} bytes, over the ${this.client.limits.maxManifestBytes}-byte limit`);
+    }
+    return { mediaType, digest: header, size };
+  }
+
+  async getManifest(tagOrDigest: string): Promise<FetchedManifest> {
+    const what = `manifest ${this.name}${refSep(tagOrDigest)}${tagOrDigest}`;
+    const byDigest = isDigest(tagOrDigest);
+    const res = await this.client.call(this.registry, this.scope, {
+      method: 'GET',
+      path: this.path('manifests', tagOrDigest),
+      headers: { accept: MANIFEST_ACCEPT.join(', ') },
+      maxBytes: this.client.limits.maxManifestBytes,
+      ...(byDigest ? { expectDigest: tagOrDigest } : {}),
+      what,
+    });
+    if (res.status !== 200) throw responseError(res, what, this.name, tagOrDigest);
+    const header = res.headers['docker-content-digest'];
+    if (header?.startsWith('sha256:') && header !== res.digest) {
+      throw new TrustgateError(
+        'DIGEST_MISMATCH',
+        `${what}: body has digest ${res.digest} but Docker-Content-Digest says ${truncate(header, 80)}`,
+        { hint: 'the registry served inconsistent content; do not trust this response' },
+      );
+    }
+    const declared = (res.headers['content-type'] ?? '').split(';')[0]!.trim() || undefined;
+    const parsed = parseManifest(res.body, declared, what);
+    const mediaType =
+      (parsed.kind === 'index' ? parsed.index.mediaType : parsed.manifest.mediaType) ??
+      declared ??
+      (parsed.kind === 'index' ? MediaType.OCI_INDEX : MediaType.OCI_MANIFEST);
+    return { digest: res.digest, mediaType, bytes: res.body };
+  }
+
+  async getBlob(digest: Digest, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
+    parseDigest(digest);
+    const what = `blob ${this.name}@${digest}`;
+    const res = await this.client.call(this.registry, this.scope, {
+      method: 'GET',
+      path: this.path('blobs', digest),
+      maxBytes: opts.maxBytes ?? this.client.limits.maxBlobBytes,
+      expectDigest: digest,
+      what,
+    });
+    if (res.status !== 200) throw responseError(res, what, this.name, digest);
+    return res.body;
+  }
+
+  async referrers(digest: Digest, query: ReferrersQuery = {}): Promise<ReferrersResult> {
+    if (this.client.referrersSupport(this.registry) !== false) {
+      const viaApi = await this.referrersFromApi(digest, query);
+      if (viaApi) return viaApi;
+    }
+    return this.referrersFromTag(digest, query);
+  }
+
+  private async referrersFromApi(digest: Digest, query: ReferrersQuery): Promise<ReferrersResult | undefined> {
+    const limits = this.client.limits;
+    const out: Descriptor[] = [];
+    let path = this.path('referrers', digest) + (query.artifactType ? `?artifactType=${encodeURIComponent(query.artifactType)}` : '');
+    for (let page = 0; page < limits.maxPages; page++) {
+      const what = `referrers of ${this.name}@${digest}`;
+      const res = await this.client.call(this.registry, this.scope, {
+        method: 'GET',
+        path,
+        headers: { accept: MediaType.OCI_INDEX },
+        maxBytes: limits.maxManifestBytes,
+        what,
+      });
+      if (page === 0 && (res.status === 404 || res.status === 400 || res.status === 405)) {
+        this.client.setReferrersSupport(this.registry, false);
+        return undefined;
+      }
+      if (res.status !== 200) throw responseError(res, what, this.name, digest);
+      this.client.setReferrersSupport(this.registry, true);
+      const parsed = parseManifest(res.body, MediaType.OCI_INDEX, what);
+      if (parsed.kind !== 'index') throw new TrustgateError('MANIFEST_INVALID', `${what}: response is not an image index`);
+      const filtered = (res.headers['oci-filters-applied'] ?? '').split(',').map((s) => s.trim()).includes('artifactType');
+      appendBounded(out, filterArtifactType(parsed.index, query, filtered), limits.maxReferrers, what);
+      const next = nextLink(res.headers.link);
+      if (!next) return { descriptors: out, via: 'api' };
+      path = next;
+    }
+    throw new TrustgateError('COUNT_LIMIT', `referrers of ${this.name}@${digest}: more than ${limits.maxPages} pages`);
+  }
+
+  private async referrersFromTag(digest: Digest, query: ReferrersQuery): Promise<ReferrersResult> {
+    const tag = digestTag(digest);
+    let m: FetchedManifest;
+    try {
+      m = await this.getManifest(tag);
+    } catch (e) {
+      if (e instanceof TrustgateError && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN')) {
+        return { descriptors: [], via: 'tag-schema' };
+      }
+      throw e;
+    }
+    const what = `referrers tag ${this.name}:${tag}`;
+    const parsed = parseManifest(m.bytes, m.mediaType, what);
+    if (parsed.kind !== 'index') {
+      throw new TrustgateError('MANIFEST_INVALID', `${what} is not an image index`, {
+        hint: 'something other than a referrers index was pushed under the sha256-<hex> tag',
+      });
+    }
+    const out: Descriptor[] = [];
+    appendBounded(out, filterArtifactType(parsed.index, query, false), this.client.limits.maxReferrers, what);
+    return { descriptors: out, via: 'tag-schema' };
+  }
+
+  async listTags(): Promise<string[]> {
+    const limits = this.client.limits;
+    const tags: string[] = [];
+    let path = `${this.path('tags', 'list')}?n=1000`;
+    for (let page = 0; page < limits.maxPages; page++) {
+      const what = `tags of ${this.name}`;
+      const res = await this.client.call(this.registry, this.scope, { method: 'GET', path, maxBytes: limits.maxManifestBytes * 4, what });
+      if (res.status !== 200) throw responseError(res, what, this.name, '');
+      let body: { tags?: unknown };
+      try {
+        body = JSON.parse(res.body.toString('utf8'));
+      } catch {
+        throw new TrustgateError('REGISTRY_ERROR', `${what}: response is not JSON`);
+      }
+      const pageTags = body.tags ?? [];
+      if (!Array.isArray(pageTags) || pageTags.some((t) => typeof t !== 'string')) {
+        throw new TrustgateError('REGISTRY_ERROR', `${what}: "tags" is not a list of strings`);
+      }
+      appendBounded(tags, pageTags as string[], limits.maxTags, what);
+      const next = nextLink(res.headers.link);
+      if (!next) return tags;
+      path = next;
+    }
+    throw new TrustgateError('COUNT_LIMIT', `tags of ${this.name}: more than ${limits.maxPages} pages`);
+  }
+}
+
+function refSep(ref: string): string {
+  return isDigest(ref) ? '@' : ':';
+}
+
+function filterArtifactType(index: ImageIndex, query: ReferrersQuery, alreadyFiltered: boolean): Descriptor[] {
+  if (!query.artifactType || alreadyFiltered) return index.manifests;
+  return index.manifests.filter((d) => d.artifactType === query.artifactType);
+}
+
+function appendBounded<T>(out: T[], items: readonly T[], max: number, what: string): void {
+  if (out.length + items.length > max) {
+    throw new TrustgateError('COUNT_LIMIT', `${what}: more than ${max} entries`, {
+      hint: 'raise the limit if this many is expected; otherwise the registry data is hostile',
+    });
+  }
+  out.push(...items);
+}
+
+/** The path+query of a `Link: <…>; rel="next"` header, kept on the same registry. */
+function nextLink(link: string | undefined): string | undefined {
+  if (!link) return undefined;
+  const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
+  if (!m) return undefined;
+  const u = new URL(m[1]!, 'http://registry.invalid');
+  return u.pathname + u.search;
+}
+
+interface RegistryErrorBody {
+  errors?: Array<{ code?: string; message?: string }>;
+}
+
+function responseError(res: HttpResponse, what: string, name: string, ref: string): TrustgateError {
+  let code: string | undefined;
+  let message: string | undefined;
+  try {
+    const body = JSON.parse(res.body.toString('utf8')) as RegistryErrorBody;
+    code = body.errors?.[0]?.code;
+    message = body.errors?.[0]?.message;
+  } catch {
+    // Not a registry error body.
+  }
+  const detail = message ? `: ${truncate(message, 120)}` : '';
+  if (res.status === 404) {
+    if (code === 'NAME_UNKNOWN') {
+      return new TrustgateError('NAME_UNKNOWN', `${what}: repository ${name} not found${detail}`, {
+        hint: 'check the registry and repository name',
+      });
+    }
+    if (code === 'BLOB_UNKNOWN' || what.startsWith('blob')) {
+      return new TrustgateError('BLOB_UNKNOWN', `${what}: blob not found${detail}`);
+    }
+    return new TrustgateError(
+      'MANIFEST_UNKNOWN',
+      `${what}: ${isDigest(ref) ? 'digest' : 'tag'} ${truncate(ref, 80)} not found in ${name}${detail}`,
+      { hint: 'check the tag, or list tags of the repository' },
+    );
+  }
+  if (res.status === 403) {
+    return new TrustgateError('DENIED', `${what}: access denied by the registry${detail}`, {
+      hint: 'the credentials lack access to this repository',
+    });
+  }
+  if (res.status === 401) {
+    return new TrustgateError('AUTH_FAILED', `${what}: unauthorized${detail}`, {
+      hint: 'check --registry-username/--registry-password or docker login',
+    });
+  }
+  return new TrustgateError('REGISTRY_ERROR', `${what}: registry answered HTTP ${res.status}${detail} (${safeUrl(res.url)})`);
+}

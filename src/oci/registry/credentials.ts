@@ -1,0 +1,177 @@
+/**
+ * Where registry credentials come from: explicit options (cosign's --registry-username/-password/-token),
+ * else Docker's config.json (auths, credHelpers, credsStore). Secrets stay in memory: they are never
+ * logged, and helper output is never echoed in errors.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { TrustgateError } from '../../errors.js';
+
+export interface Credential {
+  username?: string;
+  password?: string;
+  /** An OAuth2 refresh token (docker's "identitytoken"), exchanged at the token realm. */
+  identityToken?: string;
+  /** A bearer token sent to the registry as is (cosign's --registry-token). */
+  registryToken?: string;
+}
+
+export interface CredentialOptions {
+  username?: string;
+  password?: string;
+  registryToken?: string;
+  /** Directory holding config.json; defaults to $DOCKER_CONFIG, then ~/.docker. */
+  dockerConfigDir?: string;
+  /** Set false to ignore Docker's config entirely. */
+  useDockerConfig?: boolean;
+}
+
+const dockerConfigSchema = z.object({
+  auths: z
+    .record(
+      z.string(),
+      z.object({
+        auth: z.string().optional(),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        identitytoken: z.string().optional(),
+        registrytoken: z.string().optional(),
+      }),
+    )
+    .optional(),
+  credHelpers: z.record(z.string(), z.string()).optional(),
+  credsStore: z.string().optional(),
+});
+type DockerConfig = z.infer<typeof dockerConfigSchema>;
+
+const helperOutputSchema = z.object({ Username: z.string().optional(), Secret: z.string() });
+
+/** Hub answers under several names; config files use any of them. */
+function configKeysFor(registry: string): string[] {
+  if (registry === 'docker.io' || registry === 'index.docker.io' || registry === 'registry-1.docker.io') {
+    return ['https://index.docker.io/v1/', 'index.docker.io', 'docker.io', 'registry-1.docker.io'];
+  }
+  return [registry];
+}
+
+function normalizeConfigKey(key: string): string {
+  return key.replace(/^https?:\/\//, '').replace(/\/.*$/, '').toLowerCase();
+}
+
+export class CredentialStore {
+  private config: DockerConfig | null | undefined;
+  private readonly cache = new Map<string, Promise<Credential | undefined>>();
+
+  constructor(private readonly options: CredentialOptions = {}) {
+    if ((options.username === undefined) !== (options.password === undefined)) {
+      throw new TrustgateError('USAGE', '--registry-username and --registry-password must be given together');
+    }
+  }
+
+  get(registry: string): Promise<Credential | undefined> {
+    let p = this.cache.get(registry);
+    if (!p) {
+      p = this.lookup(registry);
+      this.cache.set(registry, p);
+    }
+    return p;
+  }
+
+  private async lookup(registry: string): Promise<Credential | undefined> {
+    const o = this.options;
+    if (o.registryToken) return { registryToken: o.registryToken };
+    if (o.username !== undefined && o.password !== undefined) return { username: o.username, password: o.password };
+    if (o.useDockerConfig === false) return undefined;
+    const config = this.loadConfig();
+    if (!config) return undefined;
+    const keys = configKeysFor(registry);
+    const helper = keys.map((k) => config.credHelpers?.[k]).find(Boolean);
+    if (helper) return runHelper(helper, keys[0]!);
+    for (const [key, entry] of Object.entries(config.auths ?? {})) {
+      if (!keys.includes(normalizeConfigKey(key)) && !keys.includes(key)) continue;
+      if (entry.identitytoken) return { identityToken: entry.identitytoken };
+      if (entry.registrytoken) return { registryToken: entry.registrytoken };
+      if (entry.auth) {
+        const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+        const i = decoded.indexOf(':');
+        if (i > 0) return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
+      }
+      if (entry.username !== undefined && entry.password !== undefined) {
+        return { username: entry.username, password: entry.password };
+      }
+      // An entry with no secret defers to the credential store.
+    }
+    if (config.credsStore) return runHelper(config.credsStore, keys[0]!, true);
+    return undefined;
+  }
+
+  private loadConfig(): DockerConfig | null {
+    if (this.config !== undefined) return this.config;
+    const dir = this.options.dockerConfigDir ?? process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
+    const file = join(dir, 'config.json');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      this.config = null;
+      return null;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new TrustgateError('CREDENTIALS', `${file} is not valid JSON`, { hint: 'fix or remove the Docker config file' });
+    }
+    const r = dockerConfigSchema.safeParse(parsed);
+    if (!r.success) {
+      throw new TrustgateError('CREDENTIALS', `${file} has an unexpected shape at ${r.error.issues[0]?.path.join('.')}`, {
+        hint: 'fix the Docker config file',
+      });
+    }
+    this.config = r.data;
+    return this.config;
+  }
+}
+
+const HELPER_NAME_RE = /^[A-Za-z0-9_.-]+$/;
+
+/** Run `docker-credential-<name> get`, host on stdin, as Docker does. */
+function runHelper(name: string, serverUrl: string, fromCredsStore = false): Promise<Credential | undefined> {
+  if (!HELPER_NAME_RE.test(name)) {
+    return Promise.reject(new TrustgateError('CREDENTIALS', `credential helper name "${name}" is not valid`));
+  }
+  const bin = `docker-credential-${name}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['get'], { stdio: ['pipe', 'pipe', 'ignore'], timeout: 15_000 });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      if (out.length < 1_000_000) out += d;
+    });
+    child.on('error', (e) => {
+      const notFound = (e as NodeJS.ErrnoException).code === 'ENOENT';
+      if (notFound && fromCredsStore) resolve(undefined);
+      else reject(new TrustgateError('CREDENTIALS', `credential helper ${bin} could not run: ${notFound ? 'not found on PATH' : (e as Error).message}`));
+    });
+    child.on('close', (code) => {
+      if (code !== 0) {
+        // Helpers exit non-zero for "no credentials for this server": anonymous, not an error.
+        resolve(undefined);
+        return;
+      }
+      let parsed: z.infer<typeof helperOutputSchema>;
+      try {
+        parsed = helperOutputSchema.parse(JSON.parse(out));
+      } catch {
+        reject(new TrustgateError('CREDENTIALS', `credential helper ${bin} returned output that is not {Username, Secret} JSON`));
+        return;
+      }
+      if (parsed.Username === '<token>') resolve({ identityToken: parsed.Secret });
+      else resolve({ username: parsed.Username ?? '', password: parsed.Secret });
+    });
+    child.stdin.end(serverUrl);
+  });
+}

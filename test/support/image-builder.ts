@@ -1,0 +1,94 @@
+/**
+ * Deterministic tiny images for tests, fixtures and benchmarks: a one-file tar.gz layer, a config, a
+ * manifest, and an index for multi-arch. Same inputs, same bytes, same digests.
+ */
+import { gzipSync } from 'node:zlib';
+import { MediaType } from '../../src/oci/media-types.js';
+import type { Descriptor, Platform } from '../../src/oci/schema.js';
+import { type Digest, sha256Digest } from '../../src/reference/digest.js';
+
+export interface Blob {
+  digest: Digest;
+  bytes: Uint8Array;
+  mediaType: string;
+}
+
+export interface BuiltImage {
+  manifest: Blob;
+  config: Blob;
+  layers: Blob[];
+  /** manifest + config + layers, for pushing or writing a layout. */
+  blobs: Blob[];
+  platform: Platform;
+}
+
+export interface BuiltIndex {
+  index: Blob;
+  images: BuiltImage[];
+  blobs: Blob[];
+}
+
+function blob(bytes: Uint8Array, mediaType: string): Blob {
+  return { digest: sha256Digest(bytes), bytes, mediaType };
+}
+
+export function descriptorOf(b: Blob, extra: Partial<Descriptor> = {}): Descriptor {
+  return { mediaType: b.mediaType, digest: b.digest, size: b.bytes.length, ...extra };
+}
+
+/** A ustar archive holding one regular file, with fixed metadata. */
+export function tarOneFile(name: string, content: Uint8Array): Uint8Array {
+  const header = Buffer.alloc(512);
+  const write = (s: string, off: number, len: number) => header.write(s.slice(0, len), off, len, 'ascii');
+  const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, '0');
+  write(name, 0, 100);
+  write(octal(0o644, 8), 100, 8);
+  write(octal(0, 8), 108, 8);
+  write(octal(0, 8), 116, 8);
+  write(octal(content.length, 12), 124, 12);
+  write(octal(0, 12), 136, 12);
+  header.fill(' ', 148, 156);
+  write('0', 156, 1);
+  write('ustar\0', 257, 6);
+  write('00', 263, 2);
+  let sum = 0;
+  for (const b of header) sum += b;
+  write(`${octal(sum, 7)}\0`, 148, 8);
+  const pad = (512 - (content.length % 512)) % 512;
+  return Buffer.concat([header, Buffer.from(content), Buffer.alloc(pad), Buffer.alloc(1024)]);
+}
+
+export function buildImage(opts: { seed: string; platform?: Platform; annotations?: Record<string, string> }): BuiltImage {
+  const platform = opts.platform ?? { os: 'linux', architecture: 'amd64' };
+  const layerBytes = gzipSync(tarOneFile('hello.txt', Buffer.from(`hello from ${opts.seed}\n`)), { level: 9 });
+  const layer = blob(layerBytes, MediaType.OCI_LAYER_TAR_GZIP);
+  const diffId = sha256Digest(tarOneFile('hello.txt', Buffer.from(`hello from ${opts.seed}\n`)));
+  const configJson = {
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config: { Cmd: ['/hello.txt'], Labels: { 'dev.trustgate.test.seed': opts.seed } },
+    rootfs: { type: 'layers', diff_ids: [diffId] },
+  };
+  const config = blob(Buffer.from(JSON.stringify(configJson)), MediaType.OCI_CONFIG);
+  const manifestJson = {
+    schemaVersion: 2,
+    mediaType: MediaType.OCI_MANIFEST,
+    config: descriptorOf(config),
+    layers: [descriptorOf(layer)],
+    ...(opts.annotations ? { annotations: opts.annotations } : {}),
+  };
+  const manifest = blob(Buffer.from(JSON.stringify(manifestJson)), MediaType.OCI_MANIFEST);
+  return { manifest, config, layers: [layer], blobs: [manifest, config, layer], platform };
+}
+
+export function buildIndex(seed: string, platforms: Platform[]): BuiltIndex {
+  const images = platforms.map((p) => buildImage({ seed: `${seed}-${p.os}-${p.architecture}${p.variant ?? ''}`, platform: p }));
+  const indexJson = {
+    schemaVersion: 2,
+    mediaType: MediaType.OCI_INDEX,
+    manifests: images.map((img) => descriptorOf(img.manifest, { platform: img.platform })),
+  };
+  const index = blob(Buffer.from(JSON.stringify(indexJson)), MediaType.OCI_INDEX);
+  return { index, images, blobs: [index, ...images.flatMap((i) => i.blobs)] };
+}

@@ -1,0 +1,186 @@
+/**
+ * A real CNCF distribution registry (Debian's docker-registry) on 127.0.0.1 at a free port, with a
+ * throwaway storage folder. Variants: plain HTTP; htpasswd Basic auth over TLS with a self-signed
+ * certificate; and `auth: token`, backed by an in-process token server issuing ES256 JWTs.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createPrivateKey, randomUUID, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireCommand } from './system-deps.js';
+
+export interface RegistryOptions {
+  auth?: 'htpasswd' | 'token';
+  tls?: boolean;
+  username?: string;
+  password?: string;
+}
+
+export interface RunningRegistry {
+  /** host:port, e.g. 127.0.0.1:41235 */
+  host: string;
+  /** PEM of the self-signed TLS certificate, when tls is on. */
+  caFile?: string;
+  username?: string;
+  password?: string;
+  /** Token requests the token server answered, for asserting caching. */
+  tokenRequests: () => number;
+  stop(): Promise<void>;
+}
+
+export async function startRegistry(opts: RegistryOptions = {}): Promise<RunningRegistry> {
+  const bin = requireCommand('docker-registry', 'docker-registry');
+  const dir = mkdtempSync(join(tmpdir(), 'trustgate-registry-'));
+  const username = opts.username ?? 'tester';
+  const password = opts.password ?? 'correct horse battery staple';
+  const lines = [
+    'version: 0.1',
+    'log:',
+    '  level: info',
+    '  formatter: text',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${join(dir, 'data')}`,
+    '  delete:',
+    '    enabled: true',
+    'http:',
+    '  addr: 127.0.0.1:0',
+  ];
+  let caFile: string | undefined;
+  if (opts.tls) {
+    requireCommand('openssl', 'openssl');
+    caFile = join(dir, 'tls.crt');
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+      '-subj', '/CN=trustgate-test-registry', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout', join(dir, 'tls.key'), '-out', caFile,
+    ], { stdio: 'ignore' });
+    lines.push('  tls:', `    certificate: ${caFile}`, `    key: ${join(dir, 'tls.key')}`);
+  }
+  let tokenServer: TokenServer | undefined;
+  if (opts.auth === 'htpasswd') {
+    const htpasswd = requireCommand('htpasswd', 'apache2-utils');
+    const entry = execFileSync(htpasswd, ['-Bbn', username, password], { encoding: 'utf8' }).trim();
+    writeFileSync(join(dir, 'htpasswd'), `${entry}\n`);
+    lines.push('auth:', '  htpasswd:', '    realm: trustgate-test', `    path: ${join(dir, 'htpasswd')}`);
+  } else if (opts.auth === 'token') {
+    tokenServer = await startTokenServer(dir, username, password);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${tokenServer.url}/token`,
+      '    service: trustgate-test-registry',
+      '    issuer: trustgate-test-issuer',
+      `    rootcertbundle: ${tokenServer.certFile}`,
+    );
+  }
+  const configFile = join(dir, 'config.yml');
+  writeFileSync(configFile, `${lines.join('\n')}\n`);
+
+  const child = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const host = await waitForListening(child);
+  return {
+    host,
+    ...(caFile ? { caFile } : {}),
+    ...(opts.auth ? { username, password } : {}),
+    tokenRequests: () => tokenServer?.count() ?? 0,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+      await tokenServer?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function waitForListening(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let log = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`docker-registry did not start within 10s:\n${log.slice(-2000)}`));
+    }, 10_000);
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      log += d;
+      const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        child.stderr?.removeAllListeners('data');
+        child.stderr?.resume();
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`docker-registry exited with ${code}:\n${log.slice(-2000)}`));
+    });
+  });
+}
+
+interface TokenServer {
+  url: string;
+  certFile: string;
+  count: () => number;
+  stop(): Promise<void>;
+}
+
+/** A token server as distribution expects: ES256 JWT, x5c chaining to rootcertbundle, access claims. */
+async function startTokenServer(dir: string, username: string, password: string): Promise<TokenServer> {
+  requireCommand('openssl', 'openssl');
+  const keyFile = join(dir, 'token.key');
+  const certFile = join(dir, 'token.crt');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+    '-subj', '/CN=trustgate-test-token-issuer', '-keyout', keyFile, '-out', certFile,
+  ], { stdio: 'ignore' });
+  const key = createPrivateKey(readFileSync(keyFile));
+  const certDer = readFileSync(certFile, 'utf8').replace(/-----[^-]+-----|\s/g, '');
+  const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  let count = 0;
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname !== '/token') {
+      res.writeHead(404).end();
+      return;
+    }
+    count++;
+    if (req.headers.authorization !== expected) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"details":"bad credentials"}');
+      return;
+    }
+    const access = url.searchParams.getAll('scope').flatMap((s) => {
+      const [type, ...rest] = s.split(':');
+      const actions = rest.pop() ?? '';
+      return [{ type, name: rest.join(':'), actions: actions.split(',').filter(Boolean) }];
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const header = b64({ alg: 'ES256', typ: 'JWT', x5c: [certDer] });
+    const claims = b64({
+      iss: 'trustgate-test-issuer',
+      sub: username,
+      aud: url.searchParams.get('service'),
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
+    });
+    const signature = sign('sha256', Buffer.from(`${header}.${claims}`), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300 }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    certFile,
+    count: () => count,
+    stop: () => new Promise((r) => server.close(() => r())),
+  };
+}
