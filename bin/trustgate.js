@@ -4,7 +4,9 @@ import module from 'node:module';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 22)) {
-  process.stderr.write(`trustgate: Node.js >= 22.22 is required, this is ${process.versions.node}. Run it through npm (npm exec trustgate) to use the project's Node 24.\n`);
+  process.stderr.write(
+    `trustgate: Node.js >= 22.22 is required, this is ${process.versions.node}. Run it through npm (npm exec trustgate) to use the project's Node 24.\n`,
+  );
   process.exit(2);
 }
 module.enableCompileCache?.();

@@ -28,10 +28,18 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     return exit;
   } catch (e) {
     if (e instanceof CommanderError) {
-      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return ExitCode.OK;
       return ExitCode.USAGE;
     }
-    if (e instanceof UsageError || (isTrustgateError(e) && (e.code === 'USAGE' || e.code === 'REFERENCE_INVALID'))) {
+    if (
+      e instanceof UsageError ||
+      (isTrustgateError(e) && (e.code === 'USAGE' || e.code === 'REFERENCE_INVALID'))
+    ) {
       io.err(`${io.errChalk.red('error:')} ${describeError(e)}`);
       return ExitCode.USAGE;
     }

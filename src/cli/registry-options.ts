@@ -16,14 +16,24 @@ export interface RegistryFlags {
 
 export function addRegistryOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--registry-username <user>', 'registry user name (env TRUSTGATE_REGISTRY_USERNAME)'))
     .addOption(
-      new Option('--registry-password <password>', 'registry password; prefer env TRUSTGATE_REGISTRY_PASSWORD (flags show in ps)'),
+      new Option('--registry-username <user>', 'registry user name (env TRUSTGATE_REGISTRY_USERNAME)'),
+    )
+    .addOption(
+      new Option(
+        '--registry-password <password>',
+        'registry password; prefer env TRUSTGATE_REGISTRY_PASSWORD (flags show in ps)',
+      ),
     )
     .addOption(new Option('--registry-token <token>', 'registry bearer token (env TRUSTGATE_REGISTRY_TOKEN)'))
     .addOption(new Option('--registry-cacert <file...>', 'extra CA certificates (PEM) for registry TLS'))
     .addOption(new Option('--allow-insecure-registry', 'skip TLS certificate verification (testing only)'))
-    .addOption(new Option('--allow-http-registry', 'allow plain HTTP to registries (always allowed for localhost/127.0.0.1)'))
+    .addOption(
+      new Option(
+        '--allow-http-registry',
+        'allow plain HTTP to registries (always allowed for localhost/127.0.0.1)',
+      ),
+    )
     .addOption(new Option('--timeout <seconds>', 'per-request timeout').default('30'))
     .addOption(new Option('--max-retries <n>', 'retries on 429/502/503/504').default('4'))
     .addOption(new Option('--concurrency <n>', 'registry requests in flight at once').default('16'));

@@ -4,7 +4,9 @@ import { TrustgateError } from '../errors.js';
 import { type Digest, isDigest } from '../reference/digest.js';
 import { isIndexMediaType } from './media-types.js';
 
-const digestSchema = z.string().refine(isDigest, { message: 'not a sha256 digest' }) as unknown as z.ZodType<Digest>;
+const digestSchema = z
+  .string()
+  .refine(isDigest, { message: 'not a sha256 digest' }) as unknown as z.ZodType<Digest>;
 const annotations = z.record(z.string(), z.string()).optional();
 
 export const platformSchema = z.object({
@@ -49,13 +51,19 @@ export const imageIndexSchema = z.object({
 });
 export type ImageIndex = z.infer<typeof imageIndexSchema>;
 
-export type ParsedManifest = { kind: 'manifest'; manifest: ImageManifest } | { kind: 'index'; index: ImageIndex };
+export type ParsedManifest =
+  | { kind: 'manifest'; manifest: ImageManifest }
+  | { kind: 'index'; index: ImageIndex };
 
 /**
  * Parse manifest bytes. The media type comes from the document itself when present, and must agree
  * with the one the registry declared, so a registry cannot make us read an index as an image.
  */
-export function parseManifest(bytes: Uint8Array, declaredMediaType: string | undefined, what: string): ParsedManifest {
+export function parseManifest(
+  bytes: Uint8Array,
+  declaredMediaType: string | undefined,
+  what: string,
+): ParsedManifest {
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8'));
@@ -93,7 +101,11 @@ export function platformString(p: Platform): string {
 /** Parse `os/arch[/variant]`. */
 export function parsePlatform(s: string): Platform {
   const parts = s.split('/');
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p.length === 0 || !/^[a-z0-9._-]+$/i.test(p))) {
+  if (
+    parts.length < 2 ||
+    parts.length > 3 ||
+    parts.some((p) => p.length === 0 || !/^[a-z0-9._-]+$/i.test(p))
+  ) {
     throw new TrustgateError('USAGE', `--platform "${s}" is not os/arch[/variant]`, {
       hint: 'for example linux/amd64 or linux/arm64/v8',
     });
@@ -107,5 +119,8 @@ export function platformMatches(want: Platform, have: Platform | undefined): boo
   if (!have) return false;
   if (want.os !== have.os || want.architecture !== have.architecture) return false;
   // An unspecified variant matches any; arm64 commonly omits v8.
-  return want.variant === undefined || want.variant === (have.variant ?? (have.architecture === 'arm64' ? 'v8' : undefined));
+  return (
+    want.variant === undefined ||
+    want.variant === (have.variant ?? (have.architecture === 'arm64' ? 'v8' : undefined))
+  );
 }

@@ -105,7 +105,8 @@ export function parseRegistryReference(input: string): RegistryReference {
     }
   }
   let repository = remainder;
-  if (registry === DEFAULT_REGISTRY && !repository.includes('/')) repository = OFFICIAL_REPO_PREFIX + repository;
+  if (registry === DEFAULT_REGISTRY && !repository.includes('/'))
+    repository = OFFICIAL_REPO_PREFIX + repository;
   const fullName = `${registry}/${repository}`;
   if (fullName.length > NAME_MAX) {
     throw invalid(input, `name is ${fullName.length} characters, more than the limit of ${NAME_MAX}`);

@@ -6,10 +6,23 @@ import { TrustgateError } from '../errors.js';
 import { LayoutSource } from '../oci/layout/layout-source.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
-import { type Descriptor, type ImageManifest, type Platform, parseManifest, parsePlatform, platformMatches, platformString } from '../oci/schema.js';
+import {
+  type Descriptor,
+  type ImageManifest,
+  type Platform,
+  parseManifest,
+  parsePlatform,
+  platformMatches,
+  platformString,
+} from '../oci/schema.js';
 import type { ImageSource } from '../oci/source.js';
 import type { Digest } from '../reference/digest.js';
-import { DEFAULT_TAG, formatDigestReference, type ImageReference, parseReference } from '../reference/parse.js';
+import {
+  DEFAULT_TAG,
+  formatDigestReference,
+  type ImageReference,
+  parseReference,
+} from '../reference/parse.js';
 
 export interface ResolvedImage {
   /** The reference as given. */
@@ -42,7 +55,10 @@ export function openSource(ref: ImageReference, client: RegistryClient): ImageSo
   return client.repository(ref.registry, ref.repository);
 }
 
-export async function resolveImage(input: string | ImageReference, options: ResolveOptions & { client: RegistryClient }): Promise<ResolvedImage> {
+export async function resolveImage(
+  input: string | ImageReference,
+  options: ResolveOptions & { client: RegistryClient },
+): Promise<ResolvedImage> {
   const parsed = typeof input === 'string' ? parseReference(input) : input;
   const source = openSource(parsed, options.client);
   const want = options.platform ? parsePlatform(options.platform) : undefined;
@@ -86,24 +102,40 @@ async function resolveOnlyImageInLayout(layout: LayoutSource, path: string): Pro
   const tags = await layout.listTags();
   throw new TrustgateError(
     'REFERENCE_INVALID',
-    distinct.length === 0 ? `oci:${path} holds no images` : `oci:${path} holds ${distinct.length} images; say which one`,
-    distinct.length === 0 ? undefined : { hint: `use oci:${path}:TAG (${tags.slice(0, 5).join(', ') || 'no tags'}) or oci:${path}@sha256:…` },
+    distinct.length === 0
+      ? `oci:${path} holds no images`
+      : `oci:${path} holds ${distinct.length} images; say which one`,
+    distinct.length === 0
+      ? undefined
+      : { hint: `use oci:${path}:TAG (${tags.slice(0, 5).join(', ') || 'no tags'}) or oci:${path}@sha256:…` },
   );
 }
 
-async function selectPlatform(source: ImageSource, desc: Descriptor, want: Platform): Promise<{ descriptor: Descriptor; platform: Platform }> {
+async function selectPlatform(
+  source: ImageSource,
+  desc: Descriptor,
+  want: Platform,
+): Promise<{ descriptor: Descriptor; platform: Platform }> {
   const m = await source.getManifest(desc.digest);
   const parsed = parseManifest(m.bytes, m.mediaType, `manifest ${source.name}@${desc.digest}`);
   if (parsed.kind === 'index' || isIndexMediaType(m.mediaType)) {
-    if (parsed.kind !== 'index') throw new TrustgateError('MANIFEST_INVALID', `${source.name}@${desc.digest} is not an index`);
+    if (parsed.kind !== 'index')
+      throw new TrustgateError('MANIFEST_INVALID', `${source.name}@${desc.digest} is not an index`);
     const children = parsed.index.manifests.filter((d) => d.platform);
     const hit = children.find((d) => platformMatches(want, d.platform));
     if (!hit) {
-      throw new TrustgateError('PLATFORM_NOT_FOUND', `${source.name}@${desc.digest} has no ${platformString(want)} image`, {
-        hint: `available: ${children.map((d) => platformString(d.platform!)).join(', ') || 'none'}`,
-      });
+      throw new TrustgateError(
+        'PLATFORM_NOT_FOUND',
+        `${source.name}@${desc.digest} has no ${platformString(want)} image`,
+        {
+          hint: `available: ${children.map((d) => platformString(d.platform!)).join(', ') || 'none'}`,
+        },
+      );
     }
-    return { descriptor: { mediaType: hit.mediaType, digest: hit.digest, size: hit.size }, platform: hit.platform! };
+    return {
+      descriptor: { mediaType: hit.mediaType, digest: hit.digest, size: hit.size },
+      platform: hit.platform!,
+    };
   }
   // A single-platform image: its config must say it is the platform asked for.
   const cfg = await readConfigPlatform(source, parsed.manifest);
@@ -113,13 +145,23 @@ async function selectPlatform(source: ImageSource, desc: Descriptor, want: Platf
       `${source.name}@${desc.digest} is a single-platform image for ${cfg ? platformString(cfg) : 'an unknown platform'}, not ${platformString(want)}`,
     );
   }
-  return { descriptor: { mediaType: m.mediaType, digest: desc.digest, size: m.bytes.length }, platform: cfg! };
+  return {
+    descriptor: { mediaType: m.mediaType, digest: desc.digest, size: m.bytes.length },
+    platform: cfg!,
+  };
 }
 
-async function readConfigPlatform(source: ImageSource, manifest: ImageManifest): Promise<Platform | undefined> {
+async function readConfigPlatform(
+  source: ImageSource,
+  manifest: ImageManifest,
+): Promise<Platform | undefined> {
   const bytes = await source.getBlob(manifest.config.digest, { maxBytes: 1024 * 1024 });
   try {
-    const cfg = JSON.parse(Buffer.from(bytes).toString('utf8')) as { os?: unknown; architecture?: unknown; variant?: unknown };
+    const cfg = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
+      os?: unknown;
+      architecture?: unknown;
+      variant?: unknown;
+    };
     if (typeof cfg.os !== 'string' || typeof cfg.architecture !== 'string') return undefined;
     const p: Platform = { os: cfg.os, architecture: cfg.architecture };
     if (typeof cfg.variant === 'string') p.variant = cfg.variant;
@@ -139,16 +181,23 @@ export interface ResolveManyResult {
 export interface ResolveManyOptions extends ResolveOptions, RegistryClientOptions {}
 
 /** Resolve many references over one client; one failure never hides the others' results. */
-export async function resolveImages(refs: readonly string[], options: ResolveManyOptions = {}): Promise<ResolveManyResult[]> {
+export async function resolveImages(
+  refs: ReadonlyArray<string | ImageReference>,
+  options: ResolveManyOptions = {},
+): Promise<ResolveManyResult[]> {
   const client = options.client ?? new RegistryClient(options);
   try {
     const settled = await Promise.allSettled(refs.map((r) => resolveImage(r, { ...options, client })));
     return settled.map((s, i) =>
       s.status === 'fulfilled'
-        ? { reference: refs[i]!, ok: true, image: s.value }
-        : { reference: refs[i]!, ok: false, error: s.reason as Error },
+        ? { reference: referenceText(refs[i]!), ok: true, image: s.value }
+        : { reference: referenceText(refs[i]!), ok: false, error: s.reason as Error },
     );
   } finally {
     if (!options.client) await client.close();
   }
+}
+
+function referenceText(r: string | ImageReference): string {
+  return typeof r === 'string' ? r : r.original;
 }

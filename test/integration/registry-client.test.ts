@@ -143,16 +143,35 @@ describe('plain registry', () => {
     };
     const artifactBytes = Buffer.from(JSON.stringify(artifact));
     await pushImage(client, reg.host, 'app', sbom);
-    const artDigest = await pushManifest(client, reg.host, 'app', sha256Digest(artifactBytes), artifactBytes, MediaType.OCI_MANIFEST);
+    const artDigest = await pushManifest(
+      client,
+      reg.host,
+      'app',
+      sha256Digest(artifactBytes),
+      artifactBytes,
+      MediaType.OCI_MANIFEST,
+    );
     const fallback = {
       schemaVersion: 2,
       mediaType: MediaType.OCI_INDEX,
       manifests: [
-        { mediaType: MediaType.OCI_MANIFEST, digest: artDigest, size: artifactBytes.length, artifactType: 'application/vnd.example.sbom' },
+        {
+          mediaType: MediaType.OCI_MANIFEST,
+          digest: artDigest,
+          size: artifactBytes.length,
+          artifactType: 'application/vnd.example.sbom',
+        },
         descriptorOf(img2.manifest, { artifactType: 'application/other' }),
       ],
     };
-    await pushManifest(client, reg.host, 'app', digestTag(subject.digest), Buffer.from(JSON.stringify(fallback)), MediaType.OCI_INDEX);
+    await pushManifest(
+      client,
+      reg.host,
+      'app',
+      digestTag(subject.digest),
+      Buffer.from(JSON.stringify(fallback)),
+      MediaType.OCI_INDEX,
+    );
     const repo = client.repository(reg.host, 'app');
     const all = await repo.referrers(subject.digest);
     expect(all.via).toBe('tag-schema');
@@ -169,7 +188,9 @@ describe('plain registry', () => {
   });
 
   test('resolveImages reports each failure beside the successes', async () => {
-    const results = await resolveImages([`${reg.host}/app:v1`, `${reg.host}/app:missing`, 'app:bad tag'], { client });
+    const results = await resolveImages([`${reg.host}/app:v1`, `${reg.host}/app:missing`, 'app:bad tag'], {
+      client,
+    });
     expect(results.map((r) => r.ok)).toEqual([true, false, false]);
     expect((results[1]!.error as TrustgateError).code).toBe('MANIFEST_UNKNOWN');
     expect((results[2]!.error as TrustgateError).code).toBe('REFERENCE_INVALID');
@@ -182,14 +203,22 @@ describe('htpasswd Basic auth over TLS', () => {
 
   beforeAll(async () => {
     reg = await startRegistry({ auth: 'htpasswd', tls: true });
-    const c = new RegistryClient({ username: reg.username!, password: reg.password!, caFiles: [reg.caFile!] });
+    const c = new RegistryClient({
+      username: reg.username!,
+      password: reg.password!,
+      caFiles: [reg.caFile!],
+    });
     await pushImage(c, reg.host, 'secure/app', img, 'v1');
     await c.close();
   });
   afterAll(async () => reg?.stop());
 
   test('resolves with the right credentials and the registry CA', async () => {
-    const c = new RegistryClient({ username: reg.username!, password: reg.password!, caFiles: [reg.caFile!] });
+    const c = new RegistryClient({
+      username: reg.username!,
+      password: reg.password!,
+      caFiles: [reg.caFile!],
+    });
     const r = await resolveImage(`${reg.host}/secure/app:v1`, { client: c });
     expect(r.digest).toBe(img.manifest.digest);
     await c.close();
@@ -217,8 +246,14 @@ describe('htpasswd Basic auth over TLS', () => {
     const e = await rejects(resolveImage(`${reg.host}/secure/app:v1`, { client: strict }));
     expect(e.code).toBe('TLS');
     await strict.close();
-    const lax = new RegistryClient({ username: reg.username!, password: reg.password!, insecureSkipTlsVerify: true });
-    expect((await resolveImage(`${reg.host}/secure/app:v1`, { client: lax })).digest).toBe(img.manifest.digest);
+    const lax = new RegistryClient({
+      username: reg.username!,
+      password: reg.password!,
+      insecureSkipTlsVerify: true,
+    });
+    expect((await resolveImage(`${reg.host}/secure/app:v1`, { client: lax })).digest).toBe(
+      img.manifest.digest,
+    );
     await lax.close();
   });
 
@@ -250,7 +285,9 @@ describe('token auth (Bearer flow against a real token server)', () => {
   test('one token per scope, shared by concurrent requests; then one request per resolve', async () => {
     const c = new RegistryClient({ username: reg.username!, password: reg.password! });
     const tokensBefore = reg.tokenRequests();
-    const results = await Promise.all(imgs.map((_, i) => resolveImage(`${reg.host}/tok/app:t${i}`, { client: c })));
+    const results = await Promise.all(
+      imgs.map((_, i) => resolveImage(`${reg.host}/tok/app:t${i}`, { client: c })),
+    );
     expect(results.map((r) => r.digest)).toEqual(imgs.map((i) => i.manifest.digest));
     expect(reg.tokenRequests() - tokensBefore).toBe(1);
     // 1 challenge (401) + 1 token + 5 HEADs.

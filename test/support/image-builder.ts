@@ -58,9 +58,15 @@ export function tarOneFile(name: string, content: Uint8Array): Uint8Array {
   return Buffer.concat([header, Buffer.from(content), Buffer.alloc(pad), Buffer.alloc(1024)]);
 }
 
-export function buildImage(opts: { seed: string; platform?: Platform; annotations?: Record<string, string> }): BuiltImage {
+export function buildImage(opts: {
+  seed: string;
+  platform?: Platform;
+  annotations?: Record<string, string>;
+}): BuiltImage {
   const platform = opts.platform ?? { os: 'linux', architecture: 'amd64' };
-  const layerBytes = gzipSync(tarOneFile('hello.txt', Buffer.from(`hello from ${opts.seed}\n`)), { level: 9 });
+  const layerBytes = gzipSync(tarOneFile('hello.txt', Buffer.from(`hello from ${opts.seed}\n`)), {
+    level: 9,
+  });
   const layer = blob(layerBytes, MediaType.OCI_LAYER_TAR_GZIP);
   const diffId = sha256Digest(tarOneFile('hello.txt', Buffer.from(`hello from ${opts.seed}\n`)));
   const configJson = {
@@ -83,7 +89,9 @@ export function buildImage(opts: { seed: string; platform?: Platform; annotation
 }
 
 export function buildIndex(seed: string, platforms: Platform[]): BuiltIndex {
-  const images = platforms.map((p) => buildImage({ seed: `${seed}-${p.os}-${p.architecture}${p.variant ?? ''}`, platform: p }));
+  const images = platforms.map((p) =>
+    buildImage({ seed: `${seed}-${p.os}-${p.architecture}${p.variant ?? ''}`, platform: p }),
+  );
   const indexJson = {
     schemaVersion: 2,
     mediaType: MediaType.OCI_INDEX,

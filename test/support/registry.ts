@@ -55,11 +55,29 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   if (opts.tls) {
     requireCommand('openssl', 'openssl');
     caFile = join(dir, 'tls.crt');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-      '-subj', '/CN=trustgate-test-registry', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout', join(dir, 'tls.key'), '-out', caFile,
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=trustgate-test-registry',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        '-keyout',
+        join(dir, 'tls.key'),
+        '-out',
+        caFile,
+      ],
+      { stdio: 'ignore' },
+    );
     lines.push('  tls:', `    certificate: ${caFile}`, `    key: ${join(dir, 'tls.key')}`);
   }
   let tokenServer: TokenServer | undefined;
@@ -135,10 +153,27 @@ async function startTokenServer(dir: string, username: string, password: string)
   requireCommand('openssl', 'openssl');
   const keyFile = join(dir, 'token.key');
   const certFile = join(dir, 'token.crt');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
-    '-subj', '/CN=trustgate-test-token-issuer', '-keyout', keyFile, '-out', certFile,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=trustgate-test-token-issuer',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
   const key = createPrivateKey(readFileSync(keyFile));
   const certDer = readFileSync(certFile, 'utf8').replace(/-----[^-]+-----|\s/g, '');
   const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -172,8 +207,13 @@ async function startTokenServer(dir: string, username: string, password: string)
       jti: randomUUID(),
       access,
     });
-    const signature = sign('sha256', Buffer.from(`${header}.${claims}`), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300 }));
+    const signature = sign('sha256', Buffer.from(`${header}.${claims}`), {
+      key,
+      dsaEncoding: 'ieee-p1363',
+    }).toString('base64url');
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300 }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;

@@ -13,12 +13,20 @@ export function requireCommand(command: string, debPackage: string): string {
   if (process.getuid?.() === 0 && !installed.has(debPackage) && existsSync('/usr/bin/apt-get')) {
     installed.add(debPackage);
     try {
-      execFileSync('apt-get', ['install', '-y', '-qq', debPackage], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', '-qq', debPackage], {
+        stdio: 'ignore',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     } catch {
       execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-      execFileSync('apt-get', ['install', '-y', '-qq', debPackage], { stdio: 'ignore', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', '-qq', debPackage], {
+        stdio: 'ignore',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     }
     return requireCommand(command, debPackage);
   }
-  throw new Error(`${command} is missing: install it with \`sudo apt-get install -y ${debPackage}\` (or run the tests as root)`);
+  throw new Error(
+    `${command} is missing: install it with \`sudo apt-get install -y ${debPackage}\` (or run the tests as root)`,
+  );
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { describeError, isTrustgateError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import { parseReference } from '../../reference/parse.js';
 import { resolveImages } from '../../resolve/resolve.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
@@ -13,12 +14,16 @@ interface ResolveFlags extends RegistryFlags {
 export function registerResolve(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
     .command('resolve')
-    .description('resolve image references to digests, as `crane digest` (one registry/repo@sha256:… per line)')
+    .description(
+      'resolve image references to digests, as `crane digest` (one registry/repo@sha256:… per line)',
+    )
     .argument('<image...>', 'image references: [registry/]repo[:tag][@sha256:…] or oci:PATH[:tag|@sha256:…]')
     .option('--json', 'print a JSON array of {reference, canonical, digest, mediaType, size, platform}')
     .option('--platform <os/arch[/variant]>', 'select this platform from a multi-arch index');
   addRegistryOptions(cmd).action(async (images: string[], flags: ResolveFlags) => {
-    const results = await resolveImages(images, {
+    // Every reference is parsed before any network work: a typo is a usage error, not a partial run.
+    const parsed = images.map((i) => parseReference(i));
+    const results = await resolveImages(parsed, {
       ...registryClientOptions(flags),
       ...(flags.platform ? { platform: flags.platform } : {}),
     });
@@ -27,7 +32,15 @@ export function registerResolve(program: Command, io: Io, setExit: (code: number
     for (const r of results) {
       if (r.ok && r.image) {
         const { canonical, digest, mediaType, size, platform } = r.image;
-        if (flags.json) json.push({ reference: r.reference, canonical, digest, mediaType, size, ...(platform ? { platform } : {}) });
+        if (flags.json)
+          json.push({
+            reference: r.reference,
+            canonical,
+            digest,
+            mediaType,
+            size,
+            ...(platform ? { platform } : {}),
+          });
         else io.out(canonical);
       } else {
         failed++;

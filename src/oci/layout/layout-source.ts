@@ -7,10 +7,24 @@ import { lstat, open, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { z } from 'zod';
 import { TrustgateError } from '../../errors.js';
-import { type Digest, digestHex, digestTag, isDigest, sha256Digest, truncate } from '../../reference/digest.js';
+import {
+  type Digest,
+  digestHex,
+  digestTag,
+  isDigest,
+  sha256Digest,
+  truncate,
+} from '../../reference/digest.js';
 import { MediaType } from '../media-types.js';
 import { type Descriptor, type ImageIndex, parseManifest } from '../schema.js';
-import { DEFAULT_LIMITS, type FetchedManifest, type ImageSource, type Limits, type ReferrersQuery, type ReferrersResult } from '../source.js';
+import {
+  DEFAULT_LIMITS,
+  type FetchedManifest,
+  type ImageSource,
+  type Limits,
+  type ReferrersQuery,
+  type ReferrersResult,
+} from '../source.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 const layoutMarkerSchema = z.object({ imageLayoutVersion: z.string() });
@@ -46,7 +60,10 @@ export class LayoutSource implements ImageSource {
     const parsed = parseManifest(bytes, MediaType.OCI_INDEX, `${this.name} index.json`);
     if (parsed.kind !== 'index') throw this.invalid('index.json is not an image index');
     if (parsed.index.manifests.length > this.limits.maxReferrers * 10) {
-      throw new TrustgateError('COUNT_LIMIT', `${this.name}: index.json lists ${parsed.index.manifests.length} manifests`);
+      throw new TrustgateError(
+        'COUNT_LIMIT',
+        `${this.name}: index.json lists ${parsed.index.manifests.length} manifests`,
+      );
     }
     this.indexCache = parsed.index;
     return parsed.index;
@@ -65,7 +82,10 @@ export class LayoutSource implements ImageSource {
     if (matches.length === 0) {
       const tags = listTagsOf(index);
       throw new TrustgateError('MANIFEST_UNKNOWN', `tag ${tagOrDigest} not found in ${this.name}`, {
-        hint: tags.length > 0 ? `tags present: ${truncate(tags.join(', '), 200)}` : 'the layout has no tagged manifests; select one by @sha256:…',
+        hint:
+          tags.length > 0
+            ? `tags present: ${truncate(tags.join(', '), 200)}`
+            : 'the layout has no tagged manifests; select one by @sha256:…',
       });
     }
     const distinct = new Set(matches.map((d) => d.digest));
@@ -86,19 +106,28 @@ export class LayoutSource implements ImageSource {
     if (desc && inner && inner !== desc.mediaType) {
       throw this.invalid(`index.json says ${desc.mediaType} for ${digest} but the manifest says ${inner}`);
     }
-    const mediaType = inner ?? desc?.mediaType ?? (parsed.kind === 'index' ? MediaType.OCI_INDEX : MediaType.OCI_MANIFEST);
+    const mediaType =
+      inner ?? desc?.mediaType ?? (parsed.kind === 'index' ? MediaType.OCI_INDEX : MediaType.OCI_MANIFEST);
     return { digest, mediaType, bytes };
   }
 
   async getBlob(digest: Digest, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
-    if (!isDigest(digest)) throw new TrustgateError('DIGEST_INVALID', `${this.name}: "${truncate(digest)}" is not a sha256 digest`);
+    if (!isDigest(digest))
+      throw new TrustgateError(
+        'DIGEST_INVALID',
+        `${this.name}: "${truncate(digest)}" is not a sha256 digest`,
+      );
     const max = opts.maxBytes ?? this.limits.maxBlobBytes;
     const bytes = await this.readInside(join('blobs', 'sha256', digestHex(digest)), max, `blob ${digest}`);
     const actual = sha256Digest(bytes);
     if (actual !== digest) {
-      throw new TrustgateError('DIGEST_MISMATCH', `${this.name}: blob ${digest} has content digest ${actual}`, {
-        hint: 'the layout was modified or corrupted; do not trust it',
-      });
+      throw new TrustgateError(
+        'DIGEST_MISMATCH',
+        `${this.name}: blob ${digest} has content digest ${actual}`,
+        {
+          hint: 'the layout was modified or corrupted; do not trust it',
+        },
+      );
     }
     return bytes;
   }
@@ -115,7 +144,10 @@ export class LayoutSource implements ImageSource {
       if (seen.has(d.digest)) return;
       if (query.artifactType && d.artifactType !== query.artifactType) return;
       if (out.length >= this.limits.maxReferrers) {
-        throw new TrustgateError('COUNT_LIMIT', `referrers of ${this.name}@${digest}: more than ${this.limits.maxReferrers}`);
+        throw new TrustgateError(
+          'COUNT_LIMIT',
+          `referrers of ${this.name}@${digest}: more than ${this.limits.maxReferrers}`,
+        );
       }
       seen.add(d.digest);
       out.push(d);
@@ -134,7 +166,12 @@ export class LayoutSource implements ImageSource {
       const parsed = parseManifest(m.bytes, m.mediaType, `${this.name}@${d.digest}`);
       if (parsed.kind === 'manifest' && parsed.manifest.subject?.digest === digest) {
         const artifactType = parsed.manifest.artifactType ?? parsed.manifest.config.mediaType;
-        const r: Descriptor = { mediaType: m.mediaType, digest: d.digest, size: m.bytes.length, artifactType };
+        const r: Descriptor = {
+          mediaType: m.mediaType,
+          digest: d.digest,
+          size: m.bytes.length,
+          artifactType,
+        };
         if (parsed.manifest.annotations) r.annotations = parsed.manifest.annotations;
         add(r);
       }
@@ -149,7 +186,10 @@ export class LayoutSource implements ImageSource {
   /** Read a file inside the layout, refusing anything that resolves outside it. */
   private async readInside(rel: string, maxBytes: number, what: string): Promise<Uint8Array> {
     if (isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
-      throw new TrustgateError('LAYOUT_PATH_ESCAPE', `${this.name}: ${what} path "${truncate(rel)}" leaves the layout`);
+      throw new TrustgateError(
+        'LAYOUT_PATH_ESCAPE',
+        `${this.name}: ${what} path "${truncate(rel)}" leaves the layout`,
+      );
     }
     if (this.realRoot === undefined) {
       try {
@@ -165,18 +205,28 @@ export class LayoutSource implements ImageSource {
     try {
       real = await realpath(full);
     } catch {
-      throw new TrustgateError(rel.startsWith('blobs') ? 'BLOB_UNKNOWN' : 'LAYOUT_INVALID', `${this.name}: ${what} is missing (${rel})`);
+      throw new TrustgateError(
+        rel.startsWith('blobs') ? 'BLOB_UNKNOWN' : 'LAYOUT_INVALID',
+        `${this.name}: ${what} is missing (${rel})`,
+      );
     }
     const r = relative(this.realRoot, real);
     if (r.startsWith(`..${sep}`) || r === '..' || isAbsolute(r)) {
-      throw new TrustgateError('LAYOUT_PATH_ESCAPE', `${this.name}: ${what} is a link that leaves the layout`, {
-        hint: 'refusing to follow it; the layout may be hostile',
-      });
+      throw new TrustgateError(
+        'LAYOUT_PATH_ESCAPE',
+        `${this.name}: ${what} is a link that leaves the layout`,
+        {
+          hint: 'refusing to follow it; the layout may be hostile',
+        },
+      );
     }
     const st = await lstat(real);
     if (!st.isFile()) throw this.invalid(`${what} is not a regular file`);
     if (st.size > maxBytes) {
-      throw new TrustgateError('SIZE_LIMIT', `${this.name}: ${what} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
+      throw new TrustgateError(
+        'SIZE_LIMIT',
+        `${this.name}: ${what} is ${st.size} bytes, over the ${maxBytes}-byte limit`,
+      );
     }
     const fh = await open(real, 'r');
     try {
@@ -187,7 +237,9 @@ export class LayoutSource implements ImageSource {
   }
 
   private invalid(why: string): TrustgateError {
-    return new TrustgateError('LAYOUT_INVALID', `${this.name}: ${why}`, { hint: 'is this an OCI image layout?' });
+    return new TrustgateError('LAYOUT_INVALID', `${this.name}: ${why}`, {
+      hint: 'is this an OCI image layout?',
+    });
   }
 }
 

@@ -62,9 +62,13 @@ export class RegistryAuth {
       throw authFailed(this.registry, 'the registry rejected the given --registry-token');
     }
     const challenges = parseChallenges(wwwAuthenticate ?? '');
-    const chosen = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+    const chosen =
+      challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
     if (!chosen) {
-      throw authFailed(this.registry, 'the registry answered 401 without a usable WWW-Authenticate challenge');
+      throw authFailed(
+        this.registry,
+        'the registry answered 401 without a usable WWW-Authenticate challenge',
+      );
     }
     this.challenge = chosen;
     this.tokens.delete(scope);
@@ -100,13 +104,21 @@ export class RegistryAuth {
       throw authFailed(this.registry, 'the Bearer challenge realm is not a URL');
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && this.ctx.httpAllowed(url))) {
-      throw authFailed(this.registry, `refusing to send credentials to the non-HTTPS token realm ${safeUrl(url)}`);
+      throw authFailed(
+        this.registry,
+        `refusing to send credentials to the non-HTTPS token realm ${safeUrl(url)}`,
+      );
     }
     const service = params.service;
     const what = `token for ${this.registry} (${scope})`;
     let res: Awaited<ReturnType<HttpTransport['send']>>;
     if (cred?.identityToken) {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: cred.identityToken, client_id: 'trustgate', scope });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: cred.identityToken,
+        client_id: 'trustgate',
+        scope,
+      });
       if (service) form.set('service', service);
       res = await this.ctx.transport.send({
         method: 'POST',
@@ -130,7 +142,9 @@ export class RegistryAuth {
     if (res.status === 401 || res.status === 403) {
       throw authFailed(
         this.registry,
-        cred ? `the token server rejected the credentials${cred.username ? ` for user "${cred.username}"` : ''}` : 'the token server requires credentials',
+        cred
+          ? `the token server rejected the credentials${cred.username ? ` for user "${cred.username}"` : ''}`
+          : 'the token server requires credentials',
       );
     }
     if (res.status !== 200) {

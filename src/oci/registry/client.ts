@@ -9,10 +9,23 @@ import { DEFAULT_REGISTRY } from '../../reference/parse.js';
 import { safeUrl } from '../../util/redact.js';
 import { MANIFEST_ACCEPT, MediaType } from '../media-types.js';
 import { type Descriptor, type ImageIndex, parseManifest } from '../schema.js';
-import { DEFAULT_LIMITS, type FetchedManifest, type ImageSource, type Limits, type ReferrersQuery, type ReferrersResult } from '../source.js';
+import {
+  DEFAULT_LIMITS,
+  type FetchedManifest,
+  type ImageSource,
+  type Limits,
+  type ReferrersQuery,
+  type ReferrersResult,
+} from '../source.js';
 import { RegistryAuth } from './auth.js';
-import { CredentialStore, type CredentialOptions } from './credentials.js';
-import { HttpTransport, type HttpRequest, type HttpResponse, isTlsProtocolMismatch, type TransportOptions } from './transport.js';
+import { type CredentialOptions, CredentialStore } from './credentials.js';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  HttpTransport,
+  isTlsProtocolMismatch,
+  type TransportOptions,
+} from './transport.js';
 
 export interface RegistryClientOptions extends TransportOptions, CredentialOptions {
   /** Allow plain HTTP to any registry (cosign's --allow-http-registry). Loopback registries always may. */
@@ -127,9 +140,13 @@ export class RegistryClient {
       const fresh = await s.auth.onUnauthorized(res.headers['www-authenticate'], scope);
       res = await this.sendToRegistry(registry, s, { ...req, authorization: fresh });
       if (res.status === 401) {
-        throw new TrustgateError('AUTH_FAILED', `${req.what}: ${registry} still answered 401 after authenticating`, {
-          hint: 'the credentials lack pull access to this repository; check them, or run docker login',
-        });
+        throw new TrustgateError(
+          'AUTH_FAILED',
+          `${req.what}: ${registry} still answered 401 after authenticating`,
+          {
+            hint: 'the credentials lack pull access to this repository; check them, or run docker login',
+          },
+        );
       }
     }
     return res;
@@ -193,10 +210,16 @@ export class RegistryRepository implements ImageSource {
       return { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
     }
     if (isDigest(tagOrDigest) && header !== tagOrDigest) {
-      throw new TrustgateError('DIGEST_MISMATCH', `${what}: registry reports digest ${header} for a request by ${tagOrDigest}`);
+      throw new TrustgateError(
+        'DIGEST_MISMATCH',
+        `${what}: registry reports digest ${header} for a request by ${tagOrDigest}`,
+      );
     }
     if (size > this.client.limits.maxManifestBytes) {
-      throw new TrustgateError('SIZE_LIMIT', `${what}: manifest is ${size} bytes, over the ${this.client.limits.maxManifestBytes}-byte limit`);
+      throw new TrustgateError(
+        'SIZE_LIMIT',
+        `${what}: manifest is ${size} bytes, over the ${this.client.limits.maxManifestBytes}-byte limit`,
+      );
     }
     return { mediaType, digest: header, size };
   }
@@ -252,10 +275,15 @@ export class RegistryRepository implements ImageSource {
     return this.referrersFromTag(digest, query);
   }
 
-  private async referrersFromApi(digest: Digest, query: ReferrersQuery): Promise<ReferrersResult | undefined> {
+  private async referrersFromApi(
+    digest: Digest,
+    query: ReferrersQuery,
+  ): Promise<ReferrersResult | undefined> {
     const limits = this.client.limits;
     const out: Descriptor[] = [];
-    let path = this.path('referrers', digest) + (query.artifactType ? `?artifactType=${encodeURIComponent(query.artifactType)}` : '');
+    let path =
+      this.path('referrers', digest) +
+      (query.artifactType ? `?artifactType=${encodeURIComponent(query.artifactType)}` : '');
     for (let page = 0; page < limits.maxPages; page++) {
       const what = `referrers of ${this.name}@${digest}`;
       const res = await this.client.call(this.registry, this.scope, {
@@ -272,14 +300,21 @@ export class RegistryRepository implements ImageSource {
       if (res.status !== 200) throw responseError(res, what, this.name, digest);
       this.client.setReferrersSupport(this.registry, true);
       const parsed = parseManifest(res.body, MediaType.OCI_INDEX, what);
-      if (parsed.kind !== 'index') throw new TrustgateError('MANIFEST_INVALID', `${what}: response is not an image index`);
-      const filtered = (res.headers['oci-filters-applied'] ?? '').split(',').map((s) => s.trim()).includes('artifactType');
+      if (parsed.kind !== 'index')
+        throw new TrustgateError('MANIFEST_INVALID', `${what}: response is not an image index`);
+      const filtered = (res.headers['oci-filters-applied'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .includes('artifactType');
       appendBounded(out, filterArtifactType(parsed.index, query, filtered), limits.maxReferrers, what);
       const next = nextLink(res.headers.link);
       if (!next) return { descriptors: out, via: 'api' };
       path = next;
     }
-    throw new TrustgateError('COUNT_LIMIT', `referrers of ${this.name}@${digest}: more than ${limits.maxPages} pages`);
+    throw new TrustgateError(
+      'COUNT_LIMIT',
+      `referrers of ${this.name}@${digest}: more than ${limits.maxPages} pages`,
+    );
   }
 
   private async referrersFromTag(digest: Digest, query: ReferrersQuery): Promise<ReferrersResult> {
@@ -311,7 +346,12 @@ export class RegistryRepository implements ImageSource {
     let path = `${this.path('tags', 'list')}?n=1000`;
     for (let page = 0; page < limits.maxPages; page++) {
       const what = `tags of ${this.name}`;
-      const res = await this.client.call(this.registry, this.scope, { method: 'GET', path, maxBytes: limits.maxManifestBytes * 4, what });
+      const res = await this.client.call(this.registry, this.scope, {
+        method: 'GET',
+        path,
+        maxBytes: limits.maxManifestBytes * 4,
+        what,
+      });
       if (res.status !== 200) throw responseError(res, what, this.name, '');
       let body: { tags?: unknown };
       try {
@@ -336,7 +376,11 @@ function refSep(ref: string): string {
   return isDigest(ref) ? '@' : ':';
 }
 
-function filterArtifactType(index: ImageIndex, query: ReferrersQuery, alreadyFiltered: boolean): Descriptor[] {
+function filterArtifactType(
+  index: ImageIndex,
+  query: ReferrersQuery,
+  alreadyFiltered: boolean,
+): Descriptor[] {
   if (!query.artifactType || alreadyFiltered) return index.manifests;
   return index.manifests.filter((d) => d.artifactType === query.artifactType);
 }
@@ -399,5 +443,8 @@ function responseError(res: HttpResponse, what: string, name: string, ref: strin
       hint: 'check --registry-username/--registry-password or docker login',
     });
   }
-  return new TrustgateError('REGISTRY_ERROR', `${what}: registry answered HTTP ${res.status}${detail} (${safeUrl(res.url)})`);
+  return new TrustgateError(
+    'REGISTRY_ERROR',
+    `${what}: registry answered HTTP ${res.status}${detail} (${safeUrl(res.url)})`,
+  );
 }

@@ -58,7 +58,10 @@ function configKeysFor(registry: string): string[] {
 }
 
 function normalizeConfigKey(key: string): string {
-  return key.replace(/^https?:\/\//, '').replace(/\/.*$/, '').toLowerCase();
+  return key
+    .replace(/^https?:\/\//, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
 }
 
 export class CredentialStore {
@@ -83,7 +86,8 @@ export class CredentialStore {
   private async lookup(registry: string): Promise<Credential | undefined> {
     const o = this.options;
     if (o.registryToken) return { registryToken: o.registryToken };
-    if (o.username !== undefined && o.password !== undefined) return { username: o.username, password: o.password };
+    if (o.username !== undefined && o.password !== undefined)
+      return { username: o.username, password: o.password };
     if (o.useDockerConfig === false) return undefined;
     const config = this.loadConfig();
     if (!config) return undefined;
@@ -123,13 +127,19 @@ export class CredentialStore {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new TrustgateError('CREDENTIALS', `${file} is not valid JSON`, { hint: 'fix or remove the Docker config file' });
+      throw new TrustgateError('CREDENTIALS', `${file} is not valid JSON`, {
+        hint: 'fix or remove the Docker config file',
+      });
     }
     const r = dockerConfigSchema.safeParse(parsed);
     if (!r.success) {
-      throw new TrustgateError('CREDENTIALS', `${file} has an unexpected shape at ${r.error.issues[0]?.path.join('.')}`, {
-        hint: 'fix the Docker config file',
-      });
+      throw new TrustgateError(
+        'CREDENTIALS',
+        `${file} has an unexpected shape at ${r.error.issues[0]?.path.join('.')}`,
+        {
+          hint: 'fix the Docker config file',
+        },
+      );
     }
     this.config = r.data;
     return this.config;
@@ -154,7 +164,13 @@ function runHelper(name: string, serverUrl: string, fromCredsStore = false): Pro
     child.on('error', (e) => {
       const notFound = (e as NodeJS.ErrnoException).code === 'ENOENT';
       if (notFound && fromCredsStore) resolve(undefined);
-      else reject(new TrustgateError('CREDENTIALS', `credential helper ${bin} could not run: ${notFound ? 'not found on PATH' : (e as Error).message}`));
+      else
+        reject(
+          new TrustgateError(
+            'CREDENTIALS',
+            `credential helper ${bin} could not run: ${notFound ? 'not found on PATH' : (e as Error).message}`,
+          ),
+        );
     });
     child.on('close', (code) => {
       if (code !== 0) {
@@ -166,7 +182,12 @@ function runHelper(name: string, serverUrl: string, fromCredsStore = false): Pro
       try {
         parsed = helperOutputSchema.parse(JSON.parse(out));
       } catch {
-        reject(new TrustgateError('CREDENTIALS', `credential helper ${bin} returned output that is not {Username, Secret} JSON`));
+        reject(
+          new TrustgateError(
+            'CREDENTIALS',
+            `credential helper ${bin} returned output that is not {Username, Secret} JSON`,
+          ),
+        );
         return;
       }
       if (parsed.Username === '<token>') resolve({ identityToken: parsed.Secret });

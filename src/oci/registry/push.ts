@@ -10,11 +10,21 @@ function pushScope(repository: string): string {
   return `repository:${repository}:pull,push`;
 }
 
-export async function pushBlob(client: RegistryClient, registry: string, repository: string, bytes: Uint8Array): Promise<Digest> {
+export async function pushBlob(
+  client: RegistryClient,
+  registry: string,
+  repository: string,
+  bytes: Uint8Array,
+): Promise<Digest> {
   const digest = sha256Digest(bytes);
   const scope = pushScope(repository);
   const what = `upload of blob ${digest} to ${registry}/${repository}`;
-  const head = await client.call(registry, scope, { method: 'HEAD', path: `/v2/${repository}/blobs/${digest}`, maxBytes: 0, what });
+  const head = await client.call(registry, scope, {
+    method: 'HEAD',
+    path: `/v2/${repository}/blobs/${digest}`,
+    maxBytes: 0,
+    what,
+  });
   if (head.status === 200) return digest;
   const start = await client.call(registry, scope, {
     method: 'POST',
@@ -36,7 +46,8 @@ export async function pushBlob(client: RegistryClient, registry: string, reposit
     maxBytes: 64 * 1024,
     what,
   });
-  if (put.status !== 201) throw new TrustgateError('REGISTRY_ERROR', `${what}: upload answered HTTP ${put.status}`);
+  if (put.status !== 201)
+    throw new TrustgateError('REGISTRY_ERROR', `${what}: upload answered HTTP ${put.status}`);
   return digest;
 }
 
@@ -59,12 +70,20 @@ export async function pushManifest(
     what,
   });
   if (res.status !== 201) {
-    throw new TrustgateError('REGISTRY_ERROR', `${what}: answered HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`);
+    throw new TrustgateError(
+      'REGISTRY_ERROR',
+      `${what}: answered HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`,
+    );
   }
   return digest;
 }
 
-export async function deleteManifest(client: RegistryClient, registry: string, repository: string, digest: Digest): Promise<void> {
+export async function deleteManifest(
+  client: RegistryClient,
+  registry: string,
+  repository: string,
+  digest: Digest,
+): Promise<void> {
   const what = `delete of ${registry}/${repository}@${digest}`;
   const res = await client.call(registry, `repository:${repository}:delete,pull,push`, {
     method: 'DELETE',

@@ -9,8 +9,8 @@ import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
 import { TrustgateError } from '../../errors.js';
 import type { Digest } from '../../reference/digest.js';
-import { Semaphore } from '../../util/semaphore.js';
 import { safeUrl } from '../../util/redact.js';
+import { Semaphore } from '../../util/semaphore.js';
 
 export interface TransportOptions {
   /** PEM files with extra CA certificates, added to Node's root store. */
@@ -131,7 +131,10 @@ export class HttpTransport {
         throw new TrustgateError(
           'REGISTRY_ERROR',
           `${req.what}: registry answered HTTP ${r.status} after ${attempt + 1} attempt(s) over ${Math.round(spent / 100) / 10}s`,
-          { hint: r.status === 429 ? 'the registry is rate limiting; retry later or authenticate' : 'retry later' },
+          {
+            hint:
+              r.status === 429 ? 'the registry is rate limiting; retry later or authenticate' : 'retry later',
+          },
         );
       }
       await sleep(waitMs);
@@ -176,7 +179,12 @@ export class HttpTransport {
     }
   }
 
-  private async sendOnce(req: HttpRequest, url: URL, method: string, sameOrigin: boolean): Promise<HttpResponse> {
+  private async sendOnce(
+    req: HttpRequest,
+    url: URL,
+    method: string,
+    sameOrigin: boolean,
+  ): Promise<HttpResponse> {
     const headers: Record<string, string> = { 'user-agent': this.opts.userAgent, ...req.headers };
     // Authorization belongs to the registry's origin only: storage backends get signed URLs instead.
     if (req.authorization && sameOrigin) headers.authorization = req.authorization;
@@ -201,7 +209,13 @@ export class HttpTransport {
     const limit = r.statusCode >= 200 && r.statusCode < 300 && !isRedirect ? req.maxBytes : 64 * 1024;
     if (method === 'HEAD') {
       await r.body.dump();
-      return { status: r.statusCode, headers: flat, body: Buffer.alloc(0), digest: EMPTY_SHA256, url: url.toString() };
+      return {
+        status: r.statusCode,
+        headers: flat,
+        body: Buffer.alloc(0),
+        digest: EMPTY_SHA256,
+        url: url.toString(),
+      };
     }
     if (Number.isFinite(declared) && declared > limit && r.statusCode < 300) {
       discard(r.body);
@@ -239,7 +253,9 @@ export class HttpTransport {
       throw new TrustgateError(
         'DIGEST_MISMATCH',
         `${req.what}: content digest ${digest} does not match the requested ${req.expectDigest}`,
-        { hint: 'the registry served different bytes than the digest names; do not trust this registry response' },
+        {
+          hint: 'the registry served different bytes than the digest names; do not trust this registry response',
+        },
       );
     }
     return { status: r.statusCode, headers: flat, body, digest, url: url.toString() };
@@ -277,7 +293,13 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
 
 /** Whether an error means the server speaks plain HTTP where TLS was attempted. */
 export function isTlsProtocolMismatch(e: unknown): boolean {
-  return e instanceof TrustgateError && e.code === 'TLS' && /wrong version number|packet length too long|EPROTO/i.test(String((e.cause as Error)?.message ?? e.message));
+  return (
+    e instanceof TrustgateError &&
+    e.code === 'TLS' &&
+    /wrong version number|packet length too long|EPROTO/i.test(
+      String((e.cause as Error)?.message ?? e.message),
+    )
+  );
 }
 
 function classifyNetworkError(e: unknown, what: string, url: URL, phase = ''): Error {
@@ -286,9 +308,15 @@ function classifyNetworkError(e: unknown, what: string, url: URL, phase = ''): E
   const msg = err.cause?.message ?? err.message ?? String(e);
   const where = `${url.protocol}//${url.host}`;
   const suffix = phase ? ` ${phase}` : '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return new RetryableNetworkError(
-      new TrustgateError('TIMEOUT', `${what}: ${where} timed out${suffix}`, { hint: 'check the registry, or raise --timeout' }),
+      new TrustgateError('TIMEOUT', `${what}: ${where} timed out${suffix}`, {
+        hint: 'check the registry, or raise --timeout',
+      }),
     );
   }
   if (/ERR_TLS|CERT|SSL|EPROTO|self[- ]signed|unable to verify/i.test(`${code} ${msg}`)) {
@@ -299,10 +327,14 @@ function classifyNetworkError(e: unknown, what: string, url: URL, phase = ''): E
   }
   if (RETRYABLE_NET.has(code)) {
     return new RetryableNetworkError(
-      new TrustgateError('REGISTRY_UNREACHABLE', `${what}: connection to ${where} failed${suffix} (${code})`, {
-        hint: 'retry later',
-        cause: e,
-      }),
+      new TrustgateError(
+        'REGISTRY_UNREACHABLE',
+        `${what}: connection to ${where} failed${suffix} (${code})`,
+        {
+          hint: 'retry later',
+          cause: e,
+        },
+      ),
     );
   }
   return new TrustgateError(
