@@ -10,8 +10,9 @@ import { join, relative, resolve } from 'node:path';
 import { REF_NAME_ANNOTATION } from '../src/oci/layout/layout-source.js';
 import { buildImage, buildIndex, descriptorOf } from '../test/support/image-builder.js';
 import { writeLayout } from '../test/support/layout-writer.js';
+import { repoRoot } from '../test/support/repo-root.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
+const root = repoRoot();
 
 export function buildDemo(dir: string): void {
   const image = buildImage({

@@ -117,7 +117,7 @@ async function selectPlatform(
   want: Platform,
 ): Promise<{ descriptor: Descriptor; platform: Platform }> {
   const m = await source.getManifest(desc.digest);
-  const parsed = parseManifest(m.bytes, m.mediaType, `manifest ${source.name}@${desc.digest}`);
+  const parsed = await parseManifest(m.bytes, m.mediaType, `manifest ${source.name}@${desc.digest}`);
   if (parsed.kind === 'index' || isIndexMediaType(m.mediaType)) {
     if (parsed.kind !== 'index')
       throw new TrustgateError('MANIFEST_INVALID', `${source.name}@${desc.digest} is not an index`);

@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -100,8 +100,13 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   const configFile = join(dir, 'config.yml');
   writeFileSync(configFile, `${lines.join('\n')}\n`);
 
-  const child = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const host = await waitForListening(child);
+  // The log goes to a file, not a pipe: a parent blocked in spawnSync (benchmarks) would stop
+  // draining a pipe, and the registry would stall on a full stderr.
+  const logFile = join(dir, 'registry.log');
+  const logFd = openSync(logFile, 'w');
+  const child = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'ignore', logFd] });
+  closeSync(logFd);
+  const host = await waitForListening(child, logFile);
   return {
     host,
     ...(caFile ? { caFile } : {}),
@@ -116,29 +121,21 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   };
 }
 
-function waitForListening(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let log = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`docker-registry did not start within 10s:\n${log.slice(-2000)}`));
-    }, 10_000);
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (d: string) => {
-      log += d;
-      const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
-      if (m) {
-        clearTimeout(timer);
-        child.stderr?.removeAllListeners('data');
-        child.stderr?.resume();
-        resolve(m[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`docker-registry exited with ${code}:\n${log.slice(-2000)}`));
-    });
+async function waitForListening(child: ChildProcess, logFile: string): Promise<string> {
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
   });
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const log = readFileSync(logFile, 'utf8');
+    const m = /listening on (127\.0\.0\.1:\d+)/.exec(log);
+    if (m) return m[1]!;
+    if (exited !== undefined) throw new Error(`docker-registry exited with ${exited}:\n${log.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`docker-registry did not start within 10s:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
 }
 
 interface TokenServer {

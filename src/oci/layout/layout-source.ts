@@ -5,7 +5,6 @@
  */
 import { lstat, open, readFile, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
-import { z } from 'zod';
 import { TrustgateError } from '../../errors.js';
 import {
   type Digest,
@@ -27,7 +26,6 @@ import {
 } from '../source.js';
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
-const layoutMarkerSchema = z.object({ imageLayoutVersion: z.string() });
 
 export class LayoutSource implements ImageSource {
   readonly name: string;
@@ -52,12 +50,13 @@ export class LayoutSource implements ImageSource {
     } catch {
       throw this.invalid('oci-layout is not JSON');
     }
+    const { layoutMarkerSchema } = await import('../manifest-schemas.js');
     const m = layoutMarkerSchema.safeParse(markerJson);
     if (!m.success || m.data.imageLayoutVersion !== '1.0.0') {
       throw this.invalid('oci-layout does not declare imageLayoutVersion 1.0.0');
     }
     const bytes = await this.readInside('index.json', this.limits.maxManifestBytes, 'index.json');
-    const parsed = parseManifest(bytes, MediaType.OCI_INDEX, `${this.name} index.json`);
+    const parsed = await parseManifest(bytes, MediaType.OCI_INDEX, `${this.name} index.json`);
     if (parsed.kind !== 'index') throw this.invalid('index.json is not an image index');
     if (parsed.index.manifests.length > this.limits.maxReferrers * 10) {
       throw new TrustgateError(
@@ -101,7 +100,7 @@ export class LayoutSource implements ImageSource {
     const digest = (desc?.digest ?? tagOrDigest) as Digest;
     const bytes = await this.getBlob(digest, { maxBytes: this.limits.maxManifestBytes });
     const what = `manifest ${this.name}@${digest}`;
-    const parsed = parseManifest(bytes, undefined, what);
+    const parsed = await parseManifest(bytes, undefined, what);
     const inner = parsed.kind === 'index' ? parsed.index.mediaType : parsed.manifest.mediaType;
     if (desc && inner && inner !== desc.mediaType) {
       throw this.invalid(`index.json says ${desc.mediaType} for ${digest} but the manifest says ${inner}`);
@@ -157,13 +156,13 @@ export class LayoutSource implements ImageSource {
       if (d.digest === digest) continue;
       if (d.annotations?.[REF_NAME_ANNOTATION] === fallbackTag) {
         const m = await this.getManifest(d.digest);
-        const parsed = parseManifest(m.bytes, m.mediaType, `${this.name}:${fallbackTag}`);
+        const parsed = await parseManifest(m.bytes, m.mediaType, `${this.name}:${fallbackTag}`);
         if (parsed.kind === 'index') for (const r of parsed.index.manifests) add(r);
         continue;
       }
       if (d.mediaType !== MediaType.OCI_MANIFEST) continue;
       const m = await this.getManifest(d.digest);
-      const parsed = parseManifest(m.bytes, m.mediaType, `${this.name}@${d.digest}`);
+      const parsed = await parseManifest(m.bytes, m.mediaType, `${this.name}@${d.digest}`);
       if (parsed.kind === 'manifest' && parsed.manifest.subject?.digest === digest) {
         const artifactType = parsed.manifest.artifactType ?? parsed.manifest.config.mediaType;
         const r: Descriptor = {

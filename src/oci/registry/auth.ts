@@ -3,18 +3,13 @@
  * the WWW-Authenticate challenge. Tokens are cached per scope and fetched once even under concurrency;
  * a 401 with a cached token refreshes it once, never in a loop.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { TrustgateError } from '../../errors.js';
 import { safeUrl } from '../../util/redact.js';
+import type { tokenResponseSchema } from './auth-schemas.js';
 import { type Challenge, parseChallenges } from './challenge.js';
 import type { Credential, CredentialStore } from './credentials.js';
 import type { HttpTransport } from './transport.js';
-
-const tokenResponseSchema = z.object({
-  token: z.string().optional(),
-  access_token: z.string().optional(),
-  expires_in: z.number().optional(),
-});
 
 interface CachedToken {
   value: string;
@@ -152,6 +147,7 @@ export class RegistryAuth {
     }
     let parsed: z.infer<typeof tokenResponseSchema>;
     try {
+      const { tokenResponseSchema } = await import('./auth-schemas.js');
       parsed = tokenResponseSchema.parse(JSON.parse(res.body.toString('utf8')));
     } catch {
       throw authFailed(this.registry, 'the token server returned a response that is not token JSON');

@@ -17,7 +17,7 @@ import {
   type ReferrersQuery,
   type ReferrersResult,
 } from '../source.js';
-import { RegistryAuth } from './auth.js';
+import { authFailed, RegistryAuth } from './auth.js';
 import { type CredentialOptions, CredentialStore } from './credentials.js';
 import {
   type HttpRequest,
@@ -140,12 +140,9 @@ export class RegistryClient {
       const fresh = await s.auth.onUnauthorized(res.headers['www-authenticate'], scope);
       res = await this.sendToRegistry(registry, s, { ...req, authorization: fresh });
       if (res.status === 401) {
-        throw new TrustgateError(
-          'AUTH_FAILED',
-          `${req.what}: ${registry} still answered 401 after authenticating`,
-          {
-            hint: 'the credentials lack pull access to this repository; check them, or run docker login',
-          },
+        throw authFailed(
+          registry,
+          `the registry rejected the credentials for ${req.what} (HTTP 401 after authenticating)`,
         );
       }
     }
@@ -159,6 +156,10 @@ export class RegistryClient {
   ): Promise<HttpResponse> {
     const host = registryApiHost(registry);
     const mayUseHttp = this.allowHttp || isLoopbackHost(host);
+    if (s.base === undefined && isLoopbackHost(host)) {
+      const answered = await this.probeLoopbackHttp(host, s, req);
+      if (answered) return answered;
+    }
     if (s.base === undefined) {
       try {
         const res = await this.transport.send({ ...req, url: `https://${host}${req.path}` });
@@ -170,6 +171,30 @@ export class RegistryClient {
       }
     }
     return this.transport.send({ ...req, url: `${s.base}${req.path}` });
+  }
+
+  /**
+   * A loopback registry is tried over plain HTTP first, with no credentials: that traffic never leaves
+   * the machine, local registries are usually plain HTTP, and it spares loading TLS (~30 ms of
+   * start-up). A TLS server answers a plain request with 400 or drops it; then HTTPS is used.
+   */
+  private async probeLoopbackHttp(
+    host: string,
+    s: RegistryState,
+    req: Omit<HttpRequest, 'url'> & { path: string },
+  ): Promise<HttpResponse | undefined> {
+    const url = `http://${host}${req.path}`;
+    let res: HttpResponse;
+    try {
+      res = await this.transport.send({ ...req, authorization: undefined, url });
+    } catch (e) {
+      // Refused or reset: maybe a TLS-only server. A timeout is an answer of its own and stands.
+      if (e instanceof TrustgateError && e.code === 'REGISTRY_UNREACHABLE') return undefined;
+      throw e;
+    }
+    if (res.status === 400) return undefined;
+    s.base = `http://${host}`;
+    return req.authorization ? this.transport.send({ ...req, url }) : res;
   }
 }
 
@@ -245,7 +270,7 @@ export class RegistryRepository implements ImageSource {
       );
     }
     const declared = (res.headers['content-type'] ?? '').split(';')[0]!.trim() || undefined;
-    const parsed = parseManifest(res.body, declared, what);
+    const parsed = await parseManifest(res.body, declared, what);
     const mediaType =
       (parsed.kind === 'index' ? parsed.index.mediaType : parsed.manifest.mediaType) ??
       declared ??
@@ -299,7 +324,7 @@ export class RegistryRepository implements ImageSource {
       }
       if (res.status !== 200) throw responseError(res, what, this.name, digest);
       this.client.setReferrersSupport(this.registry, true);
-      const parsed = parseManifest(res.body, MediaType.OCI_INDEX, what);
+      const parsed = await parseManifest(res.body, MediaType.OCI_INDEX, what);
       if (parsed.kind !== 'index')
         throw new TrustgateError('MANIFEST_INVALID', `${what}: response is not an image index`);
       const filtered = (res.headers['oci-filters-applied'] ?? '')
@@ -329,7 +354,7 @@ export class RegistryRepository implements ImageSource {
       throw e;
     }
     const what = `referrers tag ${this.name}:${tag}`;
-    const parsed = parseManifest(m.bytes, m.mediaType, what);
+    const parsed = await parseManifest(m.bytes, m.mediaType, what);
     if (parsed.kind !== 'index') {
       throw new TrustgateError('MANIFEST_INVALID', `${what} is not an image index`, {
         hint: 'something other than a referrers index was pushed under the sha256-<hex> tag',

@@ -7,8 +7,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { TrustgateError } from '../../errors.js';
+import type { dockerConfigSchema, helperOutputSchema } from './auth-schemas.js';
 
 export interface Credential {
   username?: string;
@@ -29,25 +30,7 @@ export interface CredentialOptions {
   useDockerConfig?: boolean;
 }
 
-const dockerConfigSchema = z.object({
-  auths: z
-    .record(
-      z.string(),
-      z.object({
-        auth: z.string().optional(),
-        username: z.string().optional(),
-        password: z.string().optional(),
-        identitytoken: z.string().optional(),
-        registrytoken: z.string().optional(),
-      }),
-    )
-    .optional(),
-  credHelpers: z.record(z.string(), z.string()).optional(),
-  credsStore: z.string().optional(),
-});
 type DockerConfig = z.infer<typeof dockerConfigSchema>;
-
-const helperOutputSchema = z.object({ Username: z.string().optional(), Secret: z.string() });
 
 /** Hub answers under several names; config files use any of them. */
 function configKeysFor(registry: string): string[] {
@@ -89,7 +72,7 @@ export class CredentialStore {
     if (o.username !== undefined && o.password !== undefined)
       return { username: o.username, password: o.password };
     if (o.useDockerConfig === false) return undefined;
-    const config = this.loadConfig();
+    const config = await this.loadConfig();
     if (!config) return undefined;
     const keys = configKeysFor(registry);
     const helper = keys.map((k) => config.credHelpers?.[k]).find(Boolean);
@@ -112,7 +95,7 @@ export class CredentialStore {
     return undefined;
   }
 
-  private loadConfig(): DockerConfig | null {
+  private async loadConfig(): Promise<DockerConfig | null> {
     if (this.config !== undefined) return this.config;
     const dir = this.options.dockerConfigDir ?? process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
     const file = join(dir, 'config.json');
@@ -131,6 +114,7 @@ export class CredentialStore {
         hint: 'fix or remove the Docker config file',
       });
     }
+    const { dockerConfigSchema } = await import('./auth-schemas.js');
     const r = dockerConfigSchema.safeParse(parsed);
     if (!r.success) {
       throw new TrustgateError(
@@ -172,7 +156,8 @@ function runHelper(name: string, serverUrl: string, fromCredsStore = false): Pro
           ),
         );
     });
-    child.on('close', (code) => {
+    const schema = import('./auth-schemas.js');
+    child.on('close', async (code) => {
       if (code !== 0) {
         // Helpers exit non-zero for "no credentials for this server": anonymous, not an error.
         resolve(undefined);
@@ -180,7 +165,7 @@ function runHelper(name: string, serverUrl: string, fromCredsStore = false): Pro
       }
       let parsed: z.infer<typeof helperOutputSchema>;
       try {
-        parsed = helperOutputSchema.parse(JSON.parse(out));
+        parsed = (await schema).helperOutputSchema.parse(JSON.parse(out));
       } catch {
         reject(
           new TrustgateError(

@@ -1,0 +1,141 @@
+/** The real binary, spawned as a user or CI would run it. */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ExitCode } from '../../src/exit-codes.js';
+import { RegistryClient } from '../../src/oci/registry/client.js';
+import { buildImage } from '../support/image-builder.js';
+import { pushImage } from '../support/push.js';
+import { type RunningRegistry, startRegistry } from '../support/registry.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const DEMO_LATEST = 'sha256:33c94403be9e506bab4e6600e4251f05e8c61645a68db4373d5f8c06c8dc2f56';
+const DEMO_MULTI = 'sha256:ea6c5a6478c4779add93e93e1818aa9ae7cac7fb4cc71bc7091f71e322c8fb6a';
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [resolve(root, 'bin/trustgate.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env },
+    timeout: 30_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('trustgate resolve (embedded fixture, no network)', () => {
+  test('prints one canonical digest reference per image, like crane digest', () => {
+    const r = run(['resolve', 'oci:fixtures/demo:latest', 'oci:fixtures/demo:multi']);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(r.stdout).toBe(`oci:fixtures/demo@${DEMO_LATEST}\noci:fixtures/demo@${DEMO_MULTI}\n`);
+    expect(r.stderr).toBe('');
+  });
+
+  test('--json gives reference, digest, mediaType and platform', () => {
+    const r = run(['resolve', '--json', '--platform', 'linux/arm64', 'oci:fixtures/demo:multi']);
+    expect(r.code).toBe(ExitCode.OK);
+    const out = JSON.parse(r.stdout);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatchObject({
+      reference: 'oci:fixtures/demo:multi',
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      platform: 'linux/arm64/v8',
+    });
+    expect(out[0].digest).toMatch(/^sha256:[a-f0-9]{64}$/);
+    expect(out[0].digest).not.toBe(DEMO_MULTI);
+  });
+
+  test('an unknown tag exits 1 with a one-line reason on stderr; the good image still prints', () => {
+    const r = run(['resolve', 'oci:fixtures/demo:latest', 'oci:fixtures/demo:nope']);
+    expect(r.code).toBe(ExitCode.FAILURE);
+    expect(r.stdout).toBe(`oci:fixtures/demo@${DEMO_LATEST}\n`);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('tag nope not found');
+    expect(r.stderr).toContain('latest, multi');
+  });
+
+  test('an invalid reference is a usage error (exit 2), before any work', () => {
+    const r = run(['resolve', 'oci:fixtures/demo:latest', 'Bad/Repo']);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('must be lowercase');
+  });
+
+  test('missing arguments and unknown options are usage errors', () => {
+    expect(run(['resolve']).code).toBe(ExitCode.USAGE);
+    expect(run(['resolve', '--no-such-flag', 'x']).code).toBe(ExitCode.USAGE);
+    expect(run(['frobnicate']).code).toBe(ExitCode.USAGE);
+  });
+
+  test('non-TTY output carries no colour codes', () => {
+    const r = run(['resolve', 'oci:fixtures/demo:nope'], { FORCE_COLOR: '1' });
+    expect(r.stderr).not.toMatch(/\u001b\[/);
+  });
+
+  test('--help and --version work', () => {
+    expect(run(['--help']).stdout).toContain('resolve');
+    expect(run(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('trustgate resolve against a real registry', () => {
+  let reg: RunningRegistry;
+  const img = buildImage({ seed: 'cli' });
+
+  beforeAll(async () => {
+    reg = await startRegistry({ auth: 'htpasswd', tls: true });
+    const c = new RegistryClient({
+      username: reg.username!,
+      password: reg.password!,
+      caFiles: [reg.caFile!],
+    });
+    await pushImage(c, reg.host, 'cli/app', img, 'v1');
+    await c.close();
+  });
+  afterAll(async () => reg?.stop());
+
+  test('resolves with cosign-style registry flags', () => {
+    const r = run([
+      'resolve',
+      `${reg.host}/cli/app:v1`,
+      '--registry-username',
+      reg.username!,
+      '--registry-password',
+      reg.password!,
+      '--registry-cacert',
+      reg.caFile!,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(`${reg.host}/cli/app@${img.manifest.digest}`);
+  });
+
+  test('credentials from the environment; a wrong password is never echoed', () => {
+    const ok = run(['resolve', `${reg.host}/cli/app:v1`, '--registry-cacert', reg.caFile!], {
+      TRUSTGATE_REGISTRY_USERNAME: reg.username!,
+      TRUSTGATE_REGISTRY_PASSWORD: reg.password!,
+    });
+    expect(ok.code).toBe(0);
+    const secret = 'Wr0ng-Pa55word-Value';
+    const bad = run([
+      'resolve',
+      '--json',
+      `${reg.host}/cli/app:v1`,
+      '--registry-cacert',
+      reg.caFile!,
+      '--registry-username',
+      reg.username!,
+      '--registry-password',
+      secret,
+    ]);
+    expect(bad.code).toBe(ExitCode.FAILURE);
+    expect(bad.stderr).toContain('authentication');
+    expect(bad.stdout + bad.stderr).not.toContain(secret);
+    expect(JSON.parse(bad.stdout)[0].error.code).toBe('AUTH_FAILED');
+  });
+
+  test('an unreachable registry exits 1 naming the host', () => {
+    const r = run(['resolve', '127.0.0.1:1/app:v1', '--max-retries', '0']);
+    expect(r.code).toBe(ExitCode.FAILURE);
+    expect(r.stderr).toContain('127.0.0.1:1');
+  });
+});

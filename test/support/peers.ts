@@ -1,0 +1,19 @@
+/** The peer tools fetched by scripts/peer-tools into .tools/bin. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './repo-root.js';
+
+export const TOOLS_BIN = join(repoRoot(), '.tools', 'bin');
+export const SKOPEO_POLICY = join(repoRoot(), '.tools', 'etc', 'policy.json');
+
+export function peer(name: 'cosign' | 'oras' | 'skopeo'): string | undefined {
+  const p = join(TOOLS_BIN, name);
+  return existsSync(p) ? p : undefined;
+}
+
+export function peersMissingReason(...names: Array<'cosign' | 'oras' | 'skopeo'>): string | undefined {
+  const missing = names.filter((n) => !peer(n));
+  return missing.length === 0
+    ? undefined
+    : `peer tools missing (${missing.join(', ')}): run scripts/peer-tools`;
+}
