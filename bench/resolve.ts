@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { RegistryClient } from '../src/oci/registry/client.js';
 import { resolveImages } from '../src/resolve/resolve.js';
 import { buildImage } from '../test/support/image-builder.js';
