@@ -278,3 +278,129 @@ describe('redirects and credentials', () => {
     expect(`${e.message} ${e.hint}`).not.toContain(Buffer.from(`alice:${password}`).toString('base64'));
   });
 });
+
+describe('referrers API and tag listing (registries that implement them)', () => {
+  const subject = img.manifest.digest;
+  const desc = (n: number, artifactType: string) => ({
+    mediaType: MediaType.OCI_MANIFEST,
+    digest: sha256Digest(`ref-${n}`),
+    size: 100,
+    artifactType,
+  });
+
+  test('follows Link pagination and filters by artifactType when the registry did not', async () => {
+    const s = await serve((req, res) => {
+      const page2 = req.url?.includes('page=2');
+      const body = JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OCI_INDEX,
+        manifests: page2 ? [desc(3, 'application/a')] : [desc(1, 'application/a'), desc(2, 'application/b')],
+      });
+      res.writeHead(200, {
+        'content-type': MediaType.OCI_INDEX,
+        ...(page2 ? {} : { link: `</v2/app/referrers/${subject}?page=2>; rel="next"` }),
+      });
+      res.end(body);
+    });
+    const r = await client().repository(s.host, 'app').referrers(subject, { artifactType: 'application/a' });
+    expect(r.via).toBe('api');
+    expect(r.descriptors.map((d) => d.digest)).toEqual([sha256Digest('ref-1'), sha256Digest('ref-3')]);
+    expect(s.seen.map((x) => x.url)).toEqual([
+      `/v2/app/referrers/${subject}?artifactType=application%2Fa`,
+      `/v2/app/referrers/${subject}?page=2`,
+    ]);
+  });
+
+  test('more referrers than the bound fail with COUNT_LIMIT', async () => {
+    const s = await serve((_req, res) => {
+      const manifests = Array.from({ length: 1001 }, (_, i) => desc(i, 'application/a'));
+      res
+        .writeHead(200, { 'content-type': MediaType.OCI_INDEX })
+        .end(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));
+    });
+    const e = await failure(client().repository(s.host, 'app').referrers(subject));
+    expect(e.code).toBe('COUNT_LIMIT');
+  });
+
+  test('the bound is configurable', async () => {
+    const s = await serve((_req, res) => {
+      const manifests = Array.from({ length: 3 }, (_, i) => desc(i, 'application/a'));
+      res
+        .writeHead(200, { 'content-type': MediaType.OCI_INDEX })
+        .end(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));
+    });
+    const e = await failure(
+      client({ limits: { maxReferrers: 2 } })
+        .repository(s.host, 'app')
+        .referrers(subject),
+    );
+    expect(e.code).toBe('COUNT_LIMIT');
+  });
+
+  test('a 404 from the referrers API falls back to the tag schema, and is remembered', async () => {
+    const s = await serve((req, res) => {
+      if (req.url?.includes('/referrers/')) res.writeHead(404).end();
+      else
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end('{"errors":[{"code":"MANIFEST_UNKNOWN"}]}');
+    });
+    const c = client();
+    const repo = c.repository(s.host, 'app');
+    expect((await repo.referrers(subject)).via).toBe('tag-schema');
+    expect((await repo.referrers(img.layers[0]!.digest)).descriptors).toEqual([]);
+    expect(s.seen.filter((x) => x.url.includes('/referrers/'))).toHaveLength(1);
+  });
+
+  test('tag listing follows pagination and accepts "tags": null', async () => {
+    const s = await serve((req, res) => {
+      if (req.url?.includes('last=b')) res.writeHead(200).end(JSON.stringify({ name: 'app', tags: null }));
+      else
+        res
+          .writeHead(200, { link: '</v2/app/tags/list?n=2&last=b>; rel="next"' })
+          .end(JSON.stringify({ name: 'app', tags: ['a', 'b'] }));
+    });
+    expect(await client().repository(s.host, 'app').listTags()).toEqual(['a', 'b']);
+  });
+});
+
+describe('Docker credential helpers', () => {
+  test('credHelpers entries run docker-credential-<name> get, never echoing the secret', async () => {
+    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'tg-credhelper-'));
+    const secret = 'helper-secret-value';
+    const helper = join(dir, 'docker-credential-tgtest');
+    writeFileSync(
+      helper,
+      `#!/bin/sh\nread host\nprintf '{"ServerURL":"%s","Username":"helper-user","Secret":"${secret}"}' "$host"\n`,
+    );
+    chmodSync(helper, 0o755);
+    const s = await serve((req, res) => {
+      const expected = `Basic ${Buffer.from(`helper-user:${secret}`).toString('base64')}`;
+      if (req.headers.authorization === expected)
+        res.writeHead(200, manifestHeaders(img.manifest.bytes)).end();
+      else res.writeHead(401, { 'www-authenticate': 'Basic realm="test"' }).end();
+    });
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [s.host]: 'tgtest' } }));
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${dir}:${oldPath}`;
+    try {
+      const r = await resolveImage(`${s.host}/app:v1`, {
+        client: new RegistryClient({ dockerConfigDir: dir }),
+      });
+      expect(r.digest).toBe(img.manifest.digest);
+      writeFileSync(join(dir, 'docker-credential-broken'), `#!/bin/sh\necho 'not json ${secret}'\n`);
+      chmodSync(join(dir, 'docker-credential-broken'), 0o755);
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [s.host]: 'broken' } }));
+      const e = await failure(
+        resolveImage(`${s.host}/app:v1`, { client: new RegistryClient({ dockerConfigDir: dir }) }),
+      );
+      expect(e.code).toBe('CREDENTIALS');
+      expect(e.message).not.toContain(secret);
+    } finally {
+      process.env.PATH = oldPath;
+    }
+  });
+});
