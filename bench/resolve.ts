@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { RegistryClient } from '../src/oci/registry/client.js';
 import { resolveImages } from '../src/resolve/resolve.js';
 import { buildImage } from '../test/support/image-builder.js';
-import { peer, SKOPEO_POLICY } from '../test/support/peers.js';
+import { peer, skopeoDigestArgs } from '../test/support/peers.js';
 import { pushImage } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
 import { repoRoot } from '../test/support/repo-root.js';
@@ -74,16 +74,7 @@ async function main(): Promise<void> {
     }
     if (skopeo) {
       let t = 0;
-      for (const r of refs)
-        t += timeRun(skopeo, [
-          '--policy',
-          SKOPEO_POLICY,
-          'inspect',
-          '--tls-verify=false',
-          '--format',
-          '{{.Digest}}',
-          `docker://${r}`,
-        ]);
+      for (const r of refs) t += timeRun(skopeo, skopeoDigestArgs(r));
       skopeoLoop.push(t);
     }
   }
@@ -98,18 +89,7 @@ async function main(): Promise<void> {
     const r = refs[rep % N]!;
     tgCold.push(timeRun(node, [...tg, r]));
     if (oras) orasCold.push(timeRun(oras, ['resolve', '--plain-http', r]));
-    if (skopeo)
-      skopeoCold.push(
-        timeRun(skopeo, [
-          '--policy',
-          SKOPEO_POLICY,
-          'inspect',
-          '--tls-verify=false',
-          '--format',
-          '{{.Digest}}',
-          `docker://${r}`,
-        ]),
-      );
+    if (skopeo) skopeoCold.push(timeRun(skopeo, skopeoDigestArgs(r)));
   }
   out.trustgateColdMs = median(tgCold);
   if (oras) out.orasColdMs = median(orasCold);

@@ -83,13 +83,7 @@ describe('trustgate resolve against a real registry', () => {
 
   beforeAll(async () => {
     reg = await startRegistry({ auth: 'htpasswd', tls: true });
-    const c = new RegistryClient({
-      username: reg.username!,
-      password: reg.password!,
-      caFiles: [reg.caFile!],
-    });
-    await pushImage(c, reg.host, 'cli/app', img, 'v1');
-    await c.close();
+    await reg.push('cli/app', img, 'v1');
   });
   afterAll(async () => reg?.stop());
 

@@ -1,10 +1,11 @@
 /** Hostile and failing registries, simulated in-process: every case fails closed with a clear reason. */
 import { afterEach, describe, expect, test } from 'vitest';
-import { TrustgateError } from '../../src/errors.js';
+import type { TrustgateError } from '../../src/errors.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { RegistryClient, type RegistryClientOptions } from '../../src/oci/registry/client.js';
 import { sha256Digest } from '../../src/reference/digest.js';
 import { resolveImage } from '../../src/resolve/resolve.js';
+import { expectFailure } from '../support/expect-failure.js';
 import { type FaultServer, startFaultServer } from '../support/fault-server.js';
 import { buildImage } from '../support/image-builder.js';
 
@@ -29,16 +30,6 @@ function client(opts: RegistryClientOptions = {}): RegistryClient {
   return c;
 }
 
-async function failure(p: Promise<unknown>): Promise<TrustgateError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TrustgateError);
-    return e as TrustgateError;
-  }
-  throw new Error('expected a failure');
-}
-
 const manifestHeaders = (bytes: Uint8Array, digest = sha256Digest(bytes)) => ({
   'content-type': MediaType.OCI_MANIFEST,
   'content-length': String(bytes.length),
@@ -61,7 +52,7 @@ describe('retries', () => {
   test('a Retry-After beyond the retry budget fails at once instead of hanging', async () => {
     const s = await serve((_req, res) => res.writeHead(429, { 'retry-after': '3600' }).end());
     const started = Date.now();
-    const e = await failure(resolveImage(`${s.host}/app:v1`, { client: client() }));
+    const e = await expectFailure(resolveImage(`${s.host}/app:v1`, { client: client() }));
     expect(e.code).toBe('REGISTRY_ERROR');
     expect(e.message).toContain('429');
     expect(e.hint).toContain('rate limiting');
@@ -70,14 +61,14 @@ describe('retries', () => {
 
   test('a 503 storm is retried a bounded number of times', async () => {
     const s = await serve((_req, res) => res.writeHead(503).end());
-    const e = await failure(resolveImage(`${s.host}/app:v1`, { client: client({ maxRetries: 3 }) }));
+    const e = await expectFailure(resolveImage(`${s.host}/app:v1`, { client: client({ maxRetries: 3 }) }));
     expect(e.code).toBe('REGISTRY_ERROR');
     expect(s.seen).toHaveLength(4);
   });
 
   test('a 500 storm is not retried and says so', async () => {
     const s = await serve((_req, res) => res.writeHead(500).end());
-    const e = await failure(client().repository(s.host, 'app').getManifest('v1'));
+    const e = await expectFailure(client().repository(s.host, 'app').getManifest('v1'));
     expect(e.code).toBe('REGISTRY_ERROR');
     expect(e.message).toContain('HTTP 500');
     expect(s.seen).toHaveLength(1);
@@ -85,7 +76,7 @@ describe('retries', () => {
 
   test('a registry that never answers times out', async () => {
     const s = await serve(() => undefined);
-    const e = await failure(
+    const e = await expectFailure(
       resolveImage(`${s.host}/app:v1`, { client: client({ timeoutMs: 300, maxRetries: 1 }) }),
     );
     expect(e.code).toBe('TIMEOUT');
@@ -97,7 +88,7 @@ describe('retries', () => {
     const host = s.host;
     await s.close();
     servers.length = 0;
-    const e = await failure(resolveImage(`${host}/app:v1`, { client: client() }));
+    const e = await expectFailure(resolveImage(`${host}/app:v1`, { client: client() }));
     expect(e.code).toBe('REGISTRY_UNREACHABLE');
     expect(e.message).toContain(host);
   });
@@ -110,7 +101,7 @@ describe('hostile bodies', () => {
       res.write('{"schemaVersion":');
       setTimeout(() => res.destroy(), 20);
     });
-    const e = await failure(client({ maxRetries: 0 }).repository(s.host, 'app').getManifest('v1'));
+    const e = await expectFailure(client({ maxRetries: 0 }).repository(s.host, 'app').getManifest('v1'));
     expect(['REGISTRY_ERROR', 'REGISTRY_UNREACHABLE']).toContain(e.code);
   });
 
@@ -121,7 +112,7 @@ describe('hostile bodies', () => {
         .writeHead(200, manifestHeaders(other.manifest.bytes, img.manifest.digest))
         .end(other.manifest.bytes),
     );
-    const e = await failure(client().repository(s.host, 'app').getManifest(img.manifest.digest));
+    const e = await expectFailure(client().repository(s.host, 'app').getManifest(img.manifest.digest));
     expect(e.code).toBe('DIGEST_MISMATCH');
     expect(e.message).toContain(img.manifest.digest);
   });
@@ -130,7 +121,7 @@ describe('hostile bodies', () => {
     const s = await serve((_req, res) =>
       res.writeHead(200, manifestHeaders(img.manifest.bytes, sha256Digest('x'))).end(img.manifest.bytes),
     );
-    const e = await failure(client().repository(s.host, 'app').getManifest('v1'));
+    const e = await expectFailure(client().repository(s.host, 'app').getManifest('v1'));
     expect(e.code).toBe('DIGEST_MISMATCH');
   });
 
@@ -138,13 +129,13 @@ describe('hostile bodies', () => {
     const s = await serve((_req, res) =>
       res.writeHead(200, manifestHeaders(img.manifest.bytes, sha256Digest('x'))).end(),
     );
-    const e = await failure(resolveImage(`${s.host}/app@${img.manifest.digest}`, { client: client() }));
+    const e = await expectFailure(resolveImage(`${s.host}/app@${img.manifest.digest}`, { client: client() }));
     expect(e.code).toBe('DIGEST_MISMATCH');
   });
 
   test('blob bytes that do not match their digest fail', async () => {
     const s = await serve((_req, res) => res.writeHead(200, { 'content-length': '5' }).end('wrong'));
-    const e = await failure(client().repository(s.host, 'app').getBlob(img.layers[0]!.digest));
+    const e = await expectFailure(client().repository(s.host, 'app').getBlob(img.layers[0]!.digest));
     expect(e.code).toBe('DIGEST_MISMATCH');
   });
 
@@ -156,7 +147,7 @@ describe('hostile bodies', () => {
       });
       res.write('{');
     });
-    const e = await failure(client().repository(s.host, 'app').getManifest('v1'));
+    const e = await expectFailure(client().repository(s.host, 'app').getManifest('v1'));
     expect(e.code).toBe('SIZE_LIMIT');
   });
 
@@ -165,7 +156,7 @@ describe('hostile bodies', () => {
       res.writeHead(200, { 'content-type': MediaType.OCI_MANIFEST });
       res.end(Buffer.alloc(5 * 1024 * 1024, 0x20));
     });
-    const e = await failure(client().repository(s.host, 'app').getManifest('v1'));
+    const e = await expectFailure(client().repository(s.host, 'app').getManifest('v1'));
     expect(e.code).toBe('SIZE_LIMIT');
   });
 
@@ -185,7 +176,7 @@ describe('hostile bodies', () => {
       });
       pump();
     });
-    const e = await failure(
+    const e = await expectFailure(
       client()
         .repository(s.host, 'app')
         .getBlob(img.layers[0]!.digest, { maxBytes: 1024 * 1024 }),
@@ -196,7 +187,7 @@ describe('hostile bodies', () => {
   test('a manifest that is not JSON, or not a manifest, fails with MANIFEST_INVALID', async () => {
     const bad = Buffer.from('{"schemaVersion":2,"layers":"nope"}');
     const s = await serve((_req, res) => res.writeHead(200, manifestHeaders(bad)).end(bad));
-    const e = await failure(client().repository(s.host, 'app').getManifest('v1'));
+    const e = await expectFailure(client().repository(s.host, 'app').getManifest('v1'));
     expect(e.code).toBe('MANIFEST_INVALID');
   });
 });
@@ -220,7 +211,7 @@ describe('redirects and credentials', () => {
 
   test('a redirect loop is bounded', async () => {
     const s = await serve((_req, res) => res.writeHead(302, { location: '/again' }).end());
-    const e = await failure(client().repository(s.host, 'app').getBlob(img.layers[0]!.digest));
+    const e = await expectFailure(client().repository(s.host, 'app').getBlob(img.layers[0]!.digest));
     expect(e.code).toBe('REDIRECT');
     expect(s.seen.length).toBe(6);
   });
@@ -237,7 +228,7 @@ describe('redirects and credentials', () => {
         })
         .end();
     });
-    const e = await failure(resolveImage(`${s.host}/app:v1`, { client: client() }));
+    const e = await expectFailure(resolveImage(`${s.host}/app:v1`, { client: client() }));
     expect(e.code).toBe('AUTH_FAILED');
     expect(s.seen.length).toBeLessThanOrEqual(3);
   });
@@ -250,7 +241,7 @@ describe('redirects and credentials', () => {
         })
         .end(),
     );
-    const e = await failure(
+    const e = await expectFailure(
       resolveImage(`${s.host}/app:v1`, { client: client({ username: 'u', password: 'p' }) }),
     );
     expect(e.code).toBe('AUTH_FAILED');
@@ -270,7 +261,7 @@ describe('redirects and credentials', () => {
         .end();
     });
     const password = 'very-secret-password-123';
-    const e = await failure(
+    const e = await expectFailure(
       resolveImage(`${s.host}/app:v1`, { client: client({ username: 'alice', password }) }),
     );
     expect(e.code).toBe('AUTH_FAILED');
@@ -318,7 +309,7 @@ describe('referrers API and tag listing (registries that implement them)', () =>
         .writeHead(200, { 'content-type': MediaType.OCI_INDEX })
         .end(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));
     });
-    const e = await failure(client().repository(s.host, 'app').referrers(subject));
+    const e = await expectFailure(client().repository(s.host, 'app').referrers(subject));
     expect(e.code).toBe('COUNT_LIMIT');
   });
 
@@ -329,7 +320,7 @@ describe('referrers API and tag listing (registries that implement them)', () =>
         .writeHead(200, { 'content-type': MediaType.OCI_INDEX })
         .end(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));
     });
-    const e = await failure(
+    const e = await expectFailure(
       client({ limits: { maxReferrers: 2 } })
         .repository(s.host, 'app')
         .referrers(subject),
@@ -394,7 +385,7 @@ describe('Docker credential helpers', () => {
       writeFileSync(join(dir, 'docker-credential-broken'), `#!/bin/sh\necho 'not json ${secret}'\n`);
       chmodSync(join(dir, 'docker-credential-broken'), 0o755);
       writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [s.host]: 'broken' } }));
-      const e = await failure(
+      const e = await expectFailure(
         resolveImage(`${s.host}/app:v1`, { client: new RegistryClient({ dockerConfigDir: dir }) }),
       );
       expect(e.code).toBe('CREDENTIALS');

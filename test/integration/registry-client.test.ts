@@ -1,24 +1,15 @@
 /** The OCI client and resolve against a real CNCF distribution registry (Debian's docker-registry 2.8). */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { TrustgateError } from '../../src/errors.js';
+import type { TrustgateError } from '../../src/errors.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import { pushManifest } from '../../src/oci/registry/push.js';
 import { digestTag, sha256Digest } from '../../src/reference/digest.js';
 import { resolveImage, resolveImages } from '../../src/resolve/resolve.js';
+import { expectFailure } from '../support/expect-failure.js';
 import { buildImage, buildIndex, descriptorOf } from '../support/image-builder.js';
 import { pushImage, pushIndex } from '../support/push.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
-
-async function rejects(p: Promise<unknown>): Promise<TrustgateError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TrustgateError);
-    return e as TrustgateError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('plain registry', () => {
   let reg: RunningRegistry;
@@ -74,7 +65,7 @@ describe('plain registry', () => {
   });
 
   test('--platform that the index lacks fails and lists what is there', async () => {
-    const e = await rejects(resolveImage(`${reg.host}/app:multi`, { client, platform: 'linux/s390x' }));
+    const e = await expectFailure(resolveImage(`${reg.host}/app:multi`, { client, platform: 'linux/s390x' }));
     expect(e.code).toBe('PLATFORM_NOT_FOUND');
     expect(e.hint).toContain('linux/arm64/v8');
   });
@@ -82,7 +73,7 @@ describe('plain registry', () => {
   test('--platform on a single-platform image checks its config', async () => {
     const ok = await resolveImage(`${reg.host}/app:v1`, { client, platform: 'linux/amd64' });
     expect(ok.digest).toBe(img.manifest.digest);
-    const e = await rejects(resolveImage(`${reg.host}/app:v1`, { client, platform: 'linux/arm64' }));
+    const e = await expectFailure(resolveImage(`${reg.host}/app:v1`, { client, platform: 'linux/arm64' }));
     expect(e.code).toBe('PLATFORM_NOT_FOUND');
   });
 
@@ -90,16 +81,16 @@ describe('plain registry', () => {
     const r = await resolveImage(`${reg.host}/app:ignored@${img2.manifest.digest}`, { client });
     expect(r.digest).toBe(img2.manifest.digest);
     const missing = sha256Digest('nope');
-    const e = await rejects(resolveImage(`${reg.host}/app@${missing}`, { client }));
+    const e = await expectFailure(resolveImage(`${reg.host}/app@${missing}`, { client }));
     expect(e.code).toBe('MANIFEST_UNKNOWN');
   });
 
   test('unknown tag and unknown repository fail with clear messages', async () => {
-    const tag = await rejects(resolveImage(`${reg.host}/app:nope`, { client }));
+    const tag = await expectFailure(resolveImage(`${reg.host}/app:nope`, { client }));
     expect(tag.code).toBe('MANIFEST_UNKNOWN');
     expect(tag.message).toContain('nope');
     // distribution 2.8 answers MANIFEST_UNKNOWN for a repository that does not exist.
-    const repo = await rejects(client.repository(reg.host, 'no/such').getManifest('v1'));
+    const repo = await expectFailure(client.repository(reg.host, 'no/such').getManifest('v1'));
     expect(['NAME_UNKNOWN', 'MANIFEST_UNKNOWN']).toContain(repo.code);
     expect(repo.message).toContain(`${reg.host}/no/such`);
   });
@@ -114,7 +105,7 @@ describe('plain registry', () => {
 
   test('blob size caps are enforced on a real registry', async () => {
     const repo = client.repository(reg.host, 'app');
-    const e = await rejects(repo.getBlob(img.layers[0]!.digest, { maxBytes: 10 }));
+    const e = await expectFailure(repo.getBlob(img.layers[0]!.digest, { maxBytes: 10 }));
     expect(e.code).toBe('SIZE_LIMIT');
   });
 
@@ -203,13 +194,7 @@ describe('htpasswd Basic auth over TLS', () => {
 
   beforeAll(async () => {
     reg = await startRegistry({ auth: 'htpasswd', tls: true });
-    const c = new RegistryClient({
-      username: reg.username!,
-      password: reg.password!,
-      caFiles: [reg.caFile!],
-    });
-    await pushImage(c, reg.host, 'secure/app', img, 'v1');
-    await c.close();
+    await reg.push('secure/app', img, 'v1');
   });
   afterAll(async () => reg?.stop());
 
@@ -226,7 +211,7 @@ describe('htpasswd Basic auth over TLS', () => {
 
   test('anonymous access is refused with an actionable message', async () => {
     const c = new RegistryClient({ caFiles: [reg.caFile!], useDockerConfig: false });
-    const e = await rejects(resolveImage(`${reg.host}/secure/app:v1`, { client: c }));
+    const e = await expectFailure(resolveImage(`${reg.host}/secure/app:v1`, { client: c }));
     expect(e.code).toBe('AUTH_FAILED');
     expect(e.oneLine()).toMatch(/registry-username|docker login/);
     await c.close();
@@ -235,7 +220,7 @@ describe('htpasswd Basic auth over TLS', () => {
   test('a wrong password fails without echoing it anywhere', async () => {
     const secret = 'hunter2-wrong-password-value';
     const c = new RegistryClient({ username: reg.username!, password: secret, caFiles: [reg.caFile!] });
-    const e = await rejects(resolveImage(`${reg.host}/secure/app:v1`, { client: c }));
+    const e = await expectFailure(resolveImage(`${reg.host}/secure/app:v1`, { client: c }));
     expect(e.code).toBe('AUTH_FAILED');
     expect(JSON.stringify({ m: e.message, h: e.hint, s: e.stack })).not.toContain(secret);
     await c.close();
@@ -243,7 +228,7 @@ describe('htpasswd Basic auth over TLS', () => {
 
   test('an untrusted self-signed certificate fails TLS; --allow-insecure-registry skips the check', async () => {
     const strict = new RegistryClient({ username: reg.username!, password: reg.password! });
-    const e = await rejects(resolveImage(`${reg.host}/secure/app:v1`, { client: strict }));
+    const e = await expectFailure(resolveImage(`${reg.host}/secure/app:v1`, { client: strict }));
     expect(e.code).toBe('TLS');
     await strict.close();
     const lax = new RegistryClient({
@@ -298,7 +283,7 @@ describe('token auth (Bearer flow against a real token server)', () => {
   test('wrong credentials are rejected by the token server, without the secret in the error', async () => {
     const secret = 'not-the-password-xyz';
     const c = new RegistryClient({ username: reg.username!, password: secret });
-    const e = await rejects(resolveImage(`${reg.host}/tok/app:t0`, { client: c }));
+    const e = await expectFailure(resolveImage(`${reg.host}/tok/app:t0`, { client: c }));
     expect(e.code).toBe('AUTH_FAILED');
     expect(`${e.message} ${e.hint}`).not.toContain(secret);
     await c.close();
@@ -306,7 +291,7 @@ describe('token auth (Bearer flow against a real token server)', () => {
 
   test('a bad --registry-token is refused once, not retried in a loop', async () => {
     const c = new RegistryClient({ registryToken: 'garbage.token.value' });
-    const e = await rejects(resolveImage(`${reg.host}/tok/app:t0`, { client: c }));
+    const e = await expectFailure(resolveImage(`${reg.host}/tok/app:t0`, { client: c }));
     expect(e.code).toBe('AUTH_FAILED');
     // The credential-free plain-HTTP probe of a loopback registry, then the one try with the token.
     expect(c.transport.counters.requests).toBeLessThanOrEqual(2);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import { resolveImage } from '../../src/resolve/resolve.js';
 import { buildImage, buildIndex } from '../support/image-builder.js';
-import { peer, peersMissingReason, SKOPEO_POLICY } from '../support/peers.js';
+import { peer, peersMissingReason, skopeoDigestArgs } from '../support/peers.js';
 import { pushImage, pushIndex } from '../support/push.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
 
@@ -52,19 +52,9 @@ describe.skipIf(missing !== undefined)('resolve agrees with oras and skopeo', ()
 
   test('skopeo inspect gives the same digest for a single-platform image', async () => {
     const ours = await resolveImage(`${reg.host}/peer/app:single`, { client });
-    const theirs = execFileSync(
-      peer('skopeo')!,
-      [
-        '--policy',
-        SKOPEO_POLICY,
-        'inspect',
-        '--tls-verify=false',
-        '--format',
-        '{{.Digest}}',
-        `docker://${reg.host}/peer/app:single`,
-      ],
-      { encoding: 'utf8' },
-    ).trim();
+    const theirs = execFileSync(peer('skopeo')!, skopeoDigestArgs(`${reg.host}/peer/app:single`), {
+      encoding: 'utf8',
+    }).trim();
     expect(ours.digest).toBe(theirs);
   });
 });

@@ -17,3 +17,16 @@ export function peersMissingReason(...names: Array<'cosign' | 'oras' | 'skopeo'>
     ? undefined
     : `peer tools missing (${missing.join(', ')}): run scripts/peer-tools`;
 }
+
+/** `skopeo inspect` arguments that print just the digest of a plain-HTTP registry image. */
+export function skopeoDigestArgs(ref: string): string[] {
+  return [
+    '--policy',
+    SKOPEO_POLICY,
+    'inspect',
+    '--tls-verify=false',
+    '--format',
+    '{{.Digest}}',
+    `docker://${ref}`,
+  ];
+}

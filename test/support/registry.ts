@@ -10,6 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RegistryClient, type RegistryClientOptions } from '../../src/oci/registry/client.js';
+import type { BuiltImage } from './image-builder.js';
+import { pushImage } from './push.js';
 import { requireCommand } from './system-deps.js';
 
 export interface RegistryOptions {
@@ -26,6 +29,10 @@ export interface RunningRegistry {
   caFile?: string;
   username?: string;
   password?: string;
+  /** Options for a RegistryClient holding this registry's credentials and CA. */
+  clientOptions(): RegistryClientOptions;
+  /** Push an image under a tag, with this registry's credentials. */
+  push(repo: string, img: BuiltImage, tag: string): Promise<void>;
   /** Token requests the token server answered, for asserting caching. */
   tokenRequests: () => number;
   stop(): Promise<void>;
@@ -53,31 +60,11 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   ];
   let caFile: string | undefined;
   if (opts.tls) {
-    requireCommand('openssl', 'openssl');
     caFile = join(dir, 'tls.crt');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=trustgate-test-registry',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        join(dir, 'tls.key'),
-        '-out',
-        caFile,
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedP256(join(dir, 'tls.key'), caFile, 'trustgate-test-registry', [
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ]);
     lines.push('  tls:', `    certificate: ${caFile}`, `    key: ${join(dir, 'tls.key')}`);
   }
   let tokenServer: TokenServer | undefined;
@@ -107,11 +94,25 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   const child = spawn(bin, ['serve', configFile], { stdio: ['ignore', 'ignore', logFd] });
   closeSync(logFd);
   const host = await waitForListening(child, logFile);
+  const clientOptions = (): RegistryClientOptions => ({
+    ...(opts.auth ? { username, password } : {}),
+    ...(caFile ? { caFiles: [caFile] } : {}),
+    useDockerConfig: false,
+  });
   return {
     host,
     ...(caFile ? { caFile } : {}),
     ...(opts.auth ? { username, password } : {}),
     tokenRequests: () => tokenServer?.count() ?? 0,
+    clientOptions,
+    async push(repo, img, tag) {
+      const c = new RegistryClient(clientOptions());
+      try {
+        await pushImage(c, host, repo, img, tag);
+      } finally {
+        await c.close();
+      }
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
@@ -138,6 +139,27 @@ async function waitForListening(child: ChildProcess, logFile: string): Promise<s
   throw new Error(`docker-registry did not start within 10s:\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
 }
 
+/** A throwaway self-signed P-256 certificate and key, valid for two days. */
+function selfSignedP256(keyFile: string, certFile: string, cn: string, extra: string[] = []): void {
+  requireCommand('openssl', 'openssl');
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  const args = [
+    'req',
+    '-x509',
+    ...key,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${cn}`,
+    ...extra,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ];
+  execFileSync('openssl', args, { stdio: 'ignore' });
+}
+
 interface TokenServer {
   url: string;
   certFile: string;
@@ -147,30 +169,9 @@ interface TokenServer {
 
 /** A token server as distribution expects: ES256 JWT, x5c chaining to rootcertbundle, access claims. */
 async function startTokenServer(dir: string, username: string, password: string): Promise<TokenServer> {
-  requireCommand('openssl', 'openssl');
   const keyFile = join(dir, 'token.key');
   const certFile = join(dir, 'token.crt');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=trustgate-test-token-issuer',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedP256(keyFile, certFile, 'trustgate-test-token-issuer');
   const key = createPrivateKey(readFileSync(keyFile));
   const certDer = readFileSync(certFile, 'utf8').replace(/-----[^-]+-----|\s/g, '');
   const expected = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;

@@ -2,12 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { TrustgateError } from '../../src/errors.js';
+import type { TrustgateError } from '../../src/errors.js';
 import { LayoutSource, REF_NAME_ANNOTATION } from '../../src/oci/layout/layout-source.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import { digestHex, sha256Digest } from '../../src/reference/digest.js';
 import { resolveImage } from '../../src/resolve/resolve.js';
+import { expectFailure } from '../support/expect-failure.js';
 import { buildImage, buildIndex, descriptorOf } from '../support/image-builder.js';
 import { writeLayout } from '../support/layout-writer.js';
 
@@ -27,16 +28,6 @@ const b = buildImage({ seed: 'layout-b' });
 const tagged = (img: typeof a, tag: string) =>
   descriptorOf(img.manifest, { annotations: { [REF_NAME_ANNOTATION]: tag } });
 
-async function fails(p: Promise<unknown>): Promise<TrustgateError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(TrustgateError);
-    return e as TrustgateError;
-  }
-  throw new Error('expected failure');
-}
-
 const client = new RegistryClient();
 
 describe('OCI image layout source', () => {
@@ -53,10 +44,10 @@ describe('OCI image layout source', () => {
   test('two images and no tag is an error that lists the tags', async () => {
     const dir = tmp();
     writeLayout(dir, [...a.blobs, ...b.blobs], [tagged(a, 'v1'), tagged(b, 'v2')]);
-    const e = await fails(resolveImage(`oci:${dir}`, { client }));
+    const e = await expectFailure(resolveImage(`oci:${dir}`, { client }));
     expect(e.message).toContain('holds 2 images');
     expect(e.hint).toContain('v1');
-    const t = await fails(resolveImage(`oci:${dir}:v3`, { client }));
+    const t = await expectFailure(resolveImage(`oci:${dir}:v3`, { client }));
     expect(t.code).toBe('MANIFEST_UNKNOWN');
   });
 
@@ -79,7 +70,7 @@ describe('OCI image layout source', () => {
     writeLayout(dir, a.blobs, [tagged(a, 'v1')]);
     const layerPath = join(dir, 'blobs', 'sha256', digestHex(a.layers[0]!.digest));
     writeFileSync(layerPath, 'tampered');
-    const e = await fails(new LayoutSource(dir).getBlob(a.layers[0]!.digest));
+    const e = await expectFailure(new LayoutSource(dir).getBlob(a.layers[0]!.digest));
     expect(e.code).toBe('DIGEST_MISMATCH');
   });
 
@@ -88,7 +79,7 @@ describe('OCI image layout source', () => {
     writeLayout(dir, a.blobs, [tagged(a, 'v1')]);
     writeFileSync(join(dir, 'blobs', 'sha256', digestHex(a.manifest.digest)), b.manifest.bytes);
     const r = await resolveImage(`oci:${dir}:v1`, { client });
-    const e = await fails(r.source.getManifest(r.digest));
+    const e = await expectFailure(r.source.getManifest(r.digest));
     expect(e.code).toBe('DIGEST_MISMATCH');
   });
 
@@ -101,21 +92,21 @@ describe('OCI image layout source', () => {
     const layerPath = join(dir, 'blobs', 'sha256', digestHex(a.layers[0]!.digest));
     unlinkSync(layerPath);
     symlinkSync(secret, layerPath);
-    const e = await fails(new LayoutSource(dir).getBlob(a.layers[0]!.digest));
+    const e = await expectFailure(new LayoutSource(dir).getBlob(a.layers[0]!.digest));
     expect(e.code).toBe('LAYOUT_PATH_ESCAPE');
   });
 
   test('a digest that is not sha256 hex cannot become a path', async () => {
     const dir = tmp();
     writeLayout(dir, a.blobs, [tagged(a, 'v1')]);
-    const e = await fails(new LayoutSource(dir).getBlob('sha256:../../../etc/passwd' as never));
+    const e = await expectFailure(new LayoutSource(dir).getBlob('sha256:../../../etc/passwd' as never));
     expect(e.code).toBe('DIGEST_INVALID');
   });
 
   test('a folder that is not a layout says so', async () => {
-    const e = await fails(resolveImage(`oci:${tmp()}`, { client }));
+    const e = await expectFailure(resolveImage(`oci:${tmp()}`, { client }));
     expect(e.code).toBe('LAYOUT_INVALID');
-    const missing = await fails(resolveImage('oci:/nonexistent/trustgate/layout', { client }));
+    const missing = await expectFailure(resolveImage('oci:/nonexistent/trustgate/layout', { client }));
     expect(missing.code).toBe('LAYOUT_INVALID');
     expect(missing.hint).toContain('oci-layout');
   });
@@ -124,7 +115,7 @@ describe('OCI image layout source', () => {
     const dir = tmp();
     writeLayout(dir, a.blobs, [tagged(a, 'v1')]);
     writeFileSync(join(dir, 'index.json'), Buffer.alloc(5 * 1024 * 1024, 0x20));
-    const e = await fails(resolveImage(`oci:${dir}:v1`, { client }));
+    const e = await expectFailure(resolveImage(`oci:${dir}:v1`, { client }));
     expect(e.code).toBe('SIZE_LIMIT');
   });
 
