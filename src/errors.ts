@@ -24,7 +24,13 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'TLS'
   | 'REDIRECT'
-  | 'CREDENTIALS';
+  | 'CREDENTIALS'
+  | 'KEY_INVALID'
+  | 'KEY_UNAVAILABLE'
+  | 'TRUST_ROOT_INVALID'
+  | 'SIGNATURE_INVALID'
+  | 'PAYLOAD_INVALID'
+  | 'BUNDLE_INVALID';
 
 export class TrustgateError extends Error {
   readonly code: ErrorCode;

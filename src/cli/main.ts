@@ -4,6 +4,7 @@ import { describeError, isTrustgateError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { registerResolve } from './commands/resolve.js';
+import { registerVerify } from './commands/verify.js';
 import { type Io, processIo } from './output.js';
 import { UsageError } from './registry-options.js';
 
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       writeErr: (s) => io.err(s.replace(/\n$/, '')),
     });
   registerResolve(program, io, setExit);
+  registerVerify(program, io, setExit);
   try {
     await program.parseAsync(argv as string[]);
     return exit;

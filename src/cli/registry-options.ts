@@ -14,6 +14,11 @@ export interface RegistryFlags {
   concurrency?: string;
 }
 
+/** Repeatable option: each use appends (a variadic option would swallow the image arguments). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 export function addRegistryOptions(cmd: Command): Command {
   return cmd
     .addOption(
@@ -26,7 +31,12 @@ export function addRegistryOptions(cmd: Command): Command {
       ),
     )
     .addOption(new Option('--registry-token <token>', 'registry bearer token (env TRUSTGATE_REGISTRY_TOKEN)'))
-    .addOption(new Option('--registry-cacert <file...>', 'extra CA certificates (PEM) for registry TLS'))
+    .addOption(
+      new Option(
+        '--registry-cacert <file>',
+        'extra CA certificates (PEM) for registry TLS; repeatable',
+      ).argParser(collect),
+    )
     .addOption(new Option('--allow-insecure-registry', 'skip TLS certificate verification (testing only)'))
     .addOption(
       new Option(

@@ -3,7 +3,7 @@
  * An index resolves to the index digest (what cosign signs) unless a platform is asked for.
  */
 import { TrustgateError } from '../errors.js';
-import { LayoutSource } from '../oci/layout/layout-source.js';
+import { isCosignImageEntry, LayoutSource } from '../oci/layout/layout-source.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
 import {
@@ -45,9 +45,6 @@ export interface ResolveOptions {
   /** Shared client (connection pool, token cache); one is created if absent. */
   client?: RegistryClient;
 }
-
-const COSIGN_KIND = 'kind';
-const COSIGN_IMAGE_KINDS = new Set(['dev.cosignproject.cosign/image', 'dev.cosignproject.cosign/imageIndex']);
 
 /** The ImageSource for a parsed reference. */
 export function openSource(ref: ImageReference, client: RegistryClient): ImageSource {
@@ -92,7 +89,7 @@ async function resolveTop(ref: ImageReference, source: ImageSource): Promise<Des
 /** `oci:PATH` with no tag: the layout must hold exactly one image (cosign save layouts mark theirs). */
 async function resolveOnlyImageInLayout(layout: LayoutSource, path: string): Promise<Descriptor> {
   const index = await layout.index();
-  const marked = index.manifests.filter((d) => COSIGN_IMAGE_KINDS.has(d.annotations?.[COSIGN_KIND] ?? ''));
+  const marked = index.manifests.filter(isCosignImageEntry);
   const candidates = marked.length > 0 ? marked : index.manifests;
   const distinct = [...new Map(candidates.map((d) => [d.digest, d])).values()];
   if (distinct.length === 1) {

@@ -27,6 +27,28 @@ import {
 
 export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
 
+/**
+ * `cosign save` layouts mark their index entries with a `kind` annotation instead of tags: the image,
+ * and the manifests cosign would have tagged `sha256-<hex>.sig` / `.att`.
+ */
+export const COSIGN_KIND_ANNOTATION = 'kind';
+export const CosignLayoutKind = {
+  IMAGE: 'dev.cosignproject.cosign/image',
+  IMAGE_INDEX: 'dev.cosignproject.cosign/imageIndex',
+  SIGS: 'dev.cosignproject.cosign/sigs',
+  ATTS: 'dev.cosignproject.cosign/atts',
+} as const;
+const COSIGN_TAG_RE = /^sha256-([a-f0-9]{64})\.(sig|att)$/;
+
+function cosignKind(d: Descriptor): string | undefined {
+  return d.annotations?.[COSIGN_KIND_ANNOTATION];
+}
+
+export function isCosignImageEntry(d: Descriptor): boolean {
+  const k = cosignKind(d);
+  return k === CosignLayoutKind.IMAGE || k === CosignLayoutKind.IMAGE_INDEX;
+}
+
 export class LayoutSource implements ImageSource {
   readonly name: string;
   private readonly root: string;
@@ -79,6 +101,8 @@ export class LayoutSource implements ImageSource {
     }
     const matches = index.manifests.filter((d) => d.annotations?.[REF_NAME_ANNOTATION] === tagOrDigest);
     if (matches.length === 0) {
+      const viaKind = this.cosignTagByKind(index, tagOrDigest);
+      if (viaKind) return { mediaType: viaKind.mediaType, digest: viaKind.digest, size: viaKind.size };
       const tags = listTagsOf(index);
       throw new TrustgateError('MANIFEST_UNKNOWN', `tag ${tagOrDigest} not found in ${this.name}`, {
         hint:
@@ -93,6 +117,21 @@ export class LayoutSource implements ImageSource {
     }
     const d = matches[0]!;
     return { mediaType: d.mediaType, digest: d.digest, size: d.size };
+  }
+
+  /**
+   * In a `cosign save` layout, `sha256-<hex>.sig` (or `.att`) is the entry of kind sigs (atts),
+   * provided the layout's image is that digest.
+   */
+  private cosignTagByKind(index: ImageIndex, tag: string): Descriptor | undefined {
+    const m = COSIGN_TAG_RE.exec(tag);
+    if (!m) return undefined;
+    const subject = `sha256:${m[1]}`;
+    if (!index.manifests.some((d) => isCosignImageEntry(d) && d.digest === subject)) return undefined;
+    const kind = m[2] === 'sig' ? CosignLayoutKind.SIGS : CosignLayoutKind.ATTS;
+    const entries = index.manifests.filter((d) => cosignKind(d) === kind);
+    if (entries.length > 1) throw this.invalid(`more than one ${kind} entry for ${subject}`);
+    return entries[0];
   }
 
   async getManifest(tagOrDigest: string): Promise<FetchedManifest> {

@@ -1,0 +1,95 @@
+import { type Command, Option } from 'commander';
+import type { Io } from '../output.js';
+import {
+  addRegistryOptions,
+  collect,
+  type RegistryFlags,
+  registryClientOptions,
+  UsageError,
+} from '../registry-options.js';
+
+interface VerifyFlags extends RegistryFlags {
+  key?: string[];
+  insecureIgnoreTlog?: boolean;
+  trustedRoot?: string;
+  rekorPublicKey?: string;
+  signatureRepository?: string;
+  requireDockerReference?: boolean;
+  platform?: string;
+  output: string;
+}
+
+export function registerVerify(program: Command, io: Io, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('verify')
+    .description(
+      'verify the signatures attached to images (cosign verify): exit 0 verified, 10 none found, 12 none matched',
+    )
+    .argument('<image...>', 'image references: [registry/]repo[:tag][@sha256:…] or oci:PATH[:tag|@sha256:…]')
+    .addOption(
+      new Option(
+        '--key <key>',
+        'public key: PEM file, https:// URL or env://VAR; repeat for several (any one matching is enough)',
+      )
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(
+      new Option(
+        '--insecure-ignore-tlog',
+        'accept signatures with no transparency-log entry (prints a warning)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--trusted-root <file>',
+        'Sigstore trusted_root.json (default: the public-good root embedded in @sigstore/tuf, offline)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--rekor-public-key <file>',
+        "verify Rekor bundles (SETs) against this key instead of the trusted root's logs",
+      ).env('SIGSTORE_REKOR_PUBLIC_KEY'),
+    )
+    .addOption(
+      new Option('--signature-repository <repo>', 'registry/repo holding the .sig tags').env(
+        'COSIGN_REPOSITORY',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--require-docker-reference',
+        'fail when the signed docker-reference names another repository',
+      ),
+    )
+    .addOption(
+      new Option('--platform <os/arch[/variant]>', "verify this platform's image from a multi-arch index"),
+    )
+    .addOption(
+      new Option('-o, --output <format>', 'text, json or cosign')
+        .choices(['text', 'json', 'cosign'])
+        .default('text'),
+    );
+  addRegistryOptions(cmd).action(async (images: string[], flags: VerifyFlags) => {
+    if (!flags.key || flags.key.length === 0)
+      throw new UsageError('verify needs --key (keyless verification is not available yet)');
+    // Loaded on use: sigstore-js is not needed to start every command.
+    const { verifyImages } = await import('../../verify/verify-image.js');
+    const run = await verifyImages(images, {
+      ...registryClientOptions(flags),
+      keys: flags.key,
+      ignoreTlog: flags.insecureIgnoreTlog ?? false,
+      ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
+      ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),
+      ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
+      requireDockerReference: flags.requireDockerReference ?? false,
+      ...(flags.platform ? { platform: flags.platform } : {}),
+    });
+    const render = await import('../render/verify.js');
+    if (flags.output === 'json') io.out(JSON.stringify(render.verifyJson(run), null, 2));
+    else if (flags.output === 'cosign') render.renderVerifyCosign(run, io);
+    else render.renderVerifyText(run, io);
+    setExit(run.exitCode);
+  });
+}

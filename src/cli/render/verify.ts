@@ -1,0 +1,117 @@
+/** Rendering `trustgate verify` results: text for people, our JSON schema, and cosign's output. */
+import type { ChalkInstance } from 'chalk';
+import type { VerifyRun } from '../../verify/verify-image.js';
+import type { Io } from '../output.js';
+
+export const VERIFY_JSON_SCHEMA_VERSION = 1;
+
+/** Our stable JSON: documented in README ("JSON output of verify"). */
+export function verifyJson(run: VerifyRun): unknown {
+  return {
+    schemaVersion: VERIFY_JSON_SCHEMA_VERSION,
+    trustRoot: run.trustRoot,
+    keys: run.keys,
+    ignoreTlog: run.ignoreTlog,
+    images: run.images.map((i) => ({
+      reference: i.reference,
+      canonical: i.canonical,
+      digest: i.digest,
+      verdict: i.verdict,
+      message: i.message,
+      signatures: i.signatures.map((s) => ({
+        format: s.format,
+        origin: s.origin,
+        verified: s.verified,
+        ...(s.reason ? { reason: s.reason } : {}),
+        ...(s.key ? { key: s.key } : {}),
+        ...(s.tlog ? { tlog: s.tlog } : {}),
+        warnings: s.warnings,
+      })),
+      notSignatures: i.notSignatures,
+      unsigned: i.unsigned,
+      ...(i.error ? { error: i.error } : {}),
+    })),
+    summary: {
+      images: run.images.length,
+      verified: run.images.filter((i) => i.verdict === 'verified').length,
+      exitCode: run.exitCode,
+    },
+  };
+}
+
+function mark(c: ChalkInstance, ok: boolean | undefined): string {
+  return ok === undefined ? c.dim('·') : ok ? c.green('✓') : c.red('✗');
+}
+
+export function renderVerifyText(run: VerifyRun, io: Io): void {
+  const c = io.outChalk;
+  if (run.ignoreTlog)
+    io.err(
+      io.errChalk.yellow(
+        'warning: --insecure-ignore-tlog: transparency-log entries are neither required nor checked',
+      ),
+    );
+  io.err(
+    `keys: ${run.keys.map((k) => `${k.source} (${k.algorithm}, ${k.fingerprint.slice(0, 23)}…)`).join(', ')}`,
+  );
+  io.err(`trust root: ${run.trustRoot}`);
+  for (const img of run.images) {
+    const ok = img.verdict === 'verified';
+    const head = img.canonical ?? img.reference;
+    io.out(
+      `${mark(c, ok)} ${head}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${img.message}`,
+    );
+    for (const s of img.signatures) {
+      const parts = [s.format, s.origin.via];
+      if (s.key) parts.push(`key ${s.key.slice(0, 23)}…`);
+      if (s.tlog) parts.push(`tlog ${s.tlog.integratedTime} #${s.tlog.logIndex}`);
+      io.out(`    ${mark(c, s.verified)} ${parts.join('  ')}${s.reason ? `: ${s.reason}` : ''}`);
+      for (const w of s.warnings) io.out(`      ${c.yellow('warning:')} ${w}`);
+    }
+    for (const n of img.notSignatures) {
+      io.out(
+        `    ${mark(c, undefined)} not a signature: ${n.note}${n.predicateType ? ` (${n.predicateType})` : ''} [${n.origin.via}]`,
+      );
+    }
+    for (const u of img.unsigned) {
+      io.out(
+        `    ${mark(c, undefined)} unsigned attachment ${u.artifactType} ${u.digest} [${u.via}]: never counted as verified`,
+      );
+    }
+  }
+}
+
+/** cosign verify's shape: the verified payloads as a JSON array on stdout, its check list on stderr. */
+export function renderVerifyCosign(run: VerifyRun, io: Io): void {
+  if (run.ignoreTlog) {
+    io.err(
+      'WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.',
+    );
+  }
+  const payloads: unknown[] = [];
+  for (const img of run.images) {
+    if (img.verdict !== 'verified') {
+      io.err(`Error: ${img.reference}: ${img.message}`);
+      continue;
+    }
+    io.err('');
+    io.err(`Verification for ${img.reference} --`);
+    io.err('The following checks were performed on each of these signatures:');
+    io.err('  - The cosign claims were validated');
+    if (img.signatures.some((s) => s.verified && s.tlog))
+      io.err('  - Existence of the claims in the transparency log was verified offline');
+    io.err('  - The signatures were verified against the specified public key');
+    for (const s of img.signatures) {
+      if (!s.verified) continue;
+      if (s.simpleSigning) {
+        const optional = s.rekorBundle
+          ? { ...(s.simpleSigning.optional ?? {}), Bundle: s.rekorBundle }
+          : (s.simpleSigning.optional ?? null);
+        payloads.push({ critical: s.simpleSigning.critical, optional });
+      } else if (s.statement) {
+        payloads.push(s.statement);
+      }
+    }
+  }
+  if (payloads.length > 0) io.out(JSON.stringify(payloads));
+}

@@ -1,0 +1,247 @@
+/**
+ * Finds everything attached to a digest, from a registry or a layout: the legacy cosign tags
+ * (`sha256-<hex>.sig` / `.att`), OCI 1.1 referrers (the API or the tag fallback), and `cosign save`
+ * layout entries. Nothing here is trusted yet: every manifest and blob is digest-checked, counts and
+ * sizes are bounded, and verification decides what counts.
+ */
+import { TrustgateError } from '../errors.js';
+import type { Descriptor, ImageManifest } from '../oci/schema.js';
+import { parseManifest } from '../oci/schema.js';
+import type { ImageSource } from '../oci/source.js';
+import { type Digest, digestTag } from '../reference/digest.js';
+import { CosignAnnotation, CosignMediaType } from './media-types.js';
+import type {
+  Discovery,
+  DsseAttestationLayer,
+  Origin,
+  SigstoreBundleArtifact,
+  SimpleSigningSignature,
+  UnsignedAttachment,
+} from './types.js';
+
+export interface DiscoveryLimits {
+  /** Most signature (or attestation) layers read from one manifest. */
+  maxSignatureLayers: number;
+  /** Most referrers examined for one digest. */
+  maxReferrers: number;
+  /** Largest signature payload, bundle or envelope read into memory. */
+  maxPayloadBytes: number;
+}
+
+export const DEFAULT_DISCOVERY_LIMITS: DiscoveryLimits = {
+  maxSignatureLayers: 1000,
+  maxReferrers: 1000,
+  maxPayloadBytes: 16 * 1024 * 1024,
+};
+
+export interface DiscoverOptions {
+  /** Where the legacy `.sig`/`.att` tags live, when not beside the image (cosign's COSIGN_REPOSITORY). */
+  signatureSource?: ImageSource;
+  limits?: Partial<DiscoveryLimits>;
+  /** Also read legacy `.att` layers (attestation commands); signature verification skips them. */
+  attestations?: boolean;
+}
+
+export async function discover(
+  source: ImageSource,
+  digest: Digest,
+  options: DiscoverOptions = {},
+): Promise<Discovery> {
+  const limits = { ...DEFAULT_DISCOVERY_LIMITS, ...options.limits };
+  const sigSource = options.signatureSource ?? source;
+  const result: Discovery = {
+    digest,
+    simpleSigning: [],
+    bundles: [],
+    dsseLayers: [],
+    unsigned: [],
+    searched: [],
+  };
+
+  const sigTag = digestTag(digest, '.sig');
+  result.searched.push(`${sigSource.name}:${sigTag}`);
+  const legacySig = await manifestIfPresent(sigSource, sigTag);
+  if (legacySig) {
+    result.simpleSigning.push(
+      ...(await readSimpleSigningLayers(sigSource, legacySig, `tag:${sigTag}`, limits)),
+    );
+  }
+
+  if (options.attestations) {
+    const attTag = digestTag(digest, '.att');
+    result.searched.push(`${sigSource.name}:${attTag}`);
+    const legacyAtt = await manifestIfPresent(sigSource, attTag);
+    if (legacyAtt)
+      result.dsseLayers.push(...(await readDsseLayers(sigSource, legacyAtt, `tag:${attTag}`, limits)));
+  }
+
+  const referrers = await source.referrers(digest);
+  result.searched.push(`referrers of ${source.name}@${digest} (${referrers.via})`);
+  if (referrers.descriptors.length > limits.maxReferrers) {
+    throw new TrustgateError(
+      'COUNT_LIMIT',
+      `${source.name}@${digest} has ${referrers.descriptors.length} referrers, over the limit of ${limits.maxReferrers}`,
+    );
+  }
+  for (const d of referrers.descriptors) {
+    await readReferrer(source, digest, d, referrers.via, limits, result);
+  }
+  return result;
+}
+
+interface LoadedManifest {
+  digest: Digest;
+  manifest: ImageManifest;
+}
+
+async function manifestIfPresent(source: ImageSource, tag: string): Promise<LoadedManifest | undefined> {
+  try {
+    const m = await source.getManifest(tag);
+    const parsed = await parseManifest(m.bytes, m.mediaType, `${source.name}:${tag}`);
+    if (parsed.kind !== 'manifest') {
+      throw new TrustgateError(
+        'MANIFEST_INVALID',
+        `${source.name}:${tag} is an index, not a cosign signature manifest`,
+      );
+    }
+    return { digest: m.digest, manifest: parsed.manifest };
+  } catch (e) {
+    if (e instanceof TrustgateError && (e.code === 'MANIFEST_UNKNOWN' || e.code === 'NAME_UNKNOWN'))
+      return undefined;
+    throw e;
+  }
+}
+
+function checkLayerCount(source: ImageSource, m: LoadedManifest, limits: DiscoveryLimits): void {
+  if (m.manifest.layers.length > limits.maxSignatureLayers) {
+    throw new TrustgateError(
+      'COUNT_LIMIT',
+      `${source.name}@${m.digest} has ${m.manifest.layers.length} layers, over the limit of ${limits.maxSignatureLayers} signatures`,
+      { hint: 'a signature manifest this large is hostile or broken; raise the limit only if you expect it' },
+    );
+  }
+}
+
+function optionalAnnotations(
+  a: Record<string, string> | undefined,
+): Pick<SimpleSigningSignature, 'certificate' | 'chain' | 'rekorBundle' | 'rfc3161Timestamp'> {
+  const out: Pick<SimpleSigningSignature, 'certificate' | 'chain' | 'rekorBundle' | 'rfc3161Timestamp'> = {};
+  const cert = a?.[CosignAnnotation.CERTIFICATE];
+  const chain = a?.[CosignAnnotation.CHAIN];
+  const bundle = a?.[CosignAnnotation.BUNDLE];
+  const ts = a?.[CosignAnnotation.RFC3161_TIMESTAMP];
+  if (cert) out.certificate = cert;
+  if (chain) out.chain = chain;
+  if (bundle) out.rekorBundle = bundle;
+  if (ts) out.rfc3161Timestamp = ts;
+  return out;
+}
+
+async function readSimpleSigningLayers(
+  source: ImageSource,
+  m: LoadedManifest,
+  via: string,
+  limits: DiscoveryLimits,
+): Promise<SimpleSigningSignature[]> {
+  checkLayerCount(source, m, limits);
+  const out: SimpleSigningSignature[] = [];
+  for (const layer of m.manifest.layers) {
+    // Only simple-signing layers are signatures; anything else in a .sig manifest is ignored.
+    if (layer.mediaType !== CosignMediaType.SIMPLE_SIGNING) continue;
+    const signature = layer.annotations?.[CosignAnnotation.SIGNATURE];
+    if (signature === undefined) continue;
+    const payload = await source.getBlob(layer.digest, { maxBytes: limits.maxPayloadBytes });
+    const origin: Origin = { via, manifest: m.digest, layer: layer.digest };
+    out.push({
+      format: 'simplesigning',
+      origin,
+      payload,
+      signature,
+      ...optionalAnnotations(layer.annotations),
+    });
+  }
+  return out;
+}
+
+async function readDsseLayers(
+  source: ImageSource,
+  m: LoadedManifest,
+  via: string,
+  limits: DiscoveryLimits,
+): Promise<DsseAttestationLayer[]> {
+  checkLayerCount(source, m, limits);
+  const out: DsseAttestationLayer[] = [];
+  for (const layer of m.manifest.layers) {
+    if (layer.mediaType !== CosignMediaType.DSSE_ENVELOPE) continue;
+    const bytes = await source.getBlob(layer.digest, { maxBytes: limits.maxPayloadBytes });
+    const { certificate, chain, rekorBundle } = optionalAnnotations(layer.annotations);
+    const item: DsseAttestationLayer = {
+      format: 'dsse-layer',
+      origin: { via, manifest: m.digest, layer: layer.digest },
+      bytes,
+    };
+    const pt = layer.annotations?.[CosignAnnotation.PREDICATE_TYPE];
+    if (pt) item.annotatedPredicateType = pt;
+    if (certificate) item.certificate = certificate;
+    if (chain) item.chain = chain;
+    if (rekorBundle) item.rekorBundle = rekorBundle;
+    out.push(item);
+  }
+  return out;
+}
+
+/**
+ * One referrer. The manifest itself is read, never the index entry's artifactType alone: cosign's
+ * fallback index can carry the wrong one (application/vnd.oci.empty.v1+json).
+ */
+async function readReferrer(
+  source: ImageSource,
+  subject: Digest,
+  d: Descriptor,
+  via: string,
+  limits: DiscoveryLimits,
+  result: Discovery,
+): Promise<void> {
+  const m = await source.getManifest(d.digest);
+  const parsed = await parseManifest(m.bytes, m.mediaType, `referrer ${source.name}@${d.digest}`);
+  if (parsed.kind !== 'manifest') {
+    result.unsigned.push({
+      format: 'unsigned',
+      digest: d.digest,
+      artifactType: d.artifactType ?? m.mediaType,
+      via,
+    });
+    return;
+  }
+  const manifest = parsed.manifest;
+  // A referrers list that names a manifest about another digest is not evidence about this one.
+  if (manifest.subject?.digest !== subject) return;
+  const artifactType = manifest.artifactType ?? manifest.config.mediaType;
+  const loaded = { digest: d.digest, manifest };
+  if (artifactType === CosignMediaType.SIGSTORE_BUNDLE_V03) {
+    const layer = manifest.layers[0];
+    if (manifest.layers.length !== 1 || !layer || layer.mediaType !== CosignMediaType.SIGSTORE_BUNDLE_V03) {
+      throw new TrustgateError(
+        'MANIFEST_INVALID',
+        `bundle referrer ${source.name}@${d.digest} must have exactly one bundle layer`,
+      );
+    }
+    const bytes = await source.getBlob(layer.digest, { maxBytes: limits.maxPayloadBytes });
+    const item: SigstoreBundleArtifact = {
+      format: 'sigstore-bundle',
+      origin: { via: `referrer:${via}`, manifest: d.digest, layer: layer.digest },
+      bytes,
+    };
+    const pt = manifest.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];
+    if (pt) item.annotatedPredicateType = pt;
+    result.bundles.push(item);
+    return;
+  }
+  if (artifactType === CosignMediaType.ARTIFACT_SIG) {
+    result.simpleSigning.push(...(await readSimpleSigningLayers(source, loaded, `referrer:${via}`, limits)));
+    return;
+  }
+  const u: UnsignedAttachment = { format: 'unsigned', digest: d.digest, artifactType, via };
+  if (manifest.annotations) u.annotations = manifest.annotations;
+  result.unsigned.push(u);
+}

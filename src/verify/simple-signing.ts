@@ -1,0 +1,66 @@
+/** The cosign "simple signing" payload, and the checks cosign (and containers/image) make on it. */
+import { z } from 'zod';
+import { SIMPLE_SIGNING_TYPE } from '../discovery/media-types.js';
+import type { Digest } from '../reference/digest.js';
+
+export const simpleSigningSchema = z.object({
+  critical: z.object({
+    identity: z.object({ 'docker-reference': z.string() }),
+    image: z.object({ 'docker-manifest-digest': z.string() }),
+    type: z.string(),
+  }),
+  optional: z.record(z.string(), z.unknown()).nullable().optional(),
+});
+export type SimpleSigningPayload = z.infer<typeof simpleSigningSchema>;
+
+export type PayloadCheck =
+  | { ok: true; payload: SimpleSigningPayload; warnings: string[] }
+  | { ok: false; reason: string };
+
+/**
+ * Parse and check a payload after its signature verified. The manifest digest must be the resolved
+ * digest and the type must be cosign's; a docker-reference for another repository is reported, and
+ * fails only when `requireDockerReference` is set (cosign does not check it; containers/image does).
+ */
+export function checkSimpleSigning(
+  bytes: Uint8Array,
+  expect: { digest: Digest; repository: string; requireDockerReference: boolean },
+): PayloadCheck {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    return { ok: false, reason: 'the signed payload is not JSON' };
+  }
+  const r = simpleSigningSchema.safeParse(json);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    return {
+      ok: false,
+      reason: `the signed payload is not a cosign simple-signing payload (${i?.path.join('.')}: ${i?.message})`,
+    };
+  }
+  const p = r.data;
+  if (p.critical.type !== SIMPLE_SIGNING_TYPE) {
+    return { ok: false, reason: `critical.type is "${p.critical.type}", expected "${SIMPLE_SIGNING_TYPE}"` };
+  }
+  const signed = p.critical.image['docker-manifest-digest'];
+  if (signed !== expect.digest) {
+    return { ok: false, reason: `the signature is for ${signed}, not for this image ${expect.digest}` };
+  }
+  const warnings: string[] = [];
+  const ref = p.critical.identity['docker-reference'];
+  if (expect.repository && stripTagAndDigest(ref) !== expect.repository) {
+    const msg = `docker-reference "${ref}" names another repository than ${expect.repository}`;
+    if (expect.requireDockerReference) return { ok: false, reason: msg };
+    warnings.push(msg);
+  }
+  return { ok: true, payload: p, warnings };
+}
+
+function stripTagAndDigest(ref: string): string {
+  const noDigest = ref.split('@')[0] ?? ref;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > slash ? noDigest.slice(0, colon) : noDigest;
+}

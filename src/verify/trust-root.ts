@@ -1,0 +1,111 @@
+/**
+ * Trust material kept apart from what is being verified: the Sigstore public-good trusted root as
+ * embedded in @sigstore/tuf (offline, no TUF round trip), a trusted_root.json file, or a Rekor public
+ * key given on its own (cosign's --rekor-public-key / SIGSTORE_REKOR_PUBLIC_KEY).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
+import { TrustgateError } from '../errors.js';
+import { parsePublicKey } from './keys.js';
+
+export interface LoadedTrustRoot {
+  root: TrustedRoot;
+  /** Human description: which root, and its date where known. */
+  description: string;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The public-good root shipped inside @sigstore/tuf's seeds.json: usable with no network at all. */
+export function embeddedPublicGoodRoot(): LoadedTrustRoot {
+  const seedsPath = require.resolve('@sigstore/tuf/seeds.json');
+  const seeds = JSON.parse(readFileSync(seedsPath, 'utf8')) as Record<
+    string,
+    { targets?: Record<string, string> }
+  >;
+  const entry = Object.entries(seeds).find(([, v]) => v.targets?.['trusted_root.json']);
+  if (!entry) throw new TrustgateError('TRUST_ROOT_INVALID', `${seedsPath} has no trusted_root.json target`);
+  const json = JSON.parse(Buffer.from(entry[1].targets!['trusted_root.json']!, 'base64').toString('utf8'));
+  const root = TrustedRoot.fromJSON(json);
+  const version = (require('@sigstore/tuf/package.json') as { version: string }).version;
+  return {
+    root,
+    description: `Sigstore public-good root embedded in @sigstore/tuf ${version} (${entry[0]}), newest log key from ${newestTlogStart(root)}`,
+  };
+}
+
+export function trustedRootFromFile(file: string): LoadedTrustRoot {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new TrustgateError(
+      'TRUST_ROOT_INVALID',
+      `--trusted-root ${file}: ${(e as NodeJS.ErrnoException).code ? 'cannot read the file' : 'not JSON'}`,
+    );
+  }
+  if (
+    typeof json !== 'object' ||
+    json === null ||
+    !String((json as { mediaType?: unknown }).mediaType ?? '').startsWith(
+      'application/vnd.dev.sigstore.trustedroot',
+    )
+  ) {
+    throw new TrustgateError(
+      'TRUST_ROOT_INVALID',
+      `--trusted-root ${file}: not a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot…)`,
+    );
+  }
+  return { root: TrustedRoot.fromJSON(json), description: `trusted root ${file}` };
+}
+
+/** A root whose only transparency log is the given Rekor key (valid from the epoch on). */
+export function withRekorKey(base: LoadedTrustRoot | undefined, pemFile: string): LoadedTrustRoot {
+  let pem: string;
+  try {
+    pem = readFileSync(pemFile, 'utf8');
+  } catch {
+    throw new TrustgateError('KEY_UNAVAILABLE', `--rekor-public-key ${pemFile}: cannot read the file`);
+  }
+  const k = parsePublicKey(pem, pemFile);
+  const details =
+    k.algorithm === 'ecdsa-p256'
+      ? PublicKeyDetails.PKIX_ECDSA_P256_SHA_256
+      : k.algorithm === 'ed25519'
+        ? PublicKeyDetails.PKIX_ED25519
+        : k.algorithm === 'ecdsa-p384'
+          ? PublicKeyDetails.PKIX_ECDSA_P384_SHA_384
+          : PublicKeyDetails.PKIX_RSA_PKCS1V5;
+  const logId = createHash('sha256').update(k.spkiDer).digest();
+  const root = TrustedRoot.fromJSON({
+    ...(base
+      ? (TrustedRoot.toJSON(base.root) as Record<string, unknown>)
+      : { mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1' }),
+    tlogs: [
+      {
+        baseUrl: 'https://rekor.invalid',
+        hashAlgorithm: 'SHA2_256',
+        publicKey: {
+          rawBytes: k.spkiDer.toString('base64'),
+          keyDetails: PublicKeyDetails[details],
+          validFor: { start: '1970-01-01T00:00:00Z' },
+        },
+        logId: { keyId: logId.toString('base64') },
+      },
+    ],
+  });
+  return {
+    root,
+    description: `${base ? `${base.description}, ` : ''}Rekor key ${pemFile} (${k.fingerprint.slice(0, 23)}…)`,
+  };
+}
+
+function newestTlogStart(root: TrustedRoot): string {
+  const starts = root.tlogs
+    .map((t) => t.publicKey?.validFor?.start)
+    .filter((d): d is Date => d instanceof Date);
+  const newest = starts.sort((a, b) => b.getTime() - a.getTime())[0];
+  return newest ? newest.toISOString().slice(0, 10) : 'unknown';
+}

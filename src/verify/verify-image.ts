@@ -1,0 +1,163 @@
+/**
+ * `trustgate verify` as a library call: resolve each reference to a digest, discover what is attached
+ * to that digest, verify signatures against the given keys, and say why in every case.
+ */
+import { type DiscoveryLimits, discover } from '../discovery/discover.js';
+import type { UnsignedAttachment } from '../discovery/types.js';
+import { describeError, isTrustgateError, TrustgateError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
+import { parseReference } from '../reference/parse.js';
+import { openSource, resolveImage } from '../resolve/resolve.js';
+import { mapLimit } from '../util/semaphore.js';
+import { loadKey, shortFingerprint, type VerificationKey } from './keys.js';
+import {
+  embeddedPublicGoodRoot,
+  type LoadedTrustRoot,
+  trustedRootFromFile,
+  withRekorKey,
+} from './trust-root.js';
+import {
+  KeyVerifiers,
+  type NotASignature,
+  type SignatureVerdict,
+  verifySignatures,
+} from './verify-signatures.js';
+
+export interface VerifyOptions extends RegistryClientOptions {
+  /** Public keys: PEM paths, https:// URLs or env://VAR. Any one verifying is enough. */
+  keys: string[];
+  ignoreTlog?: boolean;
+  trustedRoot?: string;
+  rekorPublicKey?: string;
+  /** Repository holding the legacy `.sig` tags, e.g. `registry/repo` (cosign's COSIGN_REPOSITORY). */
+  signatureRepository?: string;
+  requireDockerReference?: boolean;
+  platform?: string;
+  discoveryLimits?: Partial<DiscoveryLimits>;
+  client?: RegistryClient;
+  /** Images verified at once. */
+  imageConcurrency?: number;
+}
+
+export type ImageVerdict = 'verified' | 'no-signatures' | 'none-matched' | 'error';
+
+export interface ImageVerification {
+  reference: string;
+  canonical?: string;
+  digest?: string;
+  verdict: ImageVerdict;
+  /** One line: what was found and why it was (not) verified. */
+  message: string;
+  signatures: SignatureVerdict[];
+  notSignatures: NotASignature[];
+  unsigned: UnsignedAttachment[];
+  searched: string[];
+  error?: { code: string; message: string };
+}
+
+export interface VerifyRun {
+  trustRoot: string;
+  keys: Array<{ fingerprint: string; source: string; algorithm: string }>;
+  ignoreTlog: boolean;
+  images: ImageVerification[];
+  exitCode: number;
+}
+
+export function exitCodeFor(verdicts: ImageVerdict[]): number {
+  if (verdicts.includes('error')) return ExitCode.FAILURE;
+  if (verdicts.includes('none-matched')) return ExitCode.NONE_MATCHED;
+  if (verdicts.includes('no-signatures')) return ExitCode.NO_SIGNATURES;
+  return ExitCode.OK;
+}
+
+export function loadTrustRoot(opts: { trustedRoot?: string; rekorPublicKey?: string }): LoadedTrustRoot {
+  const base = opts.trustedRoot ? trustedRootFromFile(opts.trustedRoot) : embeddedPublicGoodRoot();
+  return opts.rekorPublicKey ? withRekorKey(opts.trustedRoot ? base : undefined, opts.rekorPublicKey) : base;
+}
+
+export async function verifyImages(references: string[], options: VerifyOptions): Promise<VerifyRun> {
+  const parsed = references.map((r) => parseReference(r));
+  if (options.keys.length === 0) {
+    throw new TrustgateError(
+      'USAGE',
+      'no trust material: give --key (keyless verification comes with the keyless issue)',
+    );
+  }
+  const keys: VerificationKey[] = [];
+  for (const k of options.keys) keys.push(await loadKey(k));
+  const trustRoot = loadTrustRoot(options);
+  const verifiers = new KeyVerifiers({
+    keys,
+    trustRoot,
+    ignoreTlog: options.ignoreTlog ?? false,
+    requireDockerReference: options.requireDockerReference ?? false,
+  });
+  const client = options.client ?? new RegistryClient(options);
+  const sigRepo = options.signatureRepository ? parseReference(options.signatureRepository) : undefined;
+  if (sigRepo && (sigRepo.kind !== 'registry' || sigRepo.tag || sigRepo.digest)) {
+    throw new TrustgateError(
+      'USAGE',
+      `--signature-repository ${options.signatureRepository} must be registry/repository, with no tag or digest`,
+    );
+  }
+  try {
+    const images = await mapLimit(
+      parsed,
+      options.imageConcurrency ?? 8,
+      async (ref): Promise<ImageVerification> => {
+        const base: ImageVerification = {
+          reference: ref.original,
+          verdict: 'error',
+          message: '',
+          signatures: [],
+          notSignatures: [],
+          unsigned: [],
+          searched: [],
+        };
+        try {
+          const image = await resolveImage(ref, {
+            client,
+            ...(options.platform ? { platform: options.platform } : {}),
+          });
+          const out: ImageVerification = { ...base, canonical: image.canonical, digest: image.digest };
+          const discovery = await discover(image.source, image.digest, {
+            ...(sigRepo ? { signatureSource: openSource(sigRepo, client) } : {}),
+            ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
+          });
+          const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
+          const result = verifySignatures(discovery, { digest: image.digest, repository }, verifiers);
+          out.signatures = result.verdicts;
+          out.notSignatures = result.notSignatures;
+          out.unsigned = discovery.unsigned;
+          out.searched = discovery.searched;
+          const ok = result.verdicts.filter((v) => v.verified);
+          if (ok.length > 0) {
+            out.verdict = 'verified';
+            out.message = `${ok.length} of ${result.verdicts.length} signature(s) verified (${[...new Set(ok.map((v) => shortFingerprint(v.key!)))].join(', ')})`;
+          } else if (result.verdicts.length === 0) {
+            out.verdict = 'no-signatures';
+            const extra = result.notSignatures.length + discovery.unsigned.length;
+            out.message = `no signatures found for ${image.digest} (looked in ${discovery.searched.join('; ')})${extra > 0 ? `; ${extra} other attachment(s), none a signature` : ''}`;
+          } else {
+            out.verdict = 'none-matched';
+            out.message = `${result.verdicts.length} signature(s) found, none verified with ${keys.map((k) => `${k.source} (${shortFingerprint(k)})`).join(', ')}`;
+          }
+          return out;
+        } catch (e) {
+          const code = isTrustgateError(e) ? e.code : 'ERROR';
+          return { ...base, message: describeError(e), error: { code, message: describeError(e) } };
+        }
+      },
+    );
+    return {
+      trustRoot: trustRoot.description,
+      keys: keys.map((k) => ({ fingerprint: k.fingerprint, source: k.source, algorithm: k.algorithm })),
+      ignoreTlog: options.ignoreTlog ?? false,
+      images,
+      exitCode: exitCodeFor(images.map((i) => i.verdict)),
+    };
+  } finally {
+    if (!options.client) await client.close();
+  }
+}

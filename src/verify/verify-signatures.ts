@@ -1,0 +1,231 @@
+/**
+ * Verifies discovered signatures with sigstore-js against public keys. Each verdict says what was
+ * checked and why it failed. A Sigstore bundle counts as a signature only when the statement inside
+ * its verified DSSE payload has the cosign sign predicateType; any other bundle is an attestation,
+ * never a signature (unlike cosign 3, GHSA-w6c6-c85g-mmv6).
+ */
+import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
+import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';
+import { toTrustMaterial, Verifier } from '@sigstore/verify';
+import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE } from '../discovery/media-types.js';
+import type {
+  Discovery,
+  Origin,
+  SigstoreBundleArtifact,
+  SimpleSigningSignature,
+} from '../discovery/types.js';
+import { TrustgateError } from '../errors.js';
+import type { Digest } from '../reference/digest.js';
+import type { VerificationKey } from './keys.js';
+import { parseRekorBundle, type RekorBundle, simpleSigningToBundle } from './legacy-bundle.js';
+import { toKeyAwareEntity } from './signed-entity.js';
+import { checkSimpleSigning, type SimpleSigningPayload } from './simple-signing.js';
+import { parseStatement, type Statement, statementNamesDigest } from './statement.js';
+import type { LoadedTrustRoot } from './trust-root.js';
+
+export interface KeyTrust {
+  keys: VerificationKey[];
+  trustRoot: LoadedTrustRoot;
+  /** cosign's --insecure-ignore-tlog: no transparency-log entry needed, and none is checked. */
+  ignoreTlog: boolean;
+  requireDockerReference: boolean;
+}
+
+export interface SignatureVerdict {
+  format: 'simplesigning' | 'sigstore-bundle';
+  origin: Origin;
+  verified: boolean;
+  /** Why it did not verify: what was checked, against what. */
+  reason?: string;
+  /** Fingerprint of the key that verified it. */
+  key?: string;
+  tlog?: { logIndex: string; integratedTime: string };
+  warnings: string[];
+  simpleSigning?: SimpleSigningPayload;
+  statement?: Statement;
+  rekorBundle?: RekorBundle;
+}
+
+export interface NotASignature {
+  origin: Origin;
+  /** The predicateType inside the bundle (or why it could not be read). */
+  predicateType?: string;
+  note: string;
+}
+
+export interface SignatureVerification {
+  verdicts: SignatureVerdict[];
+  /** Bundles that are attestations (or unreadable) and so were not counted as signatures. */
+  notSignatures: NotASignature[];
+}
+
+/** One Verifier per key, built once per run. */
+export class KeyVerifiers {
+  private readonly verifiers: Array<{ key: VerificationKey; verifier: Verifier }>;
+
+  constructor(readonly trust: KeyTrust) {
+    if (trust.keys.length === 0) throw new TrustgateError('USAGE', 'no --key given');
+    const options = { tlogThreshold: trust.ignoreTlog ? 0 : 1, ctlogThreshold: 0, timestampThreshold: 0 };
+    this.verifiers = trust.keys.map((key) => ({
+      key,
+      verifier: new Verifier(
+        toTrustMaterial(trust.trustRoot.root, () => ({ publicKey: key.key, validFor: () => true })),
+        options,
+      ),
+    }));
+  }
+
+  /** Try every key; the first that verifies wins. Returns the key or the reasons each failed. */
+  verifyBundle(
+    bundle: Bundle,
+    artifact: Buffer | undefined,
+  ): { key: VerificationKey } | { reasons: string[] } {
+    const reasons: string[] = [];
+    for (const { key, verifier } of this.verifiers) {
+      try {
+        verifier.verify(toKeyAwareEntity(bundle, artifact, key.algorithm));
+        return { key };
+      } catch (e) {
+        reasons.push(`${key.source}: ${describeSigstoreError(e)}`);
+      }
+    }
+    return { reasons };
+  }
+}
+
+function describeSigstoreError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const code = err.code ?? '';
+  const msg = (err.message ?? String(e)).split('\n')[0] ?? '';
+  if (code === 'SIGNATURE_ERROR') return 'signature does not verify with this key';
+  if (code.startsWith('TLOG_INCLUSION_PROMISE'))
+    return "the Rekor SET does not verify against the trusted root's log keys";
+  if (code.startsWith('TLOG')) return `transparency-log entry rejected: ${msg}`;
+  return msg;
+}
+
+export function verifySignatures(
+  discovery: Discovery,
+  expect: { digest: Digest; repository: string },
+  verifiers: KeyVerifiers,
+): SignatureVerification {
+  const verdicts: SignatureVerdict[] = [];
+  const notSignatures: NotASignature[] = [];
+  for (const s of discovery.simpleSigning) verdicts.push(verifySimpleSigning(s, expect, verifiers));
+  for (const b of discovery.bundles) {
+    const r = verifySignatureBundle(b, expect.digest, verifiers);
+    if ('note' in r) notSignatures.push(r);
+    else verdicts.push(r);
+  }
+  return { verdicts, notSignatures };
+}
+
+const NO_TLOG_REASON =
+  'the signature has no transparency-log entry (no Rekor bundle); verifying with a key and no tlog entry requires --insecure-ignore-tlog';
+
+function tlogInfo(entries: TransparencyLogEntry[]): SignatureVerdict['tlog'] {
+  const e = entries[0];
+  if (!e) return undefined;
+  return { logIndex: e.logIndex, integratedTime: new Date(Number(e.integratedTime) * 1000).toISOString() };
+}
+
+function verifySimpleSigning(
+  sig: SimpleSigningSignature,
+  expect: { digest: Digest; repository: string },
+  verifiers: KeyVerifiers,
+): SignatureVerdict {
+  const v: SignatureVerdict = { format: 'simplesigning', origin: sig.origin, verified: false, warnings: [] };
+  const { ignoreTlog, requireDockerReference } = verifiers.trust;
+  if (!ignoreTlog && !sig.rekorBundle) return { ...v, reason: NO_TLOG_REASON };
+  let bundle: Bundle;
+  try {
+    bundle = simpleSigningToBundle(sig, { ignoreTlog });
+    if (!ignoreTlog && sig.rekorBundle) v.rekorBundle = parseRekorBundle(sig.rekorBundle);
+  } catch (e) {
+    return { ...v, reason: (e as Error).message };
+  }
+  const crypto = verifiers.verifyBundle(bundle, Buffer.from(sig.payload));
+  if ('reasons' in crypto) return { ...v, reason: crypto.reasons.join('; ') };
+  const check = checkSimpleSigning(sig.payload, { ...expect, requireDockerReference });
+  if (!check.ok) return { ...v, key: crypto.key.fingerprint, reason: check.reason };
+  const tlog = tlogInfo(bundle.verificationMaterial.tlogEntries);
+  return {
+    ...v,
+    verified: true,
+    key: crypto.key.fingerprint,
+    simpleSigning: check.payload,
+    warnings: check.warnings,
+    ...(tlog ? { tlog } : {}),
+  };
+}
+
+function verifySignatureBundle(
+  b: SigstoreBundleArtifact,
+  digest: Digest,
+  verifiers: KeyVerifiers,
+): SignatureVerdict | NotASignature {
+  const v: SignatureVerdict = { format: 'sigstore-bundle', origin: b.origin, verified: false, warnings: [] };
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(b.bytes).toString('utf8'));
+  } catch {
+    return { origin: b.origin, note: 'bundle is not JSON; not counted as a signature' };
+  }
+  let bundle: Bundle;
+  try {
+    bundle = bundleFromJSON(json);
+  } catch (e) {
+    return {
+      origin: b.origin,
+      note: `not a valid Sigstore bundle (${(e as Error).message}); not counted as a signature`,
+    };
+  }
+  if (bundle.content.$case !== 'dsseEnvelope') {
+    return {
+      origin: b.origin,
+      note: 'a message-signature bundle does not sign an image; not counted as a signature',
+    };
+  }
+  const env = bundle.content.dsseEnvelope;
+  if (env.signatures.length !== 1) {
+    return {
+      ...v,
+      reason: `the DSSE envelope has ${env.signatures.length} signatures; exactly 1 is accepted`,
+    };
+  }
+  const parsed = parseStatement(env.payload);
+  // Classification reads the same bytes that are verified below; the annotation is never consulted.
+  if (!parsed.ok) return { origin: b.origin, note: `${parsed.reason}; not counted as a signature` };
+  if (parsed.statement.predicateType !== COSIGN_SIGN_PREDICATE) {
+    return {
+      origin: b.origin,
+      predicateType: parsed.statement.predicateType,
+      note: 'an attestation, not a signature',
+    };
+  }
+  if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE)
+    return { ...v, reason: `payloadType is ${env.payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}` };
+  const { ignoreTlog } = verifiers.trust;
+  const tlogEntries = bundle.verificationMaterial.tlogEntries;
+  if (!ignoreTlog && tlogEntries.length === 0) return { ...v, reason: NO_TLOG_REASON };
+  const checked: Bundle = ignoreTlog
+    ? { ...bundle, verificationMaterial: { ...bundle.verificationMaterial, tlogEntries: [] } }
+    : bundle;
+  const crypto = verifiers.verifyBundle(checked, undefined);
+  if ('reasons' in crypto) return { ...v, reason: crypto.reasons.join('; ') };
+  if (!statementNamesDigest(parsed.statement, digest)) {
+    return {
+      ...v,
+      key: crypto.key.fingerprint,
+      reason: `the signed statement's subject does not name this image ${digest}`,
+    };
+  }
+  const tlog = ignoreTlog ? undefined : tlogInfo(tlogEntries);
+  return {
+    ...v,
+    verified: true,
+    key: crypto.key.fingerprint,
+    statement: parsed.statement,
+    ...(tlog ? { tlog } : {}),
+  };
+}
