@@ -1,0 +1,155 @@
+/**
+ * containers/image's real cosign signatures (dir: form). The `.sig` layers are served from memory
+ * under the signed digest, so discovery and verification run exactly as for a registry.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { discover } from '../../src/discovery/discover.js';
+import { type Digest, sha256Digest } from '../../src/reference/digest.js';
+import { loadKey } from '../../src/verify/keys.js';
+import { embeddedPublicGoodRoot, withRekorKey } from '../../src/verify/trust-root.js';
+import { KeyVerifiers, verifySignatures } from '../../src/verify/verify-signatures.js';
+import { addSigManifest, type SigLayer } from '../support/cosign-sig.js';
+import { MemorySource } from '../support/memory-source.js';
+import { sharedMissingReason, sharedPath } from '../support/shared-data.js';
+
+const FIXTURES = ['containers-image', 'signature', 'fixtures'];
+const missing = sharedMissingReason(...FIXTURES);
+if (missing) console.warn(missing);
+const dir = (...p: string[]) => sharedPath(...FIXTURES, ...p);
+
+/** The digest the signatures claim when there is no manifest: a case must still fail then. */
+const NO_MANIFEST = sha256Digest('no manifest.json in this case');
+
+function loadCase(name: string, mutate?: (l: SigLayer) => SigLayer): { src: MemorySource; digest: Digest } {
+  const manifestPath = dir(name, 'manifest.json');
+  const digest = existsSync(manifestPath) ? sha256Digest(readFileSync(manifestPath)) : NO_MANIFEST;
+  const layers: SigLayer[] = readdirSync(dir(name))
+    .filter((f) => f.startsWith('signature-'))
+    .sort()
+    .map((f) => {
+      const raw = readFileSync(dir(name, f));
+      const prefix = Buffer.from('\0sigstore-json\n');
+      expect(raw.subarray(0, prefix.length).equals(prefix)).toBe(true);
+      const j = JSON.parse(raw.subarray(prefix.length).toString('utf8')) as {
+        mimeType: string;
+        payload: string;
+        annotations: Record<string, string>;
+      };
+      const layer: SigLayer = {
+        payload: Buffer.from(j.payload, 'base64'),
+        mediaType: j.mimeType,
+        annotations: j.annotations,
+      };
+      return mutate ? mutate(layer) : layer;
+    });
+  const src = new MemorySource(`containers-image/${name}`);
+  addSigManifest(src, digest, layers);
+  return { src, digest };
+}
+
+async function verdict(
+  name: string,
+  keys: string[],
+  opts: { rekorKey?: string; ignoreTlog?: boolean; mutate?: (l: SigLayer) => SigLayer } = {},
+) {
+  const { src, digest } = loadCase(name, opts.mutate);
+  const loaded = await Promise.all(keys.map((k) => loadKey(dir(k))));
+  const trustRoot = opts.rekorKey ? withRekorKey(undefined, dir(opts.rekorKey)) : embeddedPublicGoodRoot();
+  const verifiers = new KeyVerifiers({
+    keys: loaded,
+    trustRoot,
+    ignoreTlog: opts.ignoreTlog ?? true,
+    requireDockerReference: false,
+  });
+  const discovery = await discover(src, digest);
+  const result = verifySignatures(discovery, { digest, repository: '' }, verifiers);
+  return {
+    found: result.verdicts.length,
+    verified: result.verdicts.filter((v) => v.verified).length,
+    reasons: result.verdicts.map((v) => v.reason ?? ''),
+  };
+}
+
+describe.skipIf(missing !== undefined)('containers/image cosign fixtures', () => {
+  test.each([
+    'dir-img-cosign-valid',
+    'dir-img-cosign-valid-2',
+    'dir-img-cosign-valid-with-tag',
+  ])('%s passes with cosign.pub and fails with cosign2.pub', async (name) => {
+    const good = await verdict(name, ['cosign.pub']);
+    expect(good.verified).toBeGreaterThanOrEqual(1);
+    const bad = await verdict(name, ['cosign2.pub']);
+    expect(bad.found).toBeGreaterThanOrEqual(1);
+    expect(bad.verified).toBe(0);
+  });
+
+  test('dir-img-cosign-mixed passes: one signature is by an unknown key, the other is valid', async () => {
+    const r = await verdict('dir-img-cosign-mixed', ['cosign.pub']);
+    expect(r).toMatchObject({ found: 2, verified: 1 });
+  });
+
+  test.each([
+    'dir-img-cosign-modified-manifest',
+    'dir-img-cosign-manifest-digest-error',
+    'dir-img-cosign-no-manifest',
+  ])('%s fails', async (name) => {
+    const r = await verdict(name, ['cosign.pub']);
+    expect(r.verified).toBe(0);
+    expect(r.reasons.join(' ')).toMatch(/not for this image|does not verify/);
+  });
+
+  test('dir-img-cosign-other-attachment fails: the layer is not a signature', async () => {
+    const r = await verdict('dir-img-cosign-other-attachment', ['cosign.pub']);
+    expect(r).toMatchObject({ found: 0, verified: 0 });
+  });
+
+  describe('dir-img-cosign-key-rekor-valid (key + Rekor bundle, checked against rekor.pub)', () => {
+    const name = 'dir-img-cosign-key-rekor-valid';
+
+    test('passes with cosign2.pub and the Rekor key, tlog required', async () => {
+      const r = await verdict(name, ['cosign2.pub'], { rekorKey: 'rekor.pub', ignoreTlog: false });
+      expect(r).toMatchObject({ found: 1, verified: 1 });
+    });
+
+    test('fails when the Rekor bundle is missing', async () => {
+      const r = await verdict(name, ['cosign2.pub'], {
+        rekorKey: 'rekor.pub',
+        ignoreTlog: false,
+        mutate: (l) => ({
+          ...l,
+          annotations: Object.fromEntries(
+            Object.entries(l.annotations).filter(([k]) => k !== 'dev.sigstore.cosign/bundle'),
+          ),
+        }),
+      });
+      expect(r.verified).toBe(0);
+      expect(r.reasons[0]).toContain('--insecure-ignore-tlog');
+    });
+
+    test('fails when the Rekor bundle SET is altered', async () => {
+      const r = await verdict(name, ['cosign2.pub'], {
+        rekorKey: 'rekor.pub',
+        ignoreTlog: false,
+        mutate: (l) => {
+          const b = JSON.parse(l.annotations['dev.sigstore.cosign/bundle']!);
+          b.Payload.integratedTime += 1;
+          return { ...l, annotations: { ...l.annotations, 'dev.sigstore.cosign/bundle': JSON.stringify(b) } };
+        },
+      });
+      expect(r.verified).toBe(0);
+      expect(r.reasons[0]).toMatch(/SET|transparency/);
+    });
+
+    test('fails with a wrong Rekor key', async () => {
+      const r = await verdict(name, ['cosign2.pub'], { rekorKey: 'cosign.pub', ignoreTlog: false });
+      expect(r.verified).toBe(0);
+    });
+
+    test('the fixture was logged in the public-good Rekor: the embedded root verifies it too', async () => {
+      const r = await verdict(name, ['cosign2.pub'], { ignoreTlog: false });
+      expect(r.verified).toBe(1);
+    });
+  });
+});
