@@ -2,19 +2,48 @@
  * Builds the committed fixtures under fixtures/ from code, never by hand. `--check` rebuilds into a
  * temporary folder and fails if anything differs from what is committed.
  *
- *   fixtures/demo: an OCI image layout with `latest` (linux/amd64) and `multi` (amd64 + arm64 index).
+ *   fixtures/demo: a cosign-save-shaped OCI layout (signed `latest`, unsigned `multi`); fixtures/trust: keys.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { REF_NAME_ANNOTATION } from '../src/oci/layout/layout-source.js';
+import {
+  COSIGN_KIND_ANNOTATION,
+  CosignLayoutKind,
+  REF_NAME_ANNOTATION,
+} from '../src/oci/layout/layout-source.js';
+import { buildSigManifest, simpleSigningPayload } from '../test/support/cosign-sig.js';
 import { buildImage, buildIndex, descriptorOf } from '../test/support/image-builder.js';
 import { writeLayout } from '../test/support/layout-writer.js';
 import { repoRoot } from '../test/support/repo-root.js';
+import {
+  ed25519FromLabel,
+  fakeLog,
+  rekorBundleFor,
+  signBytes,
+  simpleSigningAnnotations,
+  trustedRootFor,
+} from '../test/support/signing.js';
 
 const root = repoRoot();
 
-export function buildDemo(dir: string): void {
+/** Throwaway demo keys, derived from fixed labels so that rebuilding gives the same bytes. */
+export const demoKeys = () => ({
+  signer: ed25519FromLabel('trustgate demo signing key (throwaway, public)'),
+  wrong: ed25519FromLabel('trustgate demo wrong key (throwaway, public)'),
+  log: fakeLog(ed25519FromLabel('trustgate demo transparency log key (throwaway, public)')),
+});
+const DEMO_REFERENCE = 'registry.example/trustgate/demo';
+/** 2026-01-01T00:00:00Z: a fixed log time keeps the fixture reproducible. */
+const DEMO_LOG_TIME = 1767225600;
+
+/**
+ * fixtures/demo: an OCI image layout shaped like `cosign save` output. `latest` is the demo image,
+ * signed (legacy simple-signing `.sig`, logged in the throwaway demo log); `multi` is an unsigned
+ * two-platform index. fixtures/trust holds the demo public key, a wrong key, and the demo log's root.
+ */
+export function buildDemo(dir: string, trustDir: string): void {
+  const keys = demoKeys();
   const image = buildImage({
     seed: 'trustgate-demo',
     annotations: { 'org.opencontainers.image.title': 'trustgate demo' },
@@ -23,14 +52,31 @@ export function buildDemo(dir: string): void {
     { os: 'linux', architecture: 'amd64' },
     { os: 'linux', architecture: 'arm64', variant: 'v8' },
   ]);
+  const payload = simpleSigningPayload(image.manifest.digest, DEMO_REFERENCE);
+  const signature = signBytes(keys.signer, payload);
+  const rekorBundle = rekorBundleFor(keys.log, {
+    payload,
+    signature,
+    signer: keys.signer,
+    logIndex: 1,
+    integratedTime: DEMO_LOG_TIME,
+  });
+  const sig = buildSigManifest([{ payload, annotations: simpleSigningAnnotations(signature, rekorBundle) }]);
   writeLayout(
     dir,
-    [...image.blobs, ...multi.blobs],
+    [...image.blobs, ...multi.blobs, sig.manifest, ...sig.blobs],
     [
-      descriptorOf(image.manifest, { annotations: { [REF_NAME_ANNOTATION]: 'latest' } }),
+      descriptorOf(image.manifest, {
+        annotations: { [REF_NAME_ANNOTATION]: 'latest', [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.IMAGE },
+      }),
+      descriptorOf(sig.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.SIGS } }),
       descriptorOf(multi.index, { annotations: { [REF_NAME_ANNOTATION]: 'multi' } }),
     ],
   );
+  mkdirSync(trustDir, { recursive: true });
+  writeFileSync(join(trustDir, 'cosign.pub'), keys.signer.pem);
+  writeFileSync(join(trustDir, 'wrong.pub'), keys.wrong.pem);
+  writeFileSync(join(trustDir, 'trusted_root.json'), trustedRootFor(keys.log));
 }
 
 function listFiles(dir: string): string[] {
@@ -59,24 +105,27 @@ export function diffTrees(a: string, b: string): string[] {
 
 function main(): void {
   const check = process.argv.includes('--check');
-  const target = join(root, 'fixtures', 'demo');
+  const target = join(root, 'fixtures');
   if (!check) {
-    rmSync(target, { recursive: true, force: true });
-    buildDemo(target);
-    console.log(`wrote ${relative(root, target)}`);
+    for (const d of ['demo', 'trust']) rmSync(join(target, d), { recursive: true, force: true });
+    buildDemo(join(target, 'demo'), join(target, 'trust'));
+    console.log(`wrote ${relative(root, target)}/demo and ${relative(root, target)}/trust`);
     return;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'tg-fixtures-'));
   try {
-    buildDemo(tmp);
-    const diffs = diffTrees(tmp, target);
+    buildDemo(join(tmp, 'demo'), join(tmp, 'trust'));
+    const diffs = [
+      ...diffTrees(join(tmp, 'demo'), join(target, 'demo')),
+      ...diffTrees(join(tmp, 'trust'), join(target, 'trust')),
+    ];
     if (diffs.length > 0) {
       console.error(
         `fixtures/demo differs from the builder's output: ${diffs.join(', ')}\nrun: npm run fixtures`,
       );
       process.exit(1);
     }
-    console.log('fixtures/demo matches the builder');
+    console.log('fixtures/demo and fixtures/trust match the builder');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -1,7 +1,8 @@
-/** Building cosign `.sig` manifests from simple-signing layers (payload bytes + annotations). */
+/** cosign `.sig` manifests built from simple-signing layers, byte-shaped as cosign 2.5 writes them. */
 import { CosignMediaType } from '../../src/discovery/media-types.js';
 import { MediaType } from '../../src/oci/media-types.js';
-import { type Digest, digestTag } from '../../src/reference/digest.js';
+import { type Digest, digestTag, sha256Digest } from '../../src/reference/digest.js';
+import type { Blob } from './image-builder.js';
 import type { MemorySource } from './memory-source.js';
 
 export interface SigLayer {
@@ -10,27 +11,64 @@ export interface SigLayer {
   annotations: Record<string, string>;
 }
 
-/** Put a `.sig` manifest for `subject` into the source, as cosign writes it. */
+export interface BuiltSigManifest {
+  manifest: Blob;
+  /** config + layer blobs */
+  blobs: Blob[];
+}
+
+function blob(bytes: Uint8Array, mediaType: string): Blob {
+  return { digest: sha256Digest(bytes), bytes, mediaType };
+}
+
+/** The manifest cosign pushes as `sha256-<hex>.sig`: its config lists the layers as diff_ids. */
+export function buildSigManifest(layers: SigLayer[]): BuiltSigManifest {
+  const layerBlobs = layers.map((l) =>
+    blob(Buffer.from(l.payload), l.mediaType ?? CosignMediaType.SIMPLE_SIGNING),
+  );
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({
+        architecture: '',
+        created: '0001-01-01T00:00:00Z',
+        history: [{ created: '0001-01-01T00:00:00Z' }],
+        os: '',
+        rootfs: { type: 'layers', diff_ids: layerBlobs.map((b) => b.digest) },
+        config: {},
+      }),
+    ),
+    MediaType.OCI_CONFIG,
+  );
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.OCI_MANIFEST,
+    config: { mediaType: config.mediaType, size: config.bytes.length, digest: config.digest },
+    layers: layers.map((l, i) => ({
+      mediaType: layerBlobs[i]!.mediaType,
+      size: layerBlobs[i]!.bytes.length,
+      digest: layerBlobs[i]!.digest,
+      annotations: l.annotations,
+    })),
+  };
+  return {
+    manifest: blob(Buffer.from(JSON.stringify(manifest)), MediaType.OCI_MANIFEST),
+    blobs: [config, ...layerBlobs],
+  };
+}
+
+/** Put a `.sig` manifest for `subject` into a memory source, as cosign would push it. */
 export function addSigManifest(
   src: MemorySource,
   subject: Digest,
   layers: SigLayer[],
   suffix = '.sig',
 ): Digest {
-  const config = Buffer.from('{"architecture":"","os":"","config":{}}');
-  const configDigest = src.addBlob(config);
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MediaType.OCI_MANIFEST,
-    config: { mediaType: MediaType.OCI_CONFIG, size: config.length, digest: configDigest },
-    layers: layers.map((l) => ({
-      mediaType: l.mediaType ?? CosignMediaType.SIMPLE_SIGNING,
-      size: l.payload.length,
-      digest: src.addBlob(l.payload),
-      annotations: l.annotations,
-    })),
-  };
-  return src.addManifest(manifest, digestTag(subject, suffix)).digest;
+  const built = buildSigManifest(layers);
+  for (const b of built.blobs) src.addBlob(b.bytes);
+  return src.addManifest(
+    JSON.parse(Buffer.from(built.manifest.bytes).toString('utf8')),
+    digestTag(subject, suffix),
+  ).digest;
 }
 
 export function simpleSigningPayload(digest: Digest, dockerReference: string): Buffer {
