@@ -133,3 +133,76 @@ describe('trustgate resolve against a real registry', () => {
     expect(r.stderr).toContain('127.0.0.1:1');
   });
 });
+
+describe('trustgate verify (embedded fixture, offline)', () => {
+  const trust = ['--key', 'fixtures/trust/cosign.pub', '--trusted-root', 'fixtures/trust/trusted_root.json'];
+
+  test('the demo image verifies (exit 0), with its log time, and says what was checked', () => {
+    const r = run(['verify', ...trust, 'oci:fixtures/demo']);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(r.stdout).toContain(`oci:fixtures/demo@${DEMO_LATEST}: verified`);
+    expect(r.stdout).toContain('tlog 2026-01-01T00:00:00.000Z #1');
+    expect(r.stderr).toContain('trust root: trusted root fixtures/trust/trusted_root.json');
+  });
+
+  test('the wrong key exits 12 and names the key', () => {
+    const r = run([
+      'verify',
+      '--key',
+      'fixtures/trust/wrong.pub',
+      '--trusted-root',
+      'fixtures/trust/trusted_root.json',
+      'oci:fixtures/demo',
+    ]);
+    expect(r.code).toBe(ExitCode.NONE_MATCHED);
+    expect(r.stdout).toContain('none verified with fixtures/trust/wrong.pub');
+    expect(r.stdout).not.toMatch(/: verified/);
+  });
+
+  test('an unsigned image exits 10 and says where it looked', () => {
+    const r = run(['verify', ...trust, 'oci:fixtures/demo:multi']);
+    expect(r.code).toBe(ExitCode.NO_SIGNATURES);
+    expect(r.stdout).toContain('no signatures found');
+    expect(r.stdout).toContain('.sig');
+  });
+
+  test('without the demo log in the trust root, the SET does not verify (exit 12)', () => {
+    const r = run(['verify', '--key', 'fixtures/trust/cosign.pub', 'oci:fixtures/demo']);
+    expect(r.code).toBe(ExitCode.NONE_MATCHED);
+    expect(r.stdout).toContain('Rekor SET does not verify');
+  });
+
+  test('-o json follows the documented schema', () => {
+    const r = run(['verify', ...trust, '-o', 'json', 'oci:fixtures/demo', 'oci:fixtures/demo:multi']);
+    expect(r.code).toBe(ExitCode.NO_SIGNATURES);
+    const out = JSON.parse(r.stdout);
+    expect(out.schemaVersion).toBe(1);
+    expect(out.summary).toEqual({ images: 2, verified: 1, exitCode: ExitCode.NO_SIGNATURES });
+    expect(out.images[0]).toMatchObject({ verdict: 'verified', digest: DEMO_LATEST });
+    expect(out.images[0].signatures[0]).toMatchObject({
+      format: 'simplesigning',
+      verified: true,
+      tlog: { logIndex: '1' },
+    });
+    expect(out.images[1]).toMatchObject({ verdict: 'no-signatures', signatures: [] });
+  });
+
+  test('-o cosign prints the verified payloads as cosign does, checks on stderr', () => {
+    const r = run(['verify', ...trust, '-o', 'cosign', 'oci:fixtures/demo']);
+    expect(r.code).toBe(ExitCode.OK);
+    const payloads = JSON.parse(r.stdout);
+    expect(payloads).toHaveLength(1);
+    expect(payloads[0].critical.image['docker-manifest-digest']).toBe(DEMO_LATEST);
+    expect(payloads[0].critical.type).toBe('cosign container image signature');
+    expect(payloads[0].optional.Bundle.Payload.logIndex).toBe(1);
+    expect(r.stderr).toContain('The following checks were performed on each of these signatures:');
+    expect(r.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+  });
+
+  test('no --key is a usage error; a corrupt key fails with its reason', () => {
+    expect(run(['verify', 'oci:fixtures/demo']).code).toBe(ExitCode.USAGE);
+    const bad = run(['verify', '--key', 'fixtures/demo/index.json', 'oci:fixtures/demo']);
+    expect(bad.code).toBe(ExitCode.FAILURE);
+    expect(bad.stderr).toContain('not a valid PEM public key');
+  });
+});
