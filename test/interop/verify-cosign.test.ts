@@ -1,0 +1,366 @@
+/**
+ * `trustgate verify` side by side with the real cosign 2.5 on the same images in a real registry.
+ * cosign makes the signatures wherever it can; the table is printed, and every difference is either
+ * a failure here or listed as deliberate. cosign runs offline: --tlog-upload=false, --insecure-ignore-tlog,
+ * and a private TUF_ROOT, so it never reaches for the network.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CosignMediaType } from '../../src/discovery/media-types.js';
+import { ExitCode } from '../../src/exit-codes.js';
+import { MediaType } from '../../src/oci/media-types.js';
+import { RegistryClient } from '../../src/oci/registry/client.js';
+import { pushBlob, pushManifest } from '../../src/oci/registry/push.js';
+import { type Digest, digestTag } from '../../src/reference/digest.js';
+import { verifyImages } from '../../src/verify/verify-image.js';
+import { type BuiltImage, buildImage } from '../support/image-builder.js';
+import { peer, peersMissingReason } from '../support/peers.js';
+import { pushImage } from '../support/push.js';
+import { type RunningRegistry, startRegistry } from '../support/registry.js';
+import { repoRoot } from '../support/repo-root.js';
+import { COSIGN_SIGN_V1, dsseBundle, generateKey, statementFor } from '../support/signing.js';
+
+const missing = peersMissingReason('cosign');
+if (missing) console.warn(`interop suite skipped: ${missing}`);
+
+interface Row {
+  name: string;
+  cosign: number | 'n/a';
+  trustgate: number;
+  agree: boolean;
+  note?: string;
+}
+
+describe.skipIf(missing !== undefined)('verify agrees with cosign verify --key', () => {
+  let reg: RunningRegistry;
+  const client = new RegistryClient({ useDockerConfig: false });
+  const work = mkdtempSync(join(tmpdir(), 'tg-cosign-'));
+  const env = {
+    ...process.env,
+    COSIGN_PASSWORD: 'test-password',
+    TUF_ROOT: join(work, 'tuf'),
+    HOME: work,
+    NO_COLOR: '1',
+  };
+  const rows: Row[] = [];
+  const cosign = (args: string[]) =>
+    spawnSync(peer('cosign')!, args, { env, encoding: 'utf8', cwd: work, timeout: 60_000 });
+
+  async function push(repo: string, seed: string): Promise<{ img: BuiltImage; ref: string }> {
+    const img = buildImage({ seed });
+    await pushImage(client, reg.host, repo, img, 'v1');
+    return { img, ref: `${reg.host}/${repo}@${img.manifest.digest}` };
+  }
+
+  function cosignSign(key: string, ref: string, extra: string[] = [], extraEnv: Record<string, string> = {}) {
+    const r = spawnSync(
+      peer('cosign')!,
+      [
+        'sign',
+        '--key',
+        join(work, `${key}.key`),
+        '--tlog-upload=false',
+        '--allow-http-registry',
+        '-y',
+        ...extra,
+        ref,
+      ],
+      {
+        env: { ...env, ...extraEnv },
+        encoding: 'utf8',
+        cwd: work,
+        timeout: 60_000,
+      },
+    );
+    if (r.status !== 0) throw new Error(`cosign sign failed: ${r.stderr}`);
+  }
+
+  async function compare(
+    name: string,
+    ref: string,
+    key: string,
+    expected: 'pass' | 'fail',
+    note?: string,
+    cosignArgs: string[] = [],
+  ) {
+    const c = cosign([
+      'verify',
+      '--key',
+      join(work, `${key}.pub`),
+      '--insecure-ignore-tlog',
+      '--allow-http-registry',
+      ...cosignArgs,
+      ref,
+    ]);
+    const t = await verifyImages([ref], { keys: [join(work, `${key}.pub`)], ignoreTlog: true, client });
+    const agree = (c.status === 0) === (t.exitCode === 0);
+    rows.push({ name, cosign: c.status ?? -1, trustgate: t.exitCode, agree, ...(note ? { note } : {}) });
+    expect(t.exitCode === 0).toBe(expected === 'pass');
+    expect(agree).toBe(true);
+    return t;
+  }
+
+  beforeAll(async () => {
+    reg = await startRegistry();
+    for (const k of ['k1', 'k2'])
+      execFileSync(peer('cosign')!, ['generate-key-pair', '--output-key-prefix', k], {
+        env,
+        cwd: work,
+        stdio: 'ignore',
+      });
+  });
+
+  afterAll(async () => {
+    await client.close();
+    await reg?.stop();
+    if (rows.length > 0) {
+      console.log(`\nverify: trustgate vs cosign ${'(exit codes; 0 = verified)'}`);
+      console.log(`${'case'.padEnd(46)} ${'cosign'.padStart(6)} ${'trustgate'.padStart(9)}  agree`);
+      for (const r of rows)
+        console.log(
+          `${r.name.padEnd(46)} ${String(r.cosign).padStart(6)} ${String(r.trustgate).padStart(9)}  ${r.agree ? 'yes' : 'NO'}${r.note ? `  (${r.note})` : ''}`,
+        );
+    }
+  });
+
+  test('valid signature; the wrong key', async () => {
+    const { ref } = await push('valid', 'interop-valid');
+    cosignSign('k1', ref);
+    await compare('valid legacy .sig', ref, 'k1', 'pass');
+    // -o cosign prints the same JSON array cosign prints.
+    const theirs = cosign([
+      'verify',
+      '--key',
+      join(work, 'k1.pub'),
+      '--insecure-ignore-tlog',
+      '--allow-http-registry',
+      ref,
+    ]);
+    const ours = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot(), 'bin', 'trustgate.js'),
+        'verify',
+        '--key',
+        join(work, 'k1.pub'),
+        '--insecure-ignore-tlog',
+        '-o',
+        'cosign',
+        ref,
+      ],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(ours.status).toBe(0);
+    expect(JSON.parse(ours.stdout)).toEqual(JSON.parse(theirs.stdout));
+    expect(ours.stderr).toContain('The following checks were performed on each of these signatures:');
+    const wrong = await compare('wrong key', ref, 'k2', 'fail');
+    expect(wrong.exitCode).toBe(ExitCode.NONE_MATCHED);
+  });
+
+  test('unsigned image', async () => {
+    const { ref } = await push('unsigned', 'interop-unsigned');
+    const t = await compare('unsigned', ref, 'k1', 'fail');
+    expect(t.exitCode).toBe(ExitCode.NO_SIGNATURES);
+  });
+
+  test('tampered payload', async () => {
+    const { img, ref } = await push('tampered', 'interop-tampered');
+    cosignSign('k1', ref);
+    const repo = client.repository(reg.host, 'tampered');
+    const tag = digestTag(img.manifest.digest, '.sig');
+    const sig = JSON.parse(Buffer.from((await repo.getManifest(tag)).bytes).toString());
+    const payload = Buffer.from(await repo.getBlob(sig.layers[0].digest));
+    const evil = Buffer.from(payload.toString().replace('"optional":null', '"optional":{"tampered":"yes"}'));
+    sig.layers[0].digest = await pushBlob(client, reg.host, 'tampered', evil);
+    sig.layers[0].size = evil.length;
+    await pushManifest(
+      client,
+      reg.host,
+      'tampered',
+      tag,
+      Buffer.from(JSON.stringify(sig)),
+      MediaType.OCI_MANIFEST,
+    );
+    await compare('tampered payload', ref, 'k1', 'fail');
+  });
+
+  test('signature copied from another repository (same digest): both accept; trustgate warns', async () => {
+    const a = await push('copy-from', 'interop-copy');
+    cosignSign('k1', a.ref);
+    await pushImage(client, reg.host, 'copy-to', a.img, 'v1');
+    await copySig('copy-from', 'copy-to', a.img.manifest.digest, a.img.manifest.digest);
+    const ref = `${reg.host}/copy-to@${a.img.manifest.digest}`;
+    const t = await compare(
+      'signature copied from another repo',
+      ref,
+      'k1',
+      'pass',
+      'trustgate warns: docker-reference names copy-from',
+    );
+    expect(t.images[0]!.signatures[0]!.warnings[0]).toContain('copy-from');
+    const strict = await verifyImages([ref], {
+      keys: [join(work, 'k1.pub')],
+      ignoreTlog: true,
+      client,
+      requireDockerReference: true,
+    });
+    expect(strict.exitCode).toBe(ExitCode.NONE_MATCHED);
+  });
+
+  test('signature replayed onto another digest', async () => {
+    const a = await push('replay', 'interop-replay-a');
+    const b = await push('replay', 'interop-replay-b');
+    cosignSign('k1', a.ref);
+    await copySig('replay', 'replay', a.img.manifest.digest, b.img.manifest.digest);
+    await compare('signature replayed onto another digest', b.ref, 'k1', 'fail');
+  });
+
+  test('several signatures: any matching key is enough', async () => {
+    const { ref } = await push('several', 'interop-several');
+    cosignSign('k1', ref);
+    cosignSign('k2', ref);
+    await compare('two signatures, verify with k2', ref, 'k2', 'pass');
+  });
+
+  test('cosign 2 OCI 1.1 referrer signature (found through the tag fallback)', async () => {
+    const { ref } = await push('referrer', 'interop-referrer');
+    cosignSign('k1', ref, ['--registry-referrers-mode=oci-1-1'], { COSIGN_EXPERIMENTAL: '1' });
+    const t = await compare('cosign 2 oci-1-1 referrer', ref, 'k1', 'pass', undefined, [
+      '--experimental-oci11',
+    ]);
+    expect(t.images[0]!.signatures[0]!.origin.via).toBe('referrer:tag-schema');
+  });
+
+  test('an attestation bundle is not a signature for either tool', async () => {
+    const { ref } = await push('attest-only', 'interop-attest-only');
+    const pred = join(work, 'pred.json');
+    execFileSync('sh', ['-c', `echo '{"a":1}' > ${pred}`]);
+    const r = cosign([
+      'attest',
+      '--key',
+      join(work, 'k1.key'),
+      '--tlog-upload=false',
+      '--allow-http-registry',
+      '--new-bundle-format',
+      '--type',
+      'custom',
+      '--predicate',
+      pred,
+      '-y',
+      ref,
+    ]);
+    expect(r.status).toBe(0);
+    const t = await compare('attestation bundle only', ref, 'k1', 'fail');
+    expect(t.exitCode).toBe(ExitCode.NO_SIGNATURES);
+    expect(t.images[0]!.notSignatures[0]!.predicateType).toBe('https://cosign.sigstore.dev/attestation/v1');
+  });
+
+  test('cosign 3 signature bundle (made by the fixture builder): trustgate verifies; cosign 2.5 cannot read it', async () => {
+    const { img, ref } = await push('bundle-sig', 'interop-bundle-sig');
+    const key = generateKey('p256');
+    const keyFile = join(work, 'builder.pub');
+    execFileSync('sh', ['-c', `cat > ${keyFile}`], { input: key.pem });
+    const bundle = dsseBundle(key, statementFor(img.manifest.digest, COSIGN_SIGN_V1));
+    await pushBundleReferrer('bundle-sig', img.manifest.digest, img.manifest.bytes.length, bundle);
+    const t = await verifyImages([ref], { keys: [keyFile], ignoreTlog: true, client });
+    expect(t.exitCode).toBe(ExitCode.OK);
+    rows.push({
+      name: 'cosign 3 sign/v1 bundle referrer',
+      cosign: 'n/a',
+      trustgate: t.exitCode,
+      agree: true,
+      note: 'deliberate: cosign 2.5 does not read cosign 3 signature bundles',
+    });
+  });
+
+  test("the builder's .sig manifest has exactly the shape of cosign's", async () => {
+    const { img, ref } = await push('shape', 'interop-shape');
+    cosignSign('k1', ref);
+    const ours = (await import('../support/cosign-sig.js')).buildSigManifest([
+      { payload: Buffer.from('{}'), annotations: { [`dev.cosignproject.cosign/signature`]: 'c2ln' } },
+    ]);
+    const theirs = JSON.parse(
+      Buffer.from(
+        (await client.repository(reg.host, 'shape').getManifest(digestTag(img.manifest.digest, '.sig')))
+          .bytes,
+      ).toString(),
+    );
+    const mine = JSON.parse(Buffer.from(ours.manifest.bytes).toString());
+    const shape = (m: {
+      mediaType: string;
+      config: { mediaType: string };
+      layers: Array<{ mediaType: string; annotations: object }>;
+    }) => ({
+      keys: Object.keys(m),
+      mediaType: m.mediaType,
+      config: m.config.mediaType,
+      layers: m.layers.map((l) => [l.mediaType, Object.keys(l.annotations)]),
+    });
+    expect(shape(mine)).toEqual(shape(theirs));
+    const theirConfig = JSON.parse(
+      Buffer.from(await client.repository(reg.host, 'shape').getBlob(theirs.config.digest)).toString(),
+    );
+    const myConfig = JSON.parse(Buffer.from(ours.blobs[0]!.bytes).toString());
+    expect(Object.keys(myConfig)).toEqual(Object.keys(theirConfig));
+    expect(theirConfig.rootfs.diff_ids).toEqual(theirs.layers.map((l: { digest: string }) => l.digest));
+  });
+
+  async function copySig(fromRepo: string, toRepo: string, from: Digest, to: Digest) {
+    const src = client.repository(reg.host, fromRepo);
+    const m = await src.getManifest(digestTag(from, '.sig'));
+    const parsed = JSON.parse(Buffer.from(m.bytes).toString());
+    for (const b of [parsed.config, ...parsed.layers])
+      await pushBlob(client, reg.host, toRepo, await src.getBlob(b.digest));
+    await pushManifest(client, reg.host, toRepo, digestTag(to, '.sig'), m.bytes, m.mediaType);
+  }
+
+  async function pushBundleReferrer(repo: string, subject: Digest, subjectSize: number, bundle: Buffer) {
+    const empty = Buffer.from('{}');
+    const layer = await pushBlob(client, reg.host, repo, bundle);
+    const config = await pushBlob(client, reg.host, repo, empty);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OCI_MANIFEST,
+        artifactType: CosignMediaType.SIGSTORE_BUNDLE_V03,
+        config: { mediaType: MediaType.OCI_EMPTY, size: 2, digest: config },
+        layers: [{ mediaType: CosignMediaType.SIGSTORE_BUNDLE_V03, size: bundle.length, digest: layer }],
+        subject: { mediaType: MediaType.OCI_MANIFEST, size: subjectSize, digest: subject },
+      }),
+    );
+    const { sha256Digest } = await import('../../src/reference/digest.js');
+    const md = await pushManifest(
+      client,
+      reg.host,
+      repo,
+      sha256Digest(manifest),
+      manifest,
+      MediaType.OCI_MANIFEST,
+    );
+    const index = {
+      schemaVersion: 2,
+      mediaType: MediaType.OCI_INDEX,
+      manifests: [
+        {
+          mediaType: MediaType.OCI_MANIFEST,
+          size: manifest.length,
+          digest: md,
+          artifactType: MediaType.OCI_EMPTY,
+        },
+      ],
+    };
+    await pushManifest(
+      client,
+      reg.host,
+      repo,
+      digestTag(subject),
+      Buffer.from(JSON.stringify(index)),
+      MediaType.OCI_INDEX,
+    );
+  }
+});
