@@ -42,22 +42,31 @@ export interface DiscoverOptions {
   attestations?: boolean;
 }
 
+export function emptyDiscovery(digest: Digest): Discovery {
+  return { digest, simpleSigning: [], bundles: [], dsseLayers: [], unsigned: [], searched: [] };
+}
+
+/** Everything: referrers, then the legacy tags. */
 export async function discover(
   source: ImageSource,
   digest: Digest,
   options: DiscoverOptions = {},
 ): Promise<Discovery> {
+  const result = emptyDiscovery(digest);
+  await discoverReferrers(source, digest, options, result);
+  await discoverLegacyTags(source, digest, options, result);
+  return result;
+}
+
+/** The legacy cosign tags: `sha256-<hex>.sig`, and `.att` when attestations are asked for. */
+export async function discoverLegacyTags(
+  source: ImageSource,
+  digest: Digest,
+  options: DiscoverOptions,
+  result: Discovery,
+): Promise<void> {
   const limits = { ...DEFAULT_DISCOVERY_LIMITS, ...options.limits };
   const sigSource = options.signatureSource ?? source;
-  const result: Discovery = {
-    digest,
-    simpleSigning: [],
-    bundles: [],
-    dsseLayers: [],
-    unsigned: [],
-    searched: [],
-  };
-
   const sigTag = digestTag(digest, '.sig');
   result.searched.push(`${sigSource.name}:${sigTag}`);
   const legacySig = await manifestIfPresent(sigSource, sigTag);
@@ -66,7 +75,6 @@ export async function discover(
       ...(await readSimpleSigningLayers(sigSource, legacySig, `tag:${sigTag}`, limits)),
     );
   }
-
   if (options.attestations) {
     const attTag = digestTag(digest, '.att');
     result.searched.push(`${sigSource.name}:${attTag}`);
@@ -74,7 +82,16 @@ export async function discover(
     if (legacyAtt)
       result.dsseLayers.push(...(await readDsseLayers(sigSource, legacyAtt, `tag:${attTag}`, limits)));
   }
+}
 
+/** OCI 1.1 referrers of the digest: the referrers API, or the `sha256-<hex>` tag fallback. */
+export async function discoverReferrers(
+  source: ImageSource,
+  digest: Digest,
+  options: DiscoverOptions,
+  result: Discovery,
+): Promise<void> {
+  const limits = { ...DEFAULT_DISCOVERY_LIMITS, ...options.limits };
   const referrers = await source.referrers(digest);
   result.searched.push(`referrers of ${source.name}@${digest} (${referrers.via})`);
   if (referrers.descriptors.length > limits.maxReferrers) {
@@ -86,7 +103,6 @@ export async function discover(
   for (const d of referrers.descriptors) {
     await readReferrer(source, digest, d, referrers.via, limits, result);
   }
-  return result;
 }
 
 interface LoadedManifest {

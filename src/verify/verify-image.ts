@@ -2,7 +2,12 @@
  * `trustgate verify` as a library call: resolve each reference to a digest, discover what is attached
  * to that digest, verify signatures against the given keys, and say why in every case.
  */
-import { type DiscoveryLimits, discover } from '../discovery/discover.js';
+import {
+  type DiscoveryLimits,
+  discoverLegacyTags,
+  discoverReferrers,
+  emptyDiscovery,
+} from '../discovery/discover.js';
 import type { UnsignedAttachment } from '../discovery/types.js';
 import { describeError, isTrustgateError, TrustgateError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -38,6 +43,11 @@ export interface VerifyOptions extends RegistryClientOptions {
   client?: RegistryClient;
   /** Images verified at once. */
   imageConcurrency?: number;
+  /**
+   * Examine every signature even after one verified (cosign's behaviour, and what -o cosign prints).
+   * By default, referrers are examined first and the legacy `.sig` tag only if none verified there.
+   */
+  allSignatures?: boolean;
 }
 
 export type ImageVerdict = 'verified' | 'no-signatures' | 'none-matched' | 'error';
@@ -53,6 +63,8 @@ export interface ImageVerification {
   notSignatures: NotASignature[];
   unsigned: UnsignedAttachment[];
   searched: string[];
+  /** True when a verified signature ended the search before every place was examined. */
+  stoppedEarly: boolean;
   error?: { code: string; message: string };
 }
 
@@ -114,6 +126,7 @@ export async function verifyImages(references: string[], options: VerifyOptions)
           notSignatures: [],
           unsigned: [],
           searched: [],
+          stoppedEarly: false,
         };
         try {
           const image = await resolveImage(ref, {
@@ -121,12 +134,22 @@ export async function verifyImages(references: string[], options: VerifyOptions)
             ...(options.platform ? { platform: options.platform } : {}),
           });
           const out: ImageVerification = { ...base, canonical: image.canonical, digest: image.digest };
-          const discovery = await discover(image.source, image.digest, {
+          const discoverOptions = {
             ...(sigRepo ? { signatureSource: openSource(sigRepo, client) } : {}),
             ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
-          });
+          };
           const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
-          const result = verifySignatures(discovery, { digest: image.digest, repository }, verifiers);
+          const expect = { digest: image.digest, repository };
+          // Referrers first, then the legacy tag: one verified signature is enough unless all are asked for.
+          const discovery = emptyDiscovery(image.digest);
+          await discoverReferrers(image.source, image.digest, discoverOptions, discovery);
+          let result = verifySignatures(discovery, expect, verifiers);
+          if (options.allSignatures || !result.verdicts.some((v) => v.verified)) {
+            await discoverLegacyTags(image.source, image.digest, discoverOptions, discovery);
+            result = verifySignatures(discovery, expect, verifiers);
+          } else {
+            out.stoppedEarly = true;
+          }
           out.signatures = result.verdicts;
           out.notSignatures = result.notSignatures;
           out.unsigned = discovery.unsigned;

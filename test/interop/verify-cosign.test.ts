@@ -18,7 +18,7 @@ import { type Digest, digestTag } from '../../src/reference/digest.js';
 import { verifyImages } from '../../src/verify/verify-image.js';
 import { type BuiltImage, buildImage } from '../support/image-builder.js';
 import { peer, peersMissingReason } from '../support/peers.js';
-import { pushImage } from '../support/push.js';
+import { pushBundleReferrer, pushImage } from '../support/push.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
 import { repoRoot } from '../support/repo-root.js';
 import { COSIGN_SIGN_V1, dsseBundle, generateKey, statementFor } from '../support/signing.js';
@@ -266,7 +266,14 @@ describe.skipIf(missing !== undefined)('verify agrees with cosign verify --key',
     const keyFile = join(work, 'builder.pub');
     execFileSync('sh', ['-c', `cat > ${keyFile}`], { input: key.pem });
     const bundle = dsseBundle(key, statementFor(img.manifest.digest, COSIGN_SIGN_V1));
-    await pushBundleReferrer('bundle-sig', img.manifest.digest, img.manifest.bytes.length, bundle);
+    await pushBundleReferrer(
+      client,
+      reg.host,
+      'bundle-sig',
+      img.manifest.digest,
+      img.manifest.bytes.length,
+      bundle,
+    );
     const t = await verifyImages([ref], { keys: [keyFile], ignoreTlog: true, client });
     expect(t.exitCode).toBe(ExitCode.OK);
     rows.push({
@@ -318,49 +325,35 @@ describe.skipIf(missing !== undefined)('verify agrees with cosign verify --key',
       await pushBlob(client, reg.host, toRepo, await src.getBlob(b.digest));
     await pushManifest(client, reg.host, toRepo, digestTag(to, '.sig'), m.bytes, m.mediaType);
   }
+});
 
-  async function pushBundleReferrer(repo: string, subject: Digest, subjectSize: number, bundle: Buffer) {
-    const empty = Buffer.from('{}');
-    const layer = await pushBlob(client, reg.host, repo, bundle);
-    const config = await pushBlob(client, reg.host, repo, empty);
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: MediaType.OCI_MANIFEST,
-        artifactType: CosignMediaType.SIGSTORE_BUNDLE_V03,
-        config: { mediaType: MediaType.OCI_EMPTY, size: 2, digest: config },
-        layers: [{ mediaType: CosignMediaType.SIGSTORE_BUNDLE_V03, size: bundle.length, digest: layer }],
-        subject: { mediaType: MediaType.OCI_MANIFEST, size: subjectSize, digest: subject },
-      }),
+describe.skipIf(missing !== undefined)('cosign key files', () => {
+  test('a key cosign generated is read by the builder, and a key the builder wrote signs with cosign', async () => {
+    const { readCosignKey, writeCosignKey } = await import('../support/cosign-key.js');
+    const work = mkdtempSync(join(tmpdir(), 'tg-cosign-key-'));
+    const env = { ...process.env, COSIGN_PASSWORD: 'pw', TUF_ROOT: join(work, 'tuf'), HOME: work };
+    execFileSync(peer('cosign')!, ['generate-key-pair', '--output-key-prefix', 'gen'], {
+      env,
+      cwd: work,
+      stdio: 'ignore',
+    });
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const k = readCosignKey(join(work, 'gen.key'), 'pw');
+    expect(k.pem.replace(/\s/g, '')).toBe(readFileSync(join(work, 'gen.pub'), 'utf8').replace(/\s/g, ''));
+    expect(() => readCosignKey(join(work, 'gen.key'), 'wrong')).toThrow(/wrong password/);
+    // And back: cosign signs a blob with a key file written by the builder.
+    const mine = generateKey('p256');
+    writeFileSync(join(work, 'mine.key'), writeCosignKey(mine, 'pw'));
+    writeFileSync(join(work, 'blob.txt'), 'hello');
+    const out = spawnSync(
+      peer('cosign')!,
+      ['sign-blob', '--key', 'mine.key', '--tlog-upload=false', '-y', 'blob.txt'],
+      { env, cwd: work, encoding: 'utf8' },
     );
-    const { sha256Digest } = await import('../../src/reference/digest.js');
-    const md = await pushManifest(
-      client,
-      reg.host,
-      repo,
-      sha256Digest(manifest),
-      manifest,
-      MediaType.OCI_MANIFEST,
-    );
-    const index = {
-      schemaVersion: 2,
-      mediaType: MediaType.OCI_INDEX,
-      manifests: [
-        {
-          mediaType: MediaType.OCI_MANIFEST,
-          size: manifest.length,
-          digest: md,
-          artifactType: MediaType.OCI_EMPTY,
-        },
-      ],
-    };
-    await pushManifest(
-      client,
-      reg.host,
-      repo,
-      digestTag(subject),
-      Buffer.from(JSON.stringify(index)),
-      MediaType.OCI_INDEX,
-    );
-  }
+    expect(out.status).toBe(0);
+    const { verify } = await import('node:crypto');
+    expect(
+      verify('sha256', Buffer.from('hello'), mine.publicKey, Buffer.from(out.stdout.trim(), 'base64')),
+    ).toBe(true);
+  });
 });

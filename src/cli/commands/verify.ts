@@ -17,6 +17,7 @@ interface VerifyFlags extends RegistryFlags {
   requireDockerReference?: boolean;
   platform?: string;
   output: string;
+  allSignatures?: boolean;
 }
 
 export function registerVerify(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -67,6 +68,12 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       new Option('--platform <os/arch[/variant]>', "verify this platform's image from a multi-arch index"),
     )
     .addOption(
+      new Option(
+        '--all-signatures',
+        'examine every signature even after one verified (implied by -o cosign)',
+      ),
+    )
+    .addOption(
       new Option('-o, --output <format>', 'text, json or cosign')
         .choices(['text', 'json', 'cosign'])
         .default('text'),
@@ -84,6 +91,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),
       ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
       requireDockerReference: flags.requireDockerReference ?? false,
+      allSignatures: (flags.allSignatures ?? false) || flags.output === 'cosign',
       ...(flags.platform ? { platform: flags.platform } : {}),
     });
     const render = await import('../render/verify.js');

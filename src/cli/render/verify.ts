@@ -29,6 +29,8 @@ export function verifyJson(run: VerifyRun): unknown {
       })),
       notSignatures: i.notSignatures,
       unsigned: i.unsigned,
+      searched: i.searched,
+      stoppedEarly: i.stoppedEarly,
       ...(i.error ? { error: i.error } : {}),
     })),
     summary: {
