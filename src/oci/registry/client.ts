@@ -51,6 +51,7 @@ interface RegistryState {
   /** Cleared after the first request completes, so concurrent first requests share one 401/token dance. */
   warmup: Promise<void> | undefined;
   referrersApi: boolean | undefined;
+  referrersProbe: Promise<unknown> | undefined;
 }
 
 export class RegistryClient {
@@ -87,6 +88,7 @@ export class RegistryClient {
         base: undefined,
         warmup: undefined,
         referrersApi: undefined,
+        referrersProbe: undefined,
       };
       this.registries.set(registry, s);
     }
@@ -101,6 +103,16 @@ export class RegistryClient {
   /** @internal */
   setReferrersSupport(registry: string, v: boolean): void {
     this.state(registry).referrersApi = v;
+  }
+
+  /** @internal the first referrers-API call to a registry, while its answer is not known. */
+  referrersProbe(registry: string): Promise<unknown> | undefined {
+    return this.state(registry).referrersProbe;
+  }
+
+  /** @internal */
+  setReferrersProbe(registry: string, p: Promise<unknown>): void {
+    this.state(registry).referrersProbe = p;
   }
 
   /**
@@ -293,7 +305,19 @@ export class RegistryRepository implements ImageSource {
   }
 
   async referrers(digest: Digest, query: ReferrersQuery = {}): Promise<ReferrersResult> {
-    if (this.client.referrersSupport(this.registry) !== false) {
+    // While the first call learns whether the registry has the API, concurrent calls wait for it
+    // instead of each probing (one 404 per registry, not one per image in flight).
+    const pending = this.client.referrersProbe(this.registry);
+    if (pending) await pending.catch(() => undefined);
+    if (
+      this.client.referrersSupport(this.registry) === undefined &&
+      !this.client.referrersProbe(this.registry)
+    ) {
+      const probe = this.referrersFromApi(digest, query);
+      this.client.setReferrersProbe(this.registry, probe);
+      const viaApi = await probe;
+      if (viaApi) return viaApi;
+    } else if (this.client.referrersSupport(this.registry) !== false) {
       const viaApi = await this.referrersFromApi(digest, query);
       if (viaApi) return viaApi;
     }
