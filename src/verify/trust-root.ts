@@ -58,6 +58,7 @@ export function trustedRootFromFile(file: string): LoadedTrustRoot {
       `--trusted-root ${file}: not a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot…)`,
     );
   }
+  assertValidityStarts(json as RawTrustedRoot, file);
   return { root: TrustedRoot.fromJSON(json), description: `trusted root ${file}` };
 }
 
@@ -108,4 +109,36 @@ function newestTlogStart(root: TrustedRoot): string {
     .filter((d): d is Date => d instanceof Date);
   const newest = starts.sort((a, b) => b.getTime() - a.getTime())[0];
   return newest ? newest.toISOString().slice(0, 10) : 'unknown';
+}
+
+interface RawValidity {
+  validFor?: { start?: string; end?: string };
+}
+interface RawTrustedRoot {
+  tlogs?: Array<{ publicKey?: RawValidity; baseUrl?: string }>;
+  ctlogs?: Array<{ publicKey?: RawValidity; baseUrl?: string }>;
+  certificateAuthorities?: Array<RawValidity & { uri?: string }>;
+  timestampAuthorities?: Array<RawValidity & { uri?: string }>;
+}
+
+/**
+ * Every authority must say since when it is trusted. sigstore-js reads a missing start as "since the
+ * beginning of time"; a trust root that omits it is malformed, and is rejected whole.
+ */
+function assertValidityStarts(root: RawTrustedRoot, file: string): void {
+  const check = (what: string, v: RawValidity | undefined, name: string | undefined) => {
+    if (!v?.validFor?.start) {
+      throw new TrustgateError(
+        'TRUST_ROOT_INVALID',
+        `--trusted-root ${file}: ${what} ${name ?? ''} has no validFor.start`.replace('  ', ' '),
+        {
+          hint: 'a trusted root must bound every key and CA; fix the file rather than trusting it unbounded',
+        },
+      );
+    }
+  };
+  for (const t of root.tlogs ?? []) check('transparency log', t.publicKey, t.baseUrl);
+  for (const t of root.ctlogs ?? []) check('CT log', t.publicKey, t.baseUrl);
+  for (const c of root.certificateAuthorities ?? []) check('certificate authority', c, c.uri);
+  for (const c of root.timestampAuthorities ?? []) check('timestamp authority', c, c.uri);
 }

@@ -3,9 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
-import { RegistryClient } from '../../src/oci/registry/client.js';
 import { buildImage } from '../support/image-builder.js';
-import { pushImage } from '../support/push.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
 
 const root = resolve(import.meta.dirname, '..', '..');

@@ -1,6 +1,5 @@
 /** Hostile and failing registries, simulated in-process: every case fails closed with a clear reason. */
 import { afterEach, describe, expect, test } from 'vitest';
-import type { TrustgateError } from '../../src/errors.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { RegistryClient, type RegistryClientOptions } from '../../src/oci/registry/client.js';
 import { sha256Digest } from '../../src/reference/digest.js';

@@ -9,7 +9,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { CosignMediaType } from '../../src/discovery/media-types.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
@@ -289,7 +288,7 @@ describe.skipIf(missing !== undefined)('verify agrees with cosign verify --key',
     const { img, ref } = await push('shape', 'interop-shape');
     cosignSign('k1', ref);
     const ours = (await import('../support/cosign-sig.js')).buildSigManifest([
-      { payload: Buffer.from('{}'), annotations: { [`dev.cosignproject.cosign/signature`]: 'c2ln' } },
+      { payload: Buffer.from('{}'), annotations: { 'dev.cosignproject.cosign/signature': 'c2ln' } },
     ]);
     const theirs = JSON.parse(
       Buffer.from(

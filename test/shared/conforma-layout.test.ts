@@ -4,7 +4,6 @@
  * registry resolves to the same digests there.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { discover } from '../../src/discovery/discover.js';
 import { LayoutSource } from '../../src/oci/layout/layout-source.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import { pushBlob, pushManifest } from '../../src/oci/registry/push.js';

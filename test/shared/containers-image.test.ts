@@ -3,7 +3,6 @@
  * under the signed digest, so discovery and verification run exactly as for a registry.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { discover } from '../../src/discovery/discover.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';

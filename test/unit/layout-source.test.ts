@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { TrustgateError } from '../../src/errors.js';
 import { LayoutSource, REF_NAME_ANNOTATION } from '../../src/oci/layout/layout-source.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';

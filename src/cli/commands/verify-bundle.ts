@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { ExitCode } from '../../exit-codes.js';
+import type { Io } from '../output.js';
+import { UsageError } from '../registry-options.js';
+
+interface VerifyBundleFlags {
+  bundle: string;
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
+  key?: string;
+  trustedRoot?: string;
+  staging?: boolean;
+}
+
+const DIGEST_ARG = /^sha256:[a-f0-9]{64}$/;
+
+/** The sigstore-conformance `verify-bundle` protocol: exit 0 to accept, non-zero to reject. */
+export function registerVerifyBundle(program: Command, io: Io, setExit: (code: number) => void): void {
+  program
+    .command('verify-bundle')
+    .description('verify a Sigstore bundle against a file or sha256:HEX (sigstore-conformance CLI protocol)')
+    .argument('<file-or-digest>', 'the artifact, or sha256:<64 hex> of it')
+    .requiredOption('--bundle <file>', 'the Sigstore bundle (JSON)')
+    .addOption(new Option('--certificate-identity <san>', 'expected certificate SAN, exact'))
+    .addOption(
+      new Option(
+        '--certificate-identity-regexp <re>',
+        'expected certificate SAN, as a regexp (anchored: ^…$ is implied)',
+      ),
+    )
+    .addOption(new Option('--certificate-oidc-issuer <url>', 'expected OIDC issuer, exact'))
+    .addOption(
+      new Option('--certificate-oidc-issuer-regexp <re>', 'expected OIDC issuer, as a regexp (anchored)'),
+    )
+    .addOption(new Option('--key <file>', 'PEM public key, instead of an identity'))
+    .addOption(
+      new Option(
+        '--trusted-root <file>',
+        'trusted_root.json (default: the public-good root embedded in @sigstore/tuf)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--staging',
+        'accepted for protocol compatibility; use --trusted-root for staging',
+      ).hideHelp(),
+    )
+    .action(async (target: string, flags: VerifyBundleFlags) => {
+      const keyless = [
+        flags.certificateIdentity,
+        flags.certificateIdentityRegexp,
+        flags.certificateOidcIssuer,
+        flags.certificateOidcIssuerRegexp,
+      ].some((v) => v !== undefined);
+      if (keyless === (flags.key !== undefined))
+        throw new UsageError(
+          'give either --key, or --certificate-identity(-regexp) with --certificate-oidc-issuer(-regexp)',
+        );
+      const [{ verifyBundleJson }, { loadTrustRoot }, { loadKey }, { identityPolicy }] = await Promise.all([
+        import('../../verify/bundle-verify.js'),
+        import('../../verify/verify-image.js'),
+        import('../../verify/keys.js'),
+        import('../../verify/identity.js'),
+      ]);
+      const trustRoot = loadTrustRoot(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {});
+      const trust = flags.key
+        ? { key: await loadKey(flags.key) }
+        : {
+            identity: identityPolicy({
+              ...(flags.certificateIdentity !== undefined ? { identity: flags.certificateIdentity } : {}),
+              ...(flags.certificateIdentityRegexp !== undefined
+                ? { identityRegexp: flags.certificateIdentityRegexp }
+                : {}),
+              ...(flags.certificateOidcIssuer !== undefined ? { issuer: flags.certificateOidcIssuer } : {}),
+              ...(flags.certificateOidcIssuerRegexp !== undefined
+                ? { issuerRegexp: flags.certificateOidcIssuerRegexp }
+                : {}),
+            }),
+          };
+      const artifact =
+        DIGEST_ARG.test(target) && !existsSync(target)
+          ? { sha256: Buffer.from(target.slice(7), 'hex') }
+          : { bytes: readFileSync(target) };
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(flags.bundle, 'utf8'));
+      } catch {
+        io.err(`${io.errChalk.red('rejected:')} ${flags.bundle} is not JSON`);
+        setExit(ExitCode.FAILURE);
+        return;
+      }
+      const r = verifyBundleJson(json, artifact, trust, trustRoot);
+      if (r.ok) {
+        io.out(`verified: ${target}, signed by ${r.description}`);
+        setExit(ExitCode.OK);
+      } else {
+        io.err(`${io.errChalk.red('rejected:')} ${r.reason}`);
+        setExit(ExitCode.FAILURE);
+      }
+    });
+}

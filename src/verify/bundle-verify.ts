@@ -1,0 +1,156 @@
+/**
+ * Verifying one Sigstore bundle against an artifact (its bytes, or only its sha256), with a key or a
+ * keyless identity: the core of `trustgate verify-bundle`, which speaks the sigstore-conformance CLI
+ * protocol. sigstore-js does the verification; the additions are narrow: key-type-aware hashing,
+ * message signatures checked from a digest, anchored identity matching, and DSSE subject checks.
+ */
+import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
+import { type SignedEntity, type Signer, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import type { IdentityPolicy } from './identity.js';
+import type { VerificationKey } from './keys.js';
+import { verifyPrehashed } from './prehashed.js';
+import { toKeyAwareEntity } from './signed-entity.js';
+import { parseStatement } from './statement.js';
+import type { LoadedTrustRoot } from './trust-root.js';
+
+export type ArtifactInput = { bytes: Buffer } | { sha256: Buffer };
+
+export type BundleTrust = { key: VerificationKey } | { identity: IdentityPolicy };
+
+export type BundleVerification =
+  | { ok: true; signer: Signer; description: string }
+  | { ok: false; reason: string };
+
+function artifactSha256(a: ArtifactInput): Buffer {
+  return 'sha256' in a ? a.sha256 : createHash('sha256').update(a.bytes).digest();
+}
+
+function safeEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A message-signature entity checked from the artifact's digest, never its bytes. */
+function digestOnlyEntity(bundle: Bundle, sha256: Buffer): SignedEntity | string {
+  if (bundle.content.$case !== 'messageSignature') return 'not a message signature';
+  const ms = bundle.content.messageSignature;
+  const declared = ms.messageDigest?.digest ?? Buffer.alloc(0);
+  if (!safeEqual(Buffer.from(declared), sha256)) return 'the bundle signs another digest than the one given';
+  const entity = toSignedEntity(bundle, Buffer.alloc(0));
+  const sig = Buffer.from(ms.signature);
+  return {
+    ...entity,
+    signature: {
+      signature: sig,
+      compareSignature: (s) => safeEqual(Buffer.from(s), sig),
+      compareDigest: (d) => safeEqual(Buffer.from(d), sha256),
+      compareSignedDigest: (d) => safeEqual(Buffer.from(d), sha256),
+      verifySignature: (key) => verifyPrehashed(key, sha256, sig),
+    },
+  };
+}
+
+export function verifyBundleJson(
+  json: unknown,
+  artifact: ArtifactInput,
+  trust: BundleTrust,
+  trustRoot: LoadedTrustRoot,
+): BundleVerification {
+  let bundle: Bundle;
+  try {
+    bundle = bundleFromJSON(json);
+  } catch (e) {
+    return { ok: false, reason: `not a valid Sigstore bundle: ${(e as Error).message}` };
+  }
+  const rootInChain = chainHoldsRoot(bundle);
+  if (rootInChain) return { ok: false, reason: rootInChain };
+  const sha256 = artifactSha256(artifact);
+  let entity: SignedEntity;
+  try {
+    if (bundle.content.$case === 'dsseEnvelope') {
+      const env = bundle.content.dsseEnvelope;
+      const parsed = parseStatement(env.payload);
+      if (!parsed.ok) return { ok: false, reason: parsed.reason };
+      const hex = sha256.toString('hex');
+      if (!parsed.statement.subject.some((s) => s.digest.sha256?.toLowerCase() === hex)) {
+        return { ok: false, reason: `no subject of the statement has sha256 ${hex}` };
+      }
+      entity =
+        'key' in trust ? toKeyAwareEntity(bundle, undefined, trust.key.algorithm) : toSignedEntity(bundle);
+    } else if ('bytes' in artifact) {
+      entity =
+        'key' in trust
+          ? toKeyAwareEntity(bundle, artifact.bytes, trust.key.algorithm)
+          : toSignedEntity(bundle, artifact.bytes);
+      const declared = bundle.content.messageSignature.messageDigest?.digest;
+      if (declared && !safeEqual(Buffer.from(declared), sha256))
+        return { ok: false, reason: "the bundle's message digest is not the artifact's sha256" };
+    } else {
+      const e = digestOnlyEntity(bundle, sha256);
+      if (typeof e === 'string') return { ok: false, reason: e };
+      entity = e;
+    }
+  } catch (e) {
+    return { ok: false, reason: `cannot read the bundle: ${(e as Error).message}` };
+  }
+
+  const keyed = 'key' in trust;
+  const material = keyed
+    ? toTrustMaterial(trustRoot.root, () => ({ publicKey: trust.key.key, validFor: () => true }))
+    : toTrustMaterial(trustRoot.root);
+  // Certificates need at least one verified timestamp (sigstore-js throws a TypeError at 0).
+  const verifier = new Verifier(
+    material,
+    keyed
+      ? { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 0 }
+      : { tlogThreshold: 1, ctlogThreshold: 1, timestampThreshold: 1 },
+  );
+  let signer: Signer;
+  try {
+    signer = verifier.verify(entity);
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    return {
+      ok: false,
+      reason: `${err.code ? `${err.code}: ` : ''}${(err.message ?? String(e)).split('\n')[0]}`,
+    };
+  }
+  if (keyed) {
+    if (bundle.verificationMaterial.content?.$case !== 'publicKey')
+      return { ok: false, reason: 'a key was given but the bundle is signed with a certificate' };
+    return { ok: true, signer, description: `key ${trust.key.fingerprint}` };
+  }
+  if (bundle.verificationMaterial.content?.$case === 'publicKey')
+    return { ok: false, reason: 'an identity was given but the bundle is signed with a bare key' };
+  const m = trust.identity.match({
+    subjectAlternativeName: signer.identity?.subjectAlternativeName,
+    issuer: signer.identity?.extensions?.issuer,
+  });
+  if (!m.ok) return { ok: false, reason: m.reason };
+  return {
+    ok: true,
+    signer,
+    description: `${signer.identity?.subjectAlternativeName} (${signer.identity?.extensions?.issuer})`,
+  };
+}
+
+/**
+ * sigstore-js verifies only the leaf of an x509CertificateChain. A chain that carries its own root
+ * would let a bundle bring its trust along; roots must come from the trusted root only.
+ */
+function chainHoldsRoot(bundle: Bundle): string | undefined {
+  const vm = bundle.verificationMaterial.content;
+  if (vm?.$case !== 'x509CertificateChain') return undefined;
+  for (const [i, c] of vm.x509CertificateChain.certificates.entries()) {
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(Buffer.from(c.rawBytes));
+    } catch {
+      return `certificate ${i} of the bundle's chain cannot be parsed`;
+    }
+    if (cert.subject === cert.issuer && cert.checkIssued(cert) && cert.verify(cert.publicKey)) {
+      return `the bundle's certificate chain contains a root certificate (${cert.subject.replace(/\n/g, ', ')}); roots come only from the trusted root`;
+    }
+  }
+  return undefined;
+}

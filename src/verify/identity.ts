@@ -1,0 +1,81 @@
+/**
+ * Who must have signed, for keyless verification: the certificate's SAN and OIDC issuer, exact or by
+ * regular expression. Regular expressions are anchored (`^…$` is implied): cosign and sigstore-js match
+ * unanchored, so `rian@dehamer.co` would accept `brian@dehamer.com`. We never pass a plain string to
+ * sigstore-js's SAN policy; the signer's identity is matched here, after sigstore-js verified it.
+ */
+import { TrustgateError } from '../errors.js';
+
+export interface IdentityPolicyInput {
+  identity?: string;
+  identityRegexp?: string;
+  issuer?: string;
+  issuerRegexp?: string;
+}
+
+export interface IdentityPolicy {
+  describe: string;
+  match(signer: {
+    subjectAlternativeName?: string | undefined;
+    issuer?: string | undefined;
+  }): { ok: true } | { ok: false; reason: string };
+}
+
+/** Longest pattern accepted; JS RegExp backtracks, so patterns from flags are kept short. */
+const MAX_PATTERN = 1024;
+
+export function anchored(pattern: string, flag: string): RegExp {
+  if (pattern.length > MAX_PATTERN)
+    throw new TrustgateError('USAGE', `${flag} is longer than ${MAX_PATTERN} characters`);
+  const body = pattern.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
+  try {
+    return new RegExp(`^(?:${body})$`, 'u');
+  } catch (e) {
+    throw new TrustgateError(
+      'USAGE',
+      `${flag} "${pattern}" is not a valid regular expression: ${(e as Error).message}`,
+    );
+  }
+}
+
+export function identityPolicy(input: IdentityPolicyInput): IdentityPolicy {
+  const idCount = Number(input.identity !== undefined) + Number(input.identityRegexp !== undefined);
+  const issCount = Number(input.issuer !== undefined) + Number(input.issuerRegexp !== undefined);
+  if (idCount !== 1 || issCount !== 1) {
+    throw new TrustgateError(
+      'USAGE',
+      'keyless verification needs exactly one of --certificate-identity / --certificate-identity-regexp and one of --certificate-oidc-issuer / --certificate-oidc-issuer-regexp',
+      {
+        hint: 'for a GitHub Actions release: --certificate-identity-regexp "^https://github.com/ORG/REPO/.github/workflows/release.yml@refs/tags/v.*$" --certificate-oidc-issuer https://token.actions.githubusercontent.com',
+      },
+    );
+  }
+  const idRe =
+    input.identityRegexp !== undefined
+      ? anchored(input.identityRegexp, '--certificate-identity-regexp')
+      : undefined;
+  const issRe =
+    input.issuerRegexp !== undefined
+      ? anchored(input.issuerRegexp, '--certificate-oidc-issuer-regexp')
+      : undefined;
+  const wantId = input.identity ?? `/${input.identityRegexp}/`;
+  const wantIss = input.issuer ?? `/${input.issuerRegexp}/`;
+  return {
+    describe: `identity ${wantId}, issuer ${wantIss}`,
+    match(signer) {
+      const san = signer.subjectAlternativeName;
+      const iss = signer.issuer;
+      const idOk = san !== undefined && (idRe ? idRe.test(san) : san === input.identity);
+      const issOk = iss !== undefined && (issRe ? issRe.test(iss) : iss === input.issuer);
+      if (idOk && issOk) return { ok: true };
+      const parts: string[] = [];
+      if (!idOk)
+        parts.push(
+          `certificate identity is ${san === undefined ? 'missing' : `"${san}"`}, expected ${wantId}`,
+        );
+      if (!issOk)
+        parts.push(`OIDC issuer is ${iss === undefined ? 'missing' : `"${iss}"`}, expected ${wantIss}`);
+      return { ok: false, reason: parts.join('; ') };
+    },
+  };
+}

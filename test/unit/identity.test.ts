@@ -1,0 +1,69 @@
+import { describe, expect, test } from 'vitest';
+import { TrustgateError } from '../../src/errors.js';
+import { anchored, identityPolicy } from '../../src/verify/identity.js';
+
+const GH = 'https://token.actions.githubusercontent.com';
+const RELEASE = 'https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.3';
+
+describe('keyless identity policy', () => {
+  test('an exact identity is an exact string match', () => {
+    const p = identityPolicy({ identity: 'rian@dehamer.co', issuer: GH });
+    expect(p.match({ subjectAlternativeName: 'rian@dehamer.co', issuer: GH })).toEqual({ ok: true });
+    // sigstore-js treats a plain string as an unanchored regex: this would pass there.
+    const trap = p.match({ subjectAlternativeName: 'brian@dehamer.com', issuer: GH });
+    expect(trap.ok).toBe(false);
+    expect(trap.ok ? '' : trap.reason).toContain('"brian@dehamer.com", expected rian@dehamer.co');
+  });
+
+  test('a regexp is anchored: one that matches only unanchored does not match', () => {
+    const p = identityPolicy({
+      identityRegexp: 'https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v.*',
+      issuer: GH,
+    });
+    expect(p.match({ subjectAlternativeName: RELEASE, issuer: GH }).ok).toBe(true);
+    expect(p.match({ subjectAlternativeName: `https://evil.example/?x=${RELEASE}`, issuer: GH }).ok).toBe(
+      false,
+    );
+    expect(p.match({ subjectAlternativeName: `${RELEASE}-evil-suffix@refs/heads/main`, issuer: GH }).ok).toBe(
+      true,
+    );
+    const tagsOnly = identityPolicy({
+      identityRegexp:
+        '^https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v[0-9]+\\.[0-9]+\\.[0-9]+$',
+      issuer: GH,
+    });
+    expect(tagsOnly.match({ subjectAlternativeName: RELEASE, issuer: GH }).ok).toBe(true);
+    expect(
+      tagsOnly.match({
+        subjectAlternativeName: RELEASE.replace('refs/tags/v1.2.3', 'refs/heads/main'),
+        issuer: GH,
+      }).ok,
+    ).toBe(false);
+    expect(tagsOnly.match({ subjectAlternativeName: `${RELEASE}-rc1`, issuer: GH }).ok).toBe(false);
+  });
+
+  test('the issuer must match too, exactly or by anchored regexp', () => {
+    const p = identityPolicy({
+      identity: RELEASE,
+      issuerRegexp: 'https://token\\.actions\\.githubusercontent\\.com',
+    });
+    expect(p.match({ subjectAlternativeName: RELEASE, issuer: GH }).ok).toBe(true);
+    const r = p.match({ subjectAlternativeName: RELEASE, issuer: `${GH}.evil.example` });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.reason).toContain('OIDC issuer');
+    expect(p.match({ subjectAlternativeName: RELEASE, issuer: undefined }).ok).toBe(false);
+  });
+
+  test('one identity flag and one issuer flag are required', () => {
+    expect(() => identityPolicy({ identity: 'a' })).toThrow(TrustgateError);
+    expect(() => identityPolicy({ issuer: GH })).toThrow(/exactly one/);
+    expect(() => identityPolicy({ identity: 'a', identityRegexp: 'a', issuer: GH })).toThrow(/exactly one/);
+  });
+
+  test('a bad or overlong regexp is a usage error', () => {
+    expect(() => anchored('(unclosed', '--certificate-identity-regexp')).toThrow(
+      /not a valid regular expression/,
+    );
+    expect(() => anchored('a'.repeat(2000), '--certificate-identity-regexp')).toThrow(/longer than/);
+  });
+});
