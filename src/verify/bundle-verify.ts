@@ -4,9 +4,10 @@
  * protocol. sigstore-js does the verification; the additions are narrow: key-type-aware hashing,
  * message signatures checked from a digest, anchored identity matching, and DSSE subject checks.
  */
-import { createHash, timingSafeEqual, X509Certificate } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { type SignedEntity, type Signer, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import { chainHoldsRoot } from './bundle-checks.js';
 import type { IdentityPolicy } from './identity.js';
 import type { VerificationKey } from './keys.js';
 import { verifyPrehashed } from './prehashed.js';
@@ -132,25 +133,4 @@ export function verifyBundleJson(
     signer,
     description: `${signer.identity?.subjectAlternativeName} (${signer.identity?.extensions?.issuer})`,
   };
-}
-
-/**
- * sigstore-js verifies only the leaf of an x509CertificateChain. A chain that carries its own root
- * would let a bundle bring its trust along; roots must come from the trusted root only.
- */
-function chainHoldsRoot(bundle: Bundle): string | undefined {
-  const vm = bundle.verificationMaterial.content;
-  if (vm?.$case !== 'x509CertificateChain') return undefined;
-  for (const [i, c] of vm.x509CertificateChain.certificates.entries()) {
-    let cert: X509Certificate;
-    try {
-      cert = new X509Certificate(Buffer.from(c.rawBytes));
-    } catch {
-      return `certificate ${i} of the bundle's chain cannot be parsed`;
-    }
-    if (cert.subject === cert.issuer && cert.checkIssued(cert) && cert.verify(cert.publicKey)) {
-      return `the bundle's certificate chain contains a root certificate (${cert.subject.replace(/\n/g, ', ')}); roots come only from the trusted root`;
-    }
-  }
-  return undefined;
 }

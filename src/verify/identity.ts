@@ -5,12 +5,15 @@
  * sigstore-js's SAN policy; the signer's identity is matched here, after sigstore-js verified it.
  */
 import { TrustgateError } from '../errors.js';
+import { claimName } from './claims.js';
 
 export interface IdentityPolicyInput {
   identity?: string;
   identityRegexp?: string;
   issuer?: string;
   issuerRegexp?: string;
+  /** Exact certificate claims, by dotted OID (see claims.ts). */
+  claims?: Record<string, string>;
 }
 
 export interface IdentityPolicy {
@@ -18,6 +21,7 @@ export interface IdentityPolicy {
   match(signer: {
     subjectAlternativeName?: string | undefined;
     issuer?: string | undefined;
+    claims?: Map<string, string>;
   }): { ok: true } | { ok: false; reason: string };
 }
 
@@ -60,14 +64,17 @@ export function identityPolicy(input: IdentityPolicyInput): IdentityPolicy {
       : undefined;
   const wantId = input.identity ?? `/${input.identityRegexp}/`;
   const wantIss = input.issuer ?? `/${input.issuerRegexp}/`;
+  const claimText = Object.entries(input.claims ?? {})
+    .map(([o, v]) => `, ${claimName(o)}=${v}`)
+    .join('');
   return {
-    describe: `identity ${wantId}, issuer ${wantIss}`,
+    describe: `identity ${wantId}, issuer ${wantIss}${claimText}`,
     match(signer) {
       const san = signer.subjectAlternativeName;
       const iss = signer.issuer;
       const idOk = san !== undefined && (idRe ? idRe.test(san) : san === input.identity);
-      const issOk = iss !== undefined && (issRe ? issRe.test(iss) : iss === input.issuer);
-      if (idOk && issOk) return { ok: true };
+      // A certificate without an issuer claim (private CAs) matches only a regexp that accepts "".
+      const issOk = issRe ? issRe.test(iss ?? '') : iss !== undefined && iss === input.issuer;
       const parts: string[] = [];
       if (!idOk)
         parts.push(
@@ -75,6 +82,14 @@ export function identityPolicy(input: IdentityPolicyInput): IdentityPolicy {
         );
       if (!issOk)
         parts.push(`OIDC issuer is ${iss === undefined ? 'missing' : `"${iss}"`}, expected ${wantIss}`);
+      for (const [oid, want] of Object.entries(input.claims ?? {})) {
+        const have = signer.claims?.get(oid);
+        if (have !== want)
+          parts.push(
+            `certificate claim ${claimName(oid)} is ${have === undefined ? 'missing' : `"${have}"`}, expected "${want}"`,
+          );
+      }
+      if (parts.length === 0) return { ok: true };
       return { ok: false, reason: parts.join('; ') };
     },
   };

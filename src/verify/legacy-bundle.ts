@@ -64,6 +64,15 @@ export function tlogEntryFromRekorBundle(rb: RekorBundle): Record<string, unknow
 export interface LegacyBundleOptions {
   /** Leave the tlog entry out (--insecure-ignore-tlog), as cosign then skips the log entirely. */
   ignoreTlog: boolean;
+  /** Keyless: the verification material is the leaf certificate from the annotation. */
+  certificate?: boolean;
+}
+
+/** The first PEM certificate of an annotation, as base64 DER. */
+export function leafCertificateDer(pem: string): string {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m) throw new TrustgateError('BUNDLE_INVALID', 'the certificate annotation holds no PEM certificate');
+  return m[1]!.replace(/\s/g, '');
 }
 
 export function simpleSigningToBundle(sig: SimpleSigningSignature, opts: LegacyBundleOptions): Bundle {
@@ -74,7 +83,13 @@ export function simpleSigningToBundle(sig: SimpleSigningSignature, opts: LegacyB
     return bundleFromJSON({
       mediaType: BUNDLE_V01,
       verificationMaterial: {
-        publicKey: { hint: '' },
+        ...(opts.certificate
+          ? {
+              x509CertificateChain: {
+                certificates: [{ rawBytes: leafCertificateDer(sig.certificate ?? '') }],
+              },
+            }
+          : { publicKey: { hint: '' } }),
         tlogEntries,
         timestampVerificationData: { rfc3161Timestamps: [] },
       },

@@ -3,7 +3,7 @@
  * embedded in @sigstore/tuf (offline, no TUF round trip), a trusted_root.json file, or a Rekor public
  * key given on its own (cosign's --rekor-public-key / SIGSTORE_REKOR_PUBLIC_KEY).
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
@@ -141,4 +141,57 @@ function assertValidityStarts(root: RawTrustedRoot, file: string): void {
   for (const t of root.ctlogs ?? []) check('CT log', t.publicKey, t.baseUrl);
   for (const c of root.certificateAuthorities ?? []) check('certificate authority', c, c.uri);
   for (const c of root.timestampAuthorities ?? []) check('timestamp authority', c, c.uri);
+}
+
+/**
+ * A private CA with no Fulcio, Rekor or CT log (cosign's --ca-roots / --ca-intermediates): a trusted
+ * root whose only authority is that chain. Logs and SCTs then have to be ignored explicitly.
+ */
+export function privateCaRoot(rootsFile: string, intermediatesFile?: string): LoadedTrustRoot {
+  const read = (f: string, flag: string): X509Certificate[] => {
+    let pem: string;
+    try {
+      pem = readFileSync(f, 'utf8');
+    } catch {
+      throw new TrustgateError('TRUST_ROOT_INVALID', `${flag} ${f}: cannot read the file`);
+    }
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0)
+      throw new TrustgateError('TRUST_ROOT_INVALID', `${flag} ${f}: no PEM certificates in it`);
+    return blocks.map((b) => {
+      try {
+        return new X509Certificate(b);
+      } catch {
+        throw new TrustgateError('TRUST_ROOT_INVALID', `${flag} ${f}: a certificate in it cannot be parsed`);
+      }
+    });
+  };
+  const roots = read(rootsFile, '--ca-roots');
+  const intermediates = intermediatesFile ? read(intermediatesFile, '--ca-intermediates') : [];
+  const certificateAuthorities = roots.map((root) => ({
+    subject: {
+      organization: 'private CA',
+      commonName:
+        root.subject
+          .split('\n')
+          .find((l) => l.startsWith('CN='))
+          ?.slice(3) ?? 'root',
+    },
+    uri: `file:${rootsFile}`,
+    certChain: {
+      certificates: [...intermediates, root].map((c) => ({ rawBytes: c.raw.toString('base64') })),
+    },
+    validFor: { start: new Date(root.validFrom).toISOString(), end: new Date(root.validTo).toISOString() },
+  }));
+  const root = TrustedRoot.fromJSON({
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    tlogs: [],
+    ctlogs: [],
+    timestampAuthorities: [],
+    certificateAuthorities,
+  });
+  return {
+    root,
+    description: `private CA ${rootsFile}${intermediatesFile ? ` + ${intermediatesFile}` : ''} (no transparency log)`,
+  };
 }

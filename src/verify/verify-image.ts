@@ -15,23 +15,34 @@ import { RegistryClient, type RegistryClientOptions } from '../oci/registry/clie
 import { parseReference } from '../reference/parse.js';
 import { openSource, resolveImage } from '../resolve/resolve.js';
 import { mapLimit } from '../util/semaphore.js';
+import { type IdentityPolicyInput, identityPolicy } from './identity.js';
 import { loadKey, shortFingerprint, type VerificationKey } from './keys.js';
 import {
   embeddedPublicGoodRoot,
   type LoadedTrustRoot,
+  privateCaRoot,
   trustedRootFromFile,
   withRekorKey,
 } from './trust-root.js';
 import {
+  KeylessVerifiers,
   KeyVerifiers,
   type NotASignature,
   type SignatureVerdict,
+  type SignatureVerifiers,
   verifySignatures,
 } from './verify-signatures.js';
 
 export interface VerifyOptions extends RegistryClientOptions {
   /** Public keys: PEM paths, https:// URLs or env://VAR. Any one verifying is enough. */
-  keys: string[];
+  keys?: string[];
+  /** Keyless: the certificate identity, issuer and claims that must have signed (instead of keys). */
+  identity?: IdentityPolicyInput;
+  /** Private CA without Fulcio/Rekor (cosign's --ca-roots / --ca-intermediates). */
+  caRoots?: string;
+  caIntermediates?: string;
+  /** cosign's --insecure-ignore-sct. */
+  ignoreSct?: boolean;
   ignoreTlog?: boolean;
   trustedRoot?: string;
   rekorPublicKey?: string;
@@ -70,6 +81,8 @@ export interface ImageVerification {
 
 export interface VerifyRun {
   trustRoot: string;
+  /** The keyless identity required, when verifying keyless. */
+  identity?: string;
   keys: Array<{ fingerprint: string; source: string; algorithm: string }>;
   ignoreTlog: boolean;
   images: ImageVerification[];
@@ -90,21 +103,33 @@ export function loadTrustRoot(opts: { trustedRoot?: string; rekorPublicKey?: str
 
 export async function verifyImages(references: string[], options: VerifyOptions): Promise<VerifyRun> {
   const parsed = references.map((r) => parseReference(r));
-  if (options.keys.length === 0) {
+  const keySpecs = options.keys ?? [];
+  if (keySpecs.length > 0 === (options.identity !== undefined)) {
     throw new TrustgateError(
       'USAGE',
-      'no trust material: give --key (keyless verification comes with the keyless issue)',
+      'give either --key, or a keyless identity (--certificate-identity… and --certificate-oidc-issuer…)',
     );
   }
   const keys: VerificationKey[] = [];
-  for (const k of options.keys) keys.push(await loadKey(k));
-  const trustRoot = loadTrustRoot(options);
-  const verifiers = new KeyVerifiers({
-    keys,
+  for (const k of keySpecs) keys.push(await loadKey(k));
+  const trustRoot = options.caRoots
+    ? privateCaRoot(options.caRoots, options.caIntermediates)
+    : loadTrustRoot(options);
+  const common = {
     trustRoot,
     ignoreTlog: options.ignoreTlog ?? false,
     requireDockerReference: options.requireDockerReference ?? false,
-  });
+  };
+  const verifiers: SignatureVerifiers = options.identity
+    ? new KeylessVerifiers({
+        ...common,
+        identity: identityPolicy(options.identity),
+        ignoreSct: options.ignoreSct ?? false,
+      })
+    : new KeyVerifiers({ ...common, keys });
+  const trustText = options.identity
+    ? identityPolicy(options.identity).describe
+    : keys.map((k) => `${k.source} (${shortFingerprint(k)})`).join(', ');
   const client = options.client ?? new RegistryClient(options);
   const sigRepo = options.signatureRepository ? parseReference(options.signatureRepository) : undefined;
   if (sigRepo && (sigRepo.kind !== 'registry' || sigRepo.tag || sigRepo.digest)) {
@@ -157,14 +182,14 @@ export async function verifyImages(references: string[], options: VerifyOptions)
           const ok = result.verdicts.filter((v) => v.verified);
           if (ok.length > 0) {
             out.verdict = 'verified';
-            out.message = `${ok.length} of ${result.verdicts.length} signature(s) verified (${[...new Set(ok.map((v) => shortFingerprint(v.key!)))].join(', ')})`;
+            out.message = `${ok.length} of ${result.verdicts.length} signature(s) verified (${[...new Set(ok.map((v) => (v.key ? shortFingerprint(v.key) : (v.identity?.subjectAlternativeName ?? 'certificate'))))].join(', ')})`;
           } else if (result.verdicts.length === 0) {
             out.verdict = 'no-signatures';
             const extra = result.notSignatures.length + discovery.unsigned.length;
             out.message = `no signatures found for ${image.digest} (looked in ${discovery.searched.join('; ')})${extra > 0 ? `; ${extra} other attachment(s), none a signature` : ''}`;
           } else {
             out.verdict = 'none-matched';
-            out.message = `${result.verdicts.length} signature(s) found, none verified with ${keys.map((k) => `${k.source} (${shortFingerprint(k)})`).join(', ')}`;
+            out.message = `${result.verdicts.length} signature(s) found, none verified with ${trustText}`;
           }
           return out;
         } catch (e) {
@@ -176,6 +201,7 @@ export async function verifyImages(references: string[], options: VerifyOptions)
     return {
       trustRoot: trustRoot.description,
       keys: keys.map((k) => ({ fingerprint: k.fingerprint, source: k.source, algorithm: k.algorithm })),
+      ...(options.identity ? { identity: trustText } : {}),
       ignoreTlog: options.ignoreTlog ?? false,
       images,
       exitCode: exitCodeFor(images.map((i) => i.verdict)),

@@ -6,7 +6,7 @@
  */
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';
-import { toTrustMaterial, Verifier } from '@sigstore/verify';
+import { type SignedEntity, type Signer, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE } from '../discovery/media-types.js';
 import type {
   Discovery,
@@ -16,6 +16,9 @@ import type {
 } from '../discovery/types.js';
 import { TrustgateError } from '../errors.js';
 import type { Digest } from '../reference/digest.js';
+import { chainHoldsRoot } from './bundle-checks.js';
+import { claimsOf } from './claims.js';
+import type { IdentityPolicy } from './identity.js';
 import type { VerificationKey } from './keys.js';
 import { parseRekorBundle, type RekorBundle, simpleSigningToBundle } from './legacy-bundle.js';
 import { toKeyAwareEntity } from './signed-entity.js';
@@ -39,6 +42,8 @@ export interface SignatureVerdict {
   reason?: string;
   /** Fingerprint of the key that verified it. */
   key?: string;
+  /** The certificate identity that verified it (keyless). */
+  identity?: { subjectAlternativeName?: string; issuer?: string };
   tlog?: { logIndex: string; integratedTime: string };
   warnings: string[];
   simpleSigning?: SimpleSigningPayload;
@@ -59,8 +64,22 @@ export interface SignatureVerification {
   notSignatures: NotASignature[];
 }
 
+/** Who verified a signature: a key (fingerprint), or a certificate identity. */
+export interface SignerMatch {
+  key?: string;
+  identity?: { subjectAlternativeName?: string; issuer?: string };
+}
+
+/** Keys or a keyless identity, behind one interface; built once per run. */
+export interface SignatureVerifiers {
+  readonly trust: { ignoreTlog: boolean; requireDockerReference: boolean; trustRoot: LoadedTrustRoot };
+  readonly keyless: boolean;
+  verifyBundle(bundle: Bundle, artifact: Buffer | undefined): { signer: SignerMatch } | { reasons: string[] };
+}
+
 /** One Verifier per key, built once per run. */
-export class KeyVerifiers {
+export class KeyVerifiers implements SignatureVerifiers {
+  readonly keyless = false;
   private readonly verifiers: Array<{ key: VerificationKey; verifier: Verifier }>;
 
   constructor(readonly trust: KeyTrust) {
@@ -79,12 +98,12 @@ export class KeyVerifiers {
   verifyBundle(
     bundle: Bundle,
     artifact: Buffer | undefined,
-  ): { key: VerificationKey } | { reasons: string[] } {
+  ): { signer: SignerMatch } | { reasons: string[] } {
     const reasons: string[] = [];
     for (const { key, verifier } of this.verifiers) {
       try {
         verifier.verify(toKeyAwareEntity(bundle, artifact, key.algorithm));
-        return { key };
+        return { signer: { key: key.fingerprint } };
       } catch (e) {
         reasons.push(`${key.source}: ${describeSigstoreError(e)}`);
       }
@@ -107,7 +126,7 @@ function describeSigstoreError(e: unknown): string {
 export function verifySignatures(
   discovery: Discovery,
   expect: { digest: Digest; repository: string },
-  verifiers: KeyVerifiers,
+  verifiers: SignatureVerifiers,
 ): SignatureVerification {
   const verdicts: SignatureVerdict[] = [];
   const notSignatures: NotASignature[] = [];
@@ -132,14 +151,17 @@ function tlogInfo(entries: TransparencyLogEntry[]): SignatureVerdict['tlog'] {
 function verifySimpleSigning(
   sig: SimpleSigningSignature,
   expect: { digest: Digest; repository: string },
-  verifiers: KeyVerifiers,
+  verifiers: SignatureVerifiers,
 ): SignatureVerdict {
   const v: SignatureVerdict = { format: 'simplesigning', origin: sig.origin, verified: false, warnings: [] };
   const { ignoreTlog, requireDockerReference } = verifiers.trust;
+  if (verifiers.keyless && !sig.certificate) {
+    return { ...v, reason: 'signed with a key, not a certificate: verify it with --key' };
+  }
   if (!ignoreTlog && !sig.rekorBundle) return { ...v, reason: NO_TLOG_REASON };
   let bundle: Bundle;
   try {
-    bundle = simpleSigningToBundle(sig, { ignoreTlog });
+    bundle = simpleSigningToBundle(sig, { ignoreTlog, certificate: verifiers.keyless });
     if (!ignoreTlog && sig.rekorBundle) v.rekorBundle = parseRekorBundle(sig.rekorBundle);
   } catch (e) {
     return { ...v, reason: (e as Error).message };
@@ -147,12 +169,12 @@ function verifySimpleSigning(
   const crypto = verifiers.verifyBundle(bundle, Buffer.from(sig.payload));
   if ('reasons' in crypto) return { ...v, reason: crypto.reasons.join('; ') };
   const check = checkSimpleSigning(sig.payload, { ...expect, requireDockerReference });
-  if (!check.ok) return { ...v, key: crypto.key.fingerprint, reason: check.reason };
+  if (!check.ok) return { ...v, ...crypto.signer, reason: check.reason };
   const tlog = tlogInfo(bundle.verificationMaterial.tlogEntries);
   return {
     ...v,
     verified: true,
-    key: crypto.key.fingerprint,
+    ...crypto.signer,
     simpleSigning: check.payload,
     warnings: check.warnings,
     ...(tlog ? { tlog } : {}),
@@ -162,7 +184,7 @@ function verifySimpleSigning(
 function verifySignatureBundle(
   b: SigstoreBundleArtifact,
   digest: Digest,
-  verifiers: KeyVerifiers,
+  verifiers: SignatureVerifiers,
 ): SignatureVerdict | NotASignature {
   const v: SignatureVerdict = { format: 'sigstore-bundle', origin: b.origin, verified: false, warnings: [] };
   let json: unknown;
@@ -216,7 +238,7 @@ function verifySignatureBundle(
   if (!statementNamesDigest(parsed.statement, digest)) {
     return {
       ...v,
-      key: crypto.key.fingerprint,
+      ...crypto.signer,
       reason: `the signed statement's subject does not name this image ${digest}`,
     };
   }
@@ -224,8 +246,109 @@ function verifySignatureBundle(
   return {
     ...v,
     verified: true,
-    key: crypto.key.fingerprint,
+    ...crypto.signer,
     statement: parsed.statement,
     ...(tlog ? { tlog } : {}),
   };
+}
+
+export interface KeylessTrust {
+  identity: IdentityPolicy;
+  trustRoot: LoadedTrustRoot;
+  /** cosign's --insecure-ignore-tlog: no log entry needed; the certificate is then checked at the current time. */
+  ignoreTlog: boolean;
+  /** cosign's --insecure-ignore-sct: no embedded SCT needed (private CAs have no CT log). */
+  ignoreSct: boolean;
+  requireDockerReference: boolean;
+}
+
+/**
+ * Keyless: the certificate must chain to a CA of the trusted root at a verified time (a log entry or
+ * an RFC 3161 timestamp; at least one), carry an SCT from a trusted CT log, and name the expected
+ * identity, issuer and claims.
+ */
+export class KeylessVerifiers implements SignatureVerifiers {
+  readonly keyless = true;
+  private readonly verifier: Verifier;
+
+  constructor(readonly trust: KeylessTrust) {
+    this.verifier = new Verifier(toTrustMaterial(trust.trustRoot.root), {
+      tlogThreshold: trust.ignoreTlog ? 0 : 1,
+      ctlogThreshold: trust.ignoreSct ? 0 : 1,
+      timestampThreshold: 1,
+    });
+  }
+
+  verifyBundle(
+    bundle: Bundle,
+    artifact: Buffer | undefined,
+  ): { signer: SignerMatch } | { reasons: string[] } {
+    if (bundle.verificationMaterial.content?.$case === 'publicKey') {
+      return { reasons: ['signed with a key, not a certificate: verify it with --key'] };
+    }
+    const root = chainHoldsRoot(bundle);
+    if (root) return { reasons: [root] };
+    let entity = toSignedEntity(bundle, artifact);
+    // With the log explicitly ignored and no timestamp at all, the certificate must be valid now (cosign's
+    // behaviour); sigstore-js needs a time to check the chain at, and never gets one otherwise.
+    if (this.trust.ignoreTlog && entity.timestamps.length === 0)
+      entity = { ...entity, timestamps: [verificationTimeNow()] };
+    let signer: Signer;
+    try {
+      signer = this.verifier.verify(entity);
+    } catch (e) {
+      return { reasons: [describeKeylessError(e)] };
+    }
+    const identity = {
+      subjectAlternativeName: signer.identity?.subjectAlternativeName,
+      issuer: signer.identity?.extensions?.issuer,
+    };
+    const m = this.trust.identity.match({ ...identity, claims: claimsOf(signer.identity?.oids) });
+    if (!m.ok) return { reasons: [m.reason] };
+    return {
+      signer: {
+        identity: {
+          ...(identity.subjectAlternativeName
+            ? { subjectAlternativeName: identity.subjectAlternativeName }
+            : {}),
+          ...(identity.issuer ? { issuer: identity.issuer } : {}),
+        },
+      },
+    };
+  }
+}
+
+/** A timestamp that is the verifier's own clock, marked as such; used only with --insecure-ignore-tlog. */
+function verificationTimeNow(): SignedEntity['timestamps'][number] {
+  return {
+    $case: 'transparency-log',
+    tlogEntry: {
+      logIndex: '0',
+      logId: { keyId: Buffer.from('trustgate: verification time (no signed timestamp)') },
+      kindVersion: undefined,
+      integratedTime: String(Math.floor(Date.now() / 1000)),
+      // sigstore-js counts a log timestamp only when it carries a promise; this one is not in
+      // tlogEntries, so nothing treats it as a verified log entry.
+      inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) },
+      inclusionProof: undefined,
+      canonicalizedBody: Buffer.alloc(0),
+    },
+  } as SignedEntity['timestamps'][number];
+}
+
+function describeKeylessError(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const code = err.code ?? '';
+  const msg = (err.message ?? String(e)).split('\n')[0] ?? '';
+  if (code === 'CERTIFICATE_ERROR' && /chain/i.test(msg)) {
+    return "the certificate does not chain to a CA of the trusted root at the signature's time (foreign CA, or expired when signed)";
+  }
+  if (code === 'CERTIFICATE_ERROR' && /SCT/i.test(msg)) return `certificate transparency: ${msg}`;
+  if (code === 'TIMESTAMP_ERROR')
+    return `no verified time for the certificate: ${msg} (a Rekor entry or RFC 3161 timestamp is required)`;
+  if (code === 'SIGNATURE_ERROR') return "the signature does not verify with the certificate's key";
+  if (code.startsWith('TLOG_INCLUSION_PROMISE'))
+    return "the Rekor SET does not verify against the trusted root's log keys";
+  if (code.startsWith('TLOG')) return `transparency-log entry rejected: ${msg}`;
+  return `${code ? `${code}: ` : ''}${msg}`;
 }

@@ -6,9 +6,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { discover } from '../../src/discovery/discover.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
+import { type IdentityPolicyInput, identityPolicy } from '../../src/verify/identity.js';
 import { loadKey } from '../../src/verify/keys.js';
-import { embeddedPublicGoodRoot, withRekorKey } from '../../src/verify/trust-root.js';
-import { KeyVerifiers, verifySignatures } from '../../src/verify/verify-signatures.js';
+import { embeddedPublicGoodRoot, privateCaRoot, withRekorKey } from '../../src/verify/trust-root.js';
+import {
+  KeylessVerifiers,
+  KeyVerifiers,
+  type SignatureVerifiers,
+  verifySignatures,
+} from '../../src/verify/verify-signatures.js';
 import { addSigManifest, type SigLayer } from '../support/cosign-sig.js';
 import { MemorySource } from '../support/memory-source.js';
 import { sharedMissingReason, sharedPath } from '../support/shared-data.js';
@@ -51,17 +57,25 @@ function loadCase(name: string, mutate?: (l: SigLayer) => SigLayer): { src: Memo
 async function verdict(
   name: string,
   keys: string[],
-  opts: { rekorKey?: string; ignoreTlog?: boolean; mutate?: (l: SigLayer) => SigLayer } = {},
+  opts: {
+    rekorKey?: string;
+    ignoreTlog?: boolean;
+    mutate?: (l: SigLayer) => SigLayer;
+    keyless?: IdentityPolicyInput;
+    ca?: boolean;
+  } = {},
 ) {
   const { src, digest } = loadCase(name, opts.mutate);
   const loaded = await Promise.all(keys.map((k) => loadKey(dir(k))));
-  const trustRoot = opts.rekorKey ? withRekorKey(undefined, dir(opts.rekorKey)) : embeddedPublicGoodRoot();
-  const verifiers = new KeyVerifiers({
-    keys: loaded,
-    trustRoot,
-    ignoreTlog: opts.ignoreTlog ?? true,
-    requireDockerReference: false,
-  });
+  const trustRoot = opts.ca
+    ? privateCaRoot(dir('pki_root_crts.pem'), dir('pki_intermediate_crts.pem'))
+    : opts.rekorKey
+      ? withRekorKey(undefined, dir(opts.rekorKey))
+      : embeddedPublicGoodRoot();
+  const common = { trustRoot, ignoreTlog: opts.ignoreTlog ?? true, requireDockerReference: false };
+  const verifiers: SignatureVerifiers = opts.keyless
+    ? new KeylessVerifiers({ ...common, identity: identityPolicy(opts.keyless), ignoreSct: opts.ca ?? false })
+    : new KeyVerifiers({ ...common, keys: loaded });
   const discovery = await discover(src, digest);
   const result = verifySignatures(discovery, { digest, repository: '' }, verifiers);
   return {
@@ -149,6 +163,57 @@ describe.skipIf(missing !== undefined)('containers/image cosign fixtures', () =>
     test('the fixture was logged in the public-good Rekor: the embedded root verifies it too', async () => {
       const r = await verdict(name, ['cosign2.pub'], { ignoreTlog: false });
       expect(r.verified).toBe(1);
+    });
+  });
+
+  describe('keyless', () => {
+    const mitr = { identity: 'mitr@redhat.com', issuer: 'https://github.com/login/oauth' };
+
+    test('dir-img-cosign-fulcio-rekor-valid passes with the public-good root for mitr@redhat.com', async () => {
+      const r = await verdict('dir-img-cosign-fulcio-rekor-valid', [], { keyless: mitr, ignoreTlog: false });
+      expect(r).toMatchObject({ found: 1, verified: 1 });
+    });
+
+    test('... and fails for any other identity or issuer', async () => {
+      const other = await verdict('dir-img-cosign-fulcio-rekor-valid', [], {
+        keyless: { ...mitr, identity: 'someone@redhat.com' },
+        ignoreTlog: false,
+      });
+      expect(other.verified).toBe(0);
+      expect(other.reasons[0]).toContain('"mitr@redhat.com", expected someone@redhat.com');
+      const issuer = await verdict('dir-img-cosign-fulcio-rekor-valid', [], {
+        keyless: { ...mitr, issuer: 'https://accounts.google.com' },
+        ignoreTlog: false,
+      });
+      expect(issuer.verified).toBe(0);
+      const unanchored = await verdict('dir-img-cosign-fulcio-rekor-valid', [], {
+        keyless: { identityRegexp: 'mitr@redhat', issuer: mitr.issuer },
+        ignoreTlog: false,
+      });
+      expect(unanchored.verified).toBe(0);
+    });
+
+    test('... and with --insecure-ignore-tlog it fails: the 10-minute certificate is not valid now', async () => {
+      const r = await verdict('dir-img-cosign-fulcio-rekor-valid', [], { keyless: mitr, ignoreTlog: true });
+      expect(r.verified).toBe(0);
+      expect(r.reasons[0]).toContain('does not chain');
+    });
+
+    test('dir-img-cosign-pki-valid passes with the private CA (no log, no SCT) for qiwan@redhat.com', async () => {
+      const r = await verdict('dir-img-cosign-pki-valid', [], {
+        keyless: { identity: 'qiwan@redhat.com', issuerRegexp: '.*' },
+        ca: true,
+      });
+      expect(r).toMatchObject({ found: 1, verified: 1 });
+      const other = await verdict('dir-img-cosign-pki-valid', [], {
+        keyless: { identity: 'mitr@redhat.com', issuerRegexp: '.*' },
+        ca: true,
+      });
+      expect(other.verified).toBe(0);
+      const publicGood = await verdict('dir-img-cosign-pki-valid', [], {
+        keyless: { identity: 'qiwan@redhat.com', issuerRegexp: '.*' },
+      });
+      expect(publicGood.verified).toBe(0);
     });
   });
 });

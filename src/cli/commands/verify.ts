@@ -7,8 +7,9 @@ import {
   registryClientOptions,
   UsageError,
 } from '../registry-options.js';
+import { addKeylessOptions, identityInput, type KeylessFlags } from '../trust-options.js';
 
-interface VerifyFlags extends RegistryFlags {
+interface VerifyFlags extends RegistryFlags, KeylessFlags {
   key?: string[];
   insecureIgnoreTlog?: boolean;
   trustedRoot?: string;
@@ -78,14 +79,22 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
         .choices(['text', 'json', 'cosign'])
         .default('text'),
     );
-  addRegistryOptions(cmd).action(async (images: string[], flags: VerifyFlags) => {
-    if (!flags.key || flags.key.length === 0)
-      throw new UsageError('verify needs --key (keyless verification is not available yet)');
+  addRegistryOptions(addKeylessOptions(cmd)).action(async (images: string[], flags: VerifyFlags) => {
+    const identity = identityInput(flags);
+    if ((flags.key?.length ?? 0) > 0 === (identity !== undefined)) {
+      throw new UsageError(
+        'give either --key, or --certificate-identity(-regexp) with --certificate-oidc-issuer(-regexp)',
+      );
+    }
     // Loaded on use: sigstore-js is not needed to start every command.
     const { verifyImages } = await import('../../verify/verify-image.js');
     const run = await verifyImages(images, {
       ...registryClientOptions(flags),
-      keys: flags.key,
+      keys: flags.key ?? [],
+      ...(identity ? { identity } : {}),
+      ...(flags.caRoots ? { caRoots: flags.caRoots } : {}),
+      ...(flags.caIntermediates ? { caIntermediates: flags.caIntermediates } : {}),
+      ignoreSct: flags.insecureIgnoreSct ?? false,
       ignoreTlog: flags.insecureIgnoreTlog ?? false,
       ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
       ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),

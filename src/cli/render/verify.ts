@@ -11,6 +11,7 @@ export function verifyJson(run: VerifyRun): unknown {
     schemaVersion: VERIFY_JSON_SCHEMA_VERSION,
     trustRoot: run.trustRoot,
     keys: run.keys,
+    ...(run.identity ? { identity: run.identity } : {}),
     ignoreTlog: run.ignoreTlog,
     images: run.images.map((i) => ({
       reference: i.reference,
@@ -24,6 +25,7 @@ export function verifyJson(run: VerifyRun): unknown {
         verified: s.verified,
         ...(s.reason ? { reason: s.reason } : {}),
         ...(s.key ? { key: s.key } : {}),
+        ...(s.identity ? { identity: s.identity } : {}),
         ...(s.tlog ? { tlog: s.tlog } : {}),
         warnings: s.warnings,
       })),
@@ -53,9 +55,11 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
         'warning: --insecure-ignore-tlog: transparency-log entries are neither required nor checked',
       ),
     );
-  io.err(
-    `keys: ${run.keys.map((k) => `${k.source} (${k.algorithm}, ${k.fingerprint.slice(0, 23)}…)`).join(', ')}`,
-  );
+  if (run.identity) io.err(`keyless: ${run.identity}`);
+  else
+    io.err(
+      `keys: ${run.keys.map((k) => `${k.source} (${k.algorithm}, ${k.fingerprint.slice(0, 23)}…)`).join(', ')}`,
+    );
   io.err(`trust root: ${run.trustRoot}`);
   for (const img of run.images) {
     const ok = img.verdict === 'verified';
@@ -66,6 +70,8 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
     for (const s of img.signatures) {
       const parts = [s.format, s.origin.via];
       if (s.key) parts.push(`key ${s.key.slice(0, 23)}…`);
+      if (s.identity)
+        parts.push(`signer ${s.identity.subjectAlternativeName ?? '?'} (${s.identity.issuer ?? '?'})`);
       if (s.tlog) parts.push(`tlog ${s.tlog.integratedTime} #${s.tlog.logIndex}`);
       io.out(`    ${mark(c, s.verified)} ${parts.join('  ')}${s.reason ? `: ${s.reason}` : ''}`);
       for (const w of s.warnings) io.out(`      ${c.yellow('warning:')} ${w}`);
@@ -102,7 +108,13 @@ export function renderVerifyCosign(run: VerifyRun, io: Io): void {
     io.err('  - The cosign claims were validated');
     if (img.signatures.some((s) => s.verified && s.tlog))
       io.err('  - Existence of the claims in the transparency log was verified offline');
-    io.err('  - The signatures were verified against the specified public key');
+    if (run.identity) {
+      io.err(
+        '  - The code-signing certificate was verified using trusted certificate authority certificates',
+      );
+    } else {
+      io.err('  - The signatures were verified against the specified public key');
+    }
     for (const s of img.signatures) {
       if (!s.verified) continue;
       if (s.simpleSigning) {
