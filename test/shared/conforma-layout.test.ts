@@ -3,13 +3,17 @@
  * `kind` annotation, every blob passes its digest check, and the layout pushed byte for byte to a real
  * registry resolves to the same digests there.
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ExitCode } from '../../src/exit-codes.js';
 import { LayoutSource } from '../../src/oci/layout/layout-source.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import { pushBlob, pushManifest } from '../../src/oci/registry/push.js';
 import { parseManifest } from '../../src/oci/schema.js';
 import { digestTag } from '../../src/reference/digest.js';
 import { resolveImage } from '../../src/resolve/resolve.js';
+import { verifyImages } from '../../src/verify/verify-image.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
 import { sharedMissingReason, sharedPath } from '../support/shared-data.js';
 
@@ -77,5 +81,41 @@ describe.skipIf(missing !== undefined)('conforma cosign-save layout', () => {
     expect((await resolveImage(`${reg.host}/${repo}:${digestTag(IMAGE, '.att')}`, { client })).digest).toBe(
       ATTS,
     );
+  });
+
+  describe('keyless verification of its .sig (a private Sigstore instance)', () => {
+    const identity = {
+      identity: 'https://kubernetes.io/namespaces/default/serviceaccounts/default',
+      issuer: 'https://kubernetes.default.svc.cluster.local',
+    };
+    const root = () => {
+      const dir = sharedPath('conforma', 'acceptance', 'wiremock', 'recordings', 'tuf', '__files');
+      return join(dir, readdirSync(dir).find((f) => f.includes('trusted_root'))!);
+    };
+
+    test("passes with that instance's trusted root", async () => {
+      const run = await verifyImages([`oci:${path}`], { identity, trustedRoot: root(), client });
+      expect(run.exitCode).toBe(ExitCode.OK);
+      expect(run.images[0]!.signatures[0]!.identity?.subjectAlternativeName).toBe(identity.identity);
+      expect(run.images[0]!.signatures[0]!.tlog).toBeDefined();
+    });
+
+    test('fails with the public-good root, another identity, or an unanchored regexp', async () => {
+      expect((await verifyImages([`oci:${path}`], { identity, client })).exitCode).toBe(
+        ExitCode.NONE_MATCHED,
+      );
+      const other = await verifyImages([`oci:${path}`], {
+        identity: { ...identity, identity: 'https://kubernetes.io/namespaces/other/serviceaccounts/default' },
+        trustedRoot: root(),
+        client,
+      });
+      expect(other.exitCode).toBe(ExitCode.NONE_MATCHED);
+      const trap = await verifyImages([`oci:${path}`], {
+        identity: { identityRegexp: 'kubernetes.io/namespaces/default', issuer: identity.issuer },
+        trustedRoot: root(),
+        client,
+      });
+      expect(trap.exitCode).toBe(ExitCode.NONE_MATCHED);
+    });
   });
 });
