@@ -1,0 +1,207 @@
+/**
+ * A throwaway keyless world, offline: a Fulcio-like CA with a CT log (@sigstore/mock), a Rekor-like
+ * log, and the trusted_root.json naming them. It signs payloads the way cosign keyless does: a fresh
+ * P-256 key, a 10-minute certificate for an identity with Fulcio claims, and a log entry.
+ */
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { dsse } from '@sigstore/core';
+import { initializeCA, initializeCTLog, initializeTLog } from '@sigstore/mock';
+
+export interface KeylessIdentity {
+  /** The certificate SAN (a URI, as for CI workflows). */
+  san: string;
+  issuer: string;
+  /** Extra Fulcio claims: OID → value; v1 GitHub OIDs (…1.2–1.6) are written raw, the rest as UTF8String. */
+  claims?: Record<string, string>;
+}
+
+const V1 = /^1\.3\.6\.1\.4\.1\.57264\.1\.[1-6]$/;
+
+type MockCA = Awaited<ReturnType<typeof initializeCA>>;
+type MockTLog = Awaited<ReturnType<typeof initializeTLog>>;
+
+function pem(der: Uint8Array, label = 'CERTIFICATE'): string {
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+export interface KeylessWorld {
+  ca: MockCA;
+  tlog: MockTLog;
+  rootPem: string;
+  trustedRootJson: string;
+  /** Sign the simple-signing payload: certificate PEM, chain PEM, signature, Rekor-bundle annotation. */
+  signLegacy(
+    payload: Uint8Array,
+    who: KeylessIdentity,
+    opts?: { tlog?: MockTLog },
+  ): Promise<{ certificate: string; chain: string; signature: string; rekorBundle: string }>;
+  /** A v0.3 bundle: DSSE over `statement`, certificate, dsse log entry with inclusion proof. */
+  signBundle(statement: Uint8Array, who: KeylessIdentity): Promise<Buffer>;
+}
+
+export async function keylessWorld(
+  opts: { certClock?: Date; logClock?: Date; host?: string } = {},
+): Promise<KeylessWorld> {
+  const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ctKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const logKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ctlog = await initializeCTLog(ctKeys, opts.certClock);
+  const ca = await initializeCA(caKeys, ctlog, opts.certClock);
+  const tlog = await initializeTLog(
+    `https://${opts.host ?? 'rekor.trustgate.invalid'}`,
+    logKeys,
+    opts.logClock,
+  );
+  const spki = (k: typeof logKeys) => k.publicKey.export({ type: 'spki', format: 'der' });
+  const start = '2020-01-01T00:00:00Z';
+  const trustedRoot = {
+    mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+    tlogs: [
+      {
+        baseUrl: 'https://rekor.trustgate.invalid',
+        hashAlgorithm: 'SHA2_256',
+        publicKey: {
+          rawBytes: spki(logKeys).toString('base64'),
+          keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+          validFor: { start },
+        },
+        logId: { keyId: createHash('sha256').update(spki(logKeys)).digest('base64') },
+      },
+    ],
+    certificateAuthorities: [
+      {
+        subject: { organization: 'trustgate-test', commonName: 'fulcio' },
+        uri: 'https://fulcio.trustgate.invalid',
+        certChain: {
+          certificates: [{ rawBytes: Buffer.from(ca.rootCertificate as Uint8Array).toString('base64') }],
+        },
+        validFor: { start },
+      },
+    ],
+    ctlogs: [
+      {
+        baseUrl: 'https://ctfe.trustgate.invalid',
+        hashAlgorithm: 'SHA2_256',
+        publicKey: {
+          rawBytes: spki(ctKeys).toString('base64'),
+          keyDetails: 'PKIX_ECDSA_P256_SHA_256',
+          validFor: { start },
+        },
+        logId: { keyId: Buffer.from(ctlog.logID as Uint8Array).toString('base64') },
+      },
+    ],
+    timestampAuthorities: [],
+  };
+
+  const certify = async (who: KeylessIdentity) => {
+    const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const extensions = [
+      { oid: '1.3.6.1.4.1.57264.1.1', value: who.issuer, legacy: true },
+      { oid: '1.3.6.1.4.1.57264.1.8', value: who.issuer },
+      ...Object.entries(who.claims ?? {}).map(([oid, value]) => ({ oid, value, legacy: V1.test(oid) })),
+    ];
+    const der = await ca.issueCertificate({
+      publicKey: signer.publicKey.export({ type: 'spki', format: 'der' }),
+      subjectAltName: who.san,
+      extensions,
+    });
+    return { signer, certPem: pem(der as Uint8Array), certDer: Buffer.from(der as Uint8Array) };
+  };
+
+  return {
+    ca,
+    tlog,
+    rootPem: pem(ca.rootCertificate as Uint8Array),
+    trustedRootJson: `${JSON.stringify(trustedRoot, null, 2)}\n`,
+    async signLegacy(payload, who, o = {}) {
+      const { signer, certPem } = await certify(who);
+      const signature = sign('sha256', payload, signer.privateKey).toString('base64');
+      const entry = await (o.tlog ?? tlog).log({
+        apiVersion: '0.0.1',
+        kind: 'hashedrekord',
+        spec: {
+          data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') } },
+          signature: { content: signature, publicKey: { content: Buffer.from(certPem).toString('base64') } },
+        },
+      });
+      const e = Object.values(entry)[0] as {
+        body: string;
+        integratedTime: number;
+        logIndex: number;
+        logID: string;
+        verification: { signedEntryTimestamp: string };
+      };
+      const rekorBundle = JSON.stringify({
+        SignedEntryTimestamp: e.verification.signedEntryTimestamp,
+        Payload: { body: e.body, integratedTime: e.integratedTime, logIndex: e.logIndex, logID: e.logID },
+      });
+      return { certificate: certPem, chain: pem(ca.rootCertificate as Uint8Array), signature, rekorBundle };
+    },
+    async signBundle(statement, who) {
+      const { signer, certPem, certDer } = await certify(who);
+      const payloadType = 'application/vnd.in-toto+json';
+      const sig = sign(
+        'sha256',
+        dsse.preAuthEncoding(payloadType, Buffer.from(statement)),
+        signer.privateKey,
+      ).toString('base64');
+      const proposed = {
+        apiVersion: '0.0.1',
+        kind: 'dsse',
+        spec: {
+          payloadHash: { algorithm: 'sha256', value: createHash('sha256').update(statement).digest('hex') },
+          signatures: [{ signature: sig, verifier: Buffer.from(certPem).toString('base64') }],
+        },
+      };
+      const entry = Object.values(await tlog.log(proposed))[0] as {
+        body: string;
+        integratedTime: number;
+        logIndex: number;
+        logID: string;
+        verification: {
+          signedEntryTimestamp: string;
+          inclusionProof: {
+            logIndex: number;
+            rootHash: string;
+            treeSize: number;
+            hashes: string[];
+            checkpoint: string;
+          };
+        };
+      };
+      const p = entry.verification.inclusionProof;
+      const bundle = {
+        mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+        verificationMaterial: {
+          certificate: { rawBytes: certDer.toString('base64') },
+          tlogEntries: [
+            {
+              logIndex: String(entry.logIndex),
+              logId: { keyId: Buffer.from(entry.logID, 'hex').toString('base64') },
+              kindVersion: { kind: 'dsse', version: '0.0.1' },
+              integratedTime: String(entry.integratedTime),
+              inclusionPromise: { signedEntryTimestamp: entry.verification.signedEntryTimestamp },
+              inclusionProof: {
+                logIndex: String(p.logIndex),
+                rootHash: Buffer.from(p.rootHash, 'hex').toString('base64'),
+                treeSize: String(p.treeSize),
+                hashes: p.hashes,
+                checkpoint: { envelope: p.checkpoint },
+              },
+              canonicalizedBody: entry.body,
+            },
+          ],
+        },
+        dsseEnvelope: {
+          payload: Buffer.from(statement).toString('base64'),
+          payloadType,
+          signatures: [{ sig, keyid: '' }],
+        },
+      };
+      return Buffer.from(JSON.stringify(bundle));
+    },
+  };
+}
