@@ -356,3 +356,163 @@ describe.skipIf(missing !== undefined)('cosign key files', () => {
     ).toBe(true);
   });
 });
+
+describe.skipIf(missing !== undefined)('private CA (cosign --ca-roots), side by side', () => {
+  let reg: RunningRegistry;
+  const client = new RegistryClient({ useDockerConfig: false });
+  const work = mkdtempSync(join(tmpdir(), 'tg-private-ca-'));
+  const env = {
+    ...process.env,
+    COSIGN_PASSWORD: 'pw',
+    TUF_ROOT: join(work, 'tuf'),
+    HOME: work,
+    NO_COLOR: '1',
+  };
+  const ossl = (args: string[]) => execFileSync('openssl', args, { cwd: work, stdio: 'ignore' });
+
+  beforeAll(async () => {
+    reg = await startRegistry();
+    const { writeFileSync } = await import('node:fs');
+    const { writeCosignKey } = await import('../support/cosign-key.js');
+    // A root, an intermediate, and a code-signing leaf for a key cosign can use.
+    const ext = (name: string, body: string) => writeFileSync(join(work, name), body);
+    ext('ca.ext', 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+    ext(
+      'leaf.ext',
+      'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\nsubjectAltName=email:signer@example.com\n',
+    );
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    ossl([
+      'req',
+      '-x509',
+      ...ec,
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=trustgate test root',
+      '-keyout',
+      'root.key',
+      '-out',
+      'root.pem',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
+    ossl([
+      'req',
+      '-new',
+      ...ec,
+      '-subj',
+      '/CN=trustgate test intermediate',
+      '-keyout',
+      'inter.key',
+      '-out',
+      'inter.csr',
+    ]);
+    ossl([
+      'x509',
+      '-req',
+      '-in',
+      'inter.csr',
+      '-CA',
+      'root.pem',
+      '-CAkey',
+      'root.key',
+      '-CAcreateserial',
+      '-days',
+      '3650',
+      '-extfile',
+      'ca.ext',
+      '-out',
+      'inter.pem',
+    ]);
+    const leafKey = generateKey('p256');
+    writeFileSync(join(work, 'leaf.key.pem'), leafKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    ossl(['req', '-new', '-key', 'leaf.key.pem', '-subj', '/CN=signer', '-out', 'leaf.csr']);
+    ossl([
+      'x509',
+      '-req',
+      '-in',
+      'leaf.csr',
+      '-CA',
+      'inter.pem',
+      '-CAkey',
+      'inter.key',
+      '-CAcreateserial',
+      '-days',
+      '365',
+      '-extfile',
+      'leaf.ext',
+      '-out',
+      'leaf.pem',
+    ]);
+    execFileSync('sh', ['-c', 'cat inter.pem root.pem > chain.pem'], { cwd: work });
+    writeFileSync(join(work, 'signer.key'), writeCosignKey(leafKey, 'pw'));
+  });
+  afterAll(async () => {
+    await client.close();
+    await reg?.stop();
+  });
+
+  test('cosign signs with key + certificate chain; both tools verify with --ca-roots, and both reject another identity', async () => {
+    const img = buildImage({ seed: 'private-ca' });
+    await pushImage(client, reg.host, 'pca', img, 'v1');
+    const ref = `${reg.host}/pca@${img.manifest.digest}`;
+    const signed = spawnSync(
+      peer('cosign')!,
+      [
+        'sign',
+        '--key',
+        'signer.key',
+        '--certificate',
+        'leaf.pem',
+        '--certificate-chain',
+        'chain.pem',
+        '--tlog-upload=false',
+        '--allow-http-registry',
+        '-y',
+        ref,
+      ],
+      { env, cwd: work, encoding: 'utf8' },
+    );
+    expect(signed.status, signed.stderr).toBe(0);
+    const table: string[] = [];
+    for (const [who, expected] of [
+      ['signer@example.com', ExitCode.OK],
+      ['someone-else@example.com', ExitCode.NONE_MATCHED],
+    ] as const) {
+      const c = spawnSync(
+        peer('cosign')!,
+        [
+          'verify',
+          '--ca-roots',
+          'root.pem',
+          '--ca-intermediates',
+          'inter.pem',
+          '--certificate-identity',
+          who,
+          '--certificate-oidc-issuer-regexp',
+          '.*',
+          '--insecure-ignore-tlog',
+          '--insecure-ignore-sct',
+          '--allow-http-registry',
+          ref,
+        ],
+        { env, cwd: work, encoding: 'utf8' },
+      );
+      const t = await verifyImages([ref], {
+        identity: { identity: who, issuerRegexp: '.*' },
+        caRoots: join(work, 'root.pem'),
+        caIntermediates: join(work, 'inter.pem'),
+        ignoreTlog: true,
+        ignoreSct: true,
+        client,
+      });
+      table.push(`${who.padEnd(28)} cosign ${c.status} trustgate ${t.exitCode}`);
+      expect(t.exitCode, t.images[0]!.message).toBe(expected);
+      expect(c.status === 0).toBe(expected === ExitCode.OK);
+    }
+    console.log(`\nprivate CA, --ca-roots:\n${table.join('\n')}`);
+  });
+});
