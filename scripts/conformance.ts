@@ -23,6 +23,7 @@ interface Outcome {
   form: 'file' | 'digest';
   expectAccept: boolean;
   accepted: boolean;
+  broken: boolean;
   detail: string;
 }
 
@@ -80,7 +81,16 @@ async function main(): Promise<void> {
     ] as const) {
       jobs.push(async () => {
         const r = await runCli(['--bundle', join(dir, 'bundle.sigstore.json'), ...trust, ...root, target]);
-        return { name, form, expectAccept, accepted: r.code === 0, detail: r.out.split('\n').pop() ?? '' };
+        // 0 accepts and 1 rejects; anything else (usage error, crash, wrong Node) is a broken run, never a rejection.
+        const broken = r.code !== 0 && r.code !== 1;
+        return {
+          name,
+          form,
+          expectAccept,
+          accepted: r.code === 0,
+          broken,
+          detail: r.out.split('\n').pop() ?? '',
+        };
       });
     }
   }
@@ -97,19 +107,25 @@ async function main(): Promise<void> {
   let known = 0;
   console.log(`${'case'.padEnd(56)} ${'form'.padEnd(6)} ${'want'.padEnd(6)} ${'got'.padEnd(6)} result`);
   for (const o of outcomes) {
-    const ok = o.accepted === o.expectAccept;
+    const ok = !o.broken && o.accepted === o.expectAccept;
     const isKnown = !ok && KNOWN_FAILURES[o.name] !== undefined;
     if (ok) passed++;
     else if (isKnown) known++;
     else failed++;
-    const verdict = ok ? 'ok' : isKnown ? `KNOWN FAILURE: ${KNOWN_FAILURES[o.name]}` : 'FAIL';
+    const verdict = ok
+      ? 'ok'
+      : o.broken
+        ? 'FAIL (broken run, not a verdict)'
+        : isKnown
+          ? `KNOWN FAILURE: ${KNOWN_FAILURES[o.name]}`
+          : 'FAIL';
     console.log(
       `${o.name.padEnd(56)} ${o.form.padEnd(6)} ${(o.expectAccept ? 'accept' : 'reject').padEnd(6)} ${(o.accepted ? 'accept' : 'reject').padEnd(6)} ${verdict}${o.accepted ? '' : `  [${o.detail.slice(0, 150)}]`}`,
     );
   }
   const total = cases.length;
   const casesPassed = cases.filter((c) =>
-    outcomes.filter((o) => o.name === c).every((o) => o.accepted === o.expectAccept),
+    outcomes.filter((o) => o.name === c).every((o) => !o.broken && o.accepted === o.expectAccept),
   ).length;
   console.log(
     `\nconformance: ${casesPassed}/${total} cases pass in both forms (${known} known failure run(s))`,

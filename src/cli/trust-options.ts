@@ -19,6 +19,8 @@ export interface KeylessFlags {
   caIntermediates?: string;
   insecureIgnoreSct?: boolean;
   offline?: boolean;
+  tufMirror?: string;
+  tufRoot?: string;
 }
 
 export function addKeylessOptions(cmd: Command): Command {
@@ -70,6 +72,15 @@ export function addKeylessOptions(cmd: Command): Command {
         '--offline',
         'never go online for trust material (the default: the trust root is embedded or given)',
       ),
+    )
+    .addOption(
+      new Option(
+        '--tuf-mirror <url>',
+        'refresh the trusted root online from this TUF mirror (explicit; cached)',
+      ),
+    )
+    .addOption(
+      new Option('--tuf-root <file>', 'initial root.json for --tuf-mirror (private TUF repositories)'),
     );
 }
 

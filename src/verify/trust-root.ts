@@ -195,3 +195,42 @@ export function privateCaRoot(rootsFile: string, intermediatesFile?: string): Lo
     description: `private CA ${rootsFile}${intermediatesFile ? ` + ${intermediatesFile}` : ''} (no transparency log)`,
   };
 }
+
+export interface TufRefreshOptions {
+  /** The TUF repository to refresh from. */
+  mirror: string;
+  /** The initial root.json to trust (for a private repository); default: the embedded public-good one. */
+  rootFile?: string;
+  /** Where the refreshed metadata is cached between runs. */
+  cacheDir: string;
+}
+
+/**
+ * An explicit online refresh of the trusted root through @sigstore/tuf (--tuf-mirror / --tuf-root).
+ * Never done by default: the default is the embedded root, with no network at all.
+ */
+export async function tufTrustedRoot(opts: TufRefreshOptions): Promise<LoadedTrustRoot> {
+  const { getTrustedRoot } = await import('@sigstore/tuf');
+  try {
+    const root = await getTrustedRoot({
+      mirrorURL: opts.mirror,
+      ...(opts.rootFile ? { rootPath: opts.rootFile } : {}),
+      cachePath: opts.cacheDir,
+      forceCache: false,
+      retry: 1,
+      timeout: 15_000,
+    });
+    return {
+      root,
+      description: `trusted root refreshed from TUF mirror ${opts.mirror} (cache ${opts.cacheDir})`,
+    };
+  } catch (e) {
+    throw new TrustgateError(
+      'TRUST_ROOT_INVALID',
+      `TUF refresh from ${opts.mirror} failed: ${(e as Error).message.split('\n')[0]}`,
+      {
+        hint: 'check the mirror and --tuf-root, or pass --trusted-root FILE to verify offline',
+      },
+    );
+  }
+}

@@ -2,6 +2,8 @@
  * `trustgate verify` as a library call: resolve each reference to a digest, discover what is attached
  * to that digest, verify signatures against the given keys, and say why in every case.
  */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import {
   type DiscoveryLimits,
   discoverLegacyTags,
@@ -22,6 +24,7 @@ import {
   type LoadedTrustRoot,
   privateCaRoot,
   trustedRootFromFile,
+  tufTrustedRoot,
   withRekorKey,
 } from './trust-root.js';
 import {
@@ -43,6 +46,12 @@ export interface VerifyOptions extends RegistryClientOptions {
   caIntermediates?: string;
   /** cosign's --insecure-ignore-sct. */
   ignoreSct?: boolean;
+  /** Refresh the trusted root online from this TUF mirror (explicit; never the default). */
+  tufMirror?: string;
+  /** The initial TUF root.json for tufMirror. */
+  tufRoot?: string;
+  /** Where TUF metadata is cached; default ~/.cache/trustgate/tuf. */
+  tufCacheDir?: string;
   ignoreTlog?: boolean;
   trustedRoot?: string;
   rekorPublicKey?: string;
@@ -114,7 +123,15 @@ export async function verifyImages(references: string[], options: VerifyOptions)
   for (const k of keySpecs) keys.push(await loadKey(k));
   const trustRoot = options.caRoots
     ? privateCaRoot(options.caRoots, options.caIntermediates)
-    : loadTrustRoot(options);
+    : options.tufMirror
+      ? await tufTrustedRoot({
+          mirror: options.tufMirror,
+          ...(options.tufRoot ? { rootFile: options.tufRoot } : {}),
+          cacheDir:
+            options.tufCacheDir ??
+            join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'trustgate', 'tuf'),
+        })
+      : loadTrustRoot(options);
   const common = {
     trustRoot,
     ignoreTlog: options.ignoreTlog ?? false,

@@ -81,6 +81,12 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     );
   addRegistryOptions(addKeylessOptions(cmd)).action(async (images: string[], flags: VerifyFlags) => {
     const identity = identityInput(flags);
+    if (flags.tufMirror && (flags.offline || flags.trustedRoot)) {
+      throw new UsageError(
+        '--tuf-mirror goes online; it cannot be combined with --offline or --trusted-root',
+      );
+    }
+    if (flags.tufRoot && !flags.tufMirror) throw new UsageError('--tuf-root needs --tuf-mirror');
     if ((flags.key?.length ?? 0) > 0 === (identity !== undefined)) {
       throw new UsageError(
         'give either --key, or --certificate-identity(-regexp) with --certificate-oidc-issuer(-regexp)',
@@ -95,6 +101,8 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ...(flags.caRoots ? { caRoots: flags.caRoots } : {}),
       ...(flags.caIntermediates ? { caIntermediates: flags.caIntermediates } : {}),
       ignoreSct: flags.insecureIgnoreSct ?? false,
+      ...(flags.tufMirror ? { tufMirror: flags.tufMirror } : {}),
+      ...(flags.tufRoot ? { tufRoot: flags.tufRoot } : {}),
       ignoreTlog: flags.insecureIgnoreTlog ?? false,
       ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
       ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),
