@@ -15,17 +15,12 @@ import { peer, skopeoDigestArgs } from '../test/support/peers.js';
 import { pushImage } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
 import { repoRoot } from '../test/support/repo-root.js';
+import { median } from './stats.js';
 
 const root = repoRoot();
 const N = Number(process.env.BENCH_IMAGES ?? 200);
 const LOOP_REPS = Number(process.env.BENCH_LOOP_REPS ?? 3);
 const COLD_REPS = Number(process.env.BENCH_COLD_REPS ?? 21);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function timeRun(cmd: string, args: string[]): number {
   const t = process.hrtime.bigint();

@@ -29,17 +29,12 @@ import {
   statementFor,
   type TestKey,
 } from '../test/support/signing.js';
+import { median } from './stats.js';
 
 const root = repoRoot();
 const N = Number(process.env.BENCH_IMAGES ?? 200);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const COLD = Number(process.env.BENCH_COLD_REPS ?? 11);
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Wall time and peak RSS of one command, through GNU time when it is there. */
 function measure(

@@ -15,17 +15,12 @@ import { keylessWorld } from '../test/support/keyless.js';
 import { pushImage, pushSig } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
 import { repoRoot } from '../test/support/repo-root.js';
+import { median } from './stats.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 200);
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const IDENTITY = 'https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.0.0';
 const ISSUER = 'https://token.actions.githubusercontent.com';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'tg-bench-keyless-'));

@@ -153,30 +153,49 @@ function optionalAnnotations(
   return out;
 }
 
+/** The layers of `mediaType` in a cosign manifest, bounded, each read as digest-checked bytes. */
+async function readLayers(
+  source: ImageSource,
+  m: LoadedManifest,
+  mediaType: string,
+  via: string,
+  limits: DiscoveryLimits,
+): Promise<Array<{ bytes: Uint8Array; origin: Origin; annotations: Record<string, string> }>> {
+  checkLayerCount(source, m, limits);
+  const out: Array<{ bytes: Uint8Array; origin: Origin; annotations: Record<string, string> }> = [];
+  for (const layer of m.manifest.layers) {
+    // Layers of any other type in a cosign manifest are not what we look for: ignored.
+    if (layer.mediaType !== mediaType) continue;
+    const bytes = await source.getBlob(layer.digest, { maxBytes: limits.maxPayloadBytes });
+    out.push({
+      bytes,
+      origin: { via, manifest: m.digest, layer: layer.digest },
+      annotations: layer.annotations ?? {},
+    });
+  }
+  return out;
+}
+
 async function readSimpleSigningLayers(
   source: ImageSource,
   m: LoadedManifest,
   via: string,
   limits: DiscoveryLimits,
 ): Promise<SimpleSigningSignature[]> {
-  checkLayerCount(source, m, limits);
-  const out: SimpleSigningSignature[] = [];
-  for (const layer of m.manifest.layers) {
-    // Only simple-signing layers are signatures; anything else in a .sig manifest is ignored.
-    if (layer.mediaType !== CosignMediaType.SIMPLE_SIGNING) continue;
-    const signature = layer.annotations?.[CosignAnnotation.SIGNATURE];
-    if (signature === undefined) continue;
-    const payload = await source.getBlob(layer.digest, { maxBytes: limits.maxPayloadBytes });
-    const origin: Origin = { via, manifest: m.digest, layer: layer.digest };
-    out.push({
-      format: 'simplesigning',
-      origin,
-      payload,
-      signature,
-      ...optionalAnnotations(layer.annotations),
-    });
-  }
-  return out;
+  const layers = await readLayers(source, m, CosignMediaType.SIMPLE_SIGNING, via, limits);
+  return layers.flatMap(({ bytes, origin, annotations }) => {
+    const signature = annotations[CosignAnnotation.SIGNATURE];
+    if (signature === undefined) return [];
+    return [
+      {
+        format: 'simplesigning' as const,
+        origin,
+        payload: bytes,
+        signature,
+        ...optionalAnnotations(annotations),
+      },
+    ];
+  });
 }
 
 async function readDsseLayers(
@@ -185,25 +204,17 @@ async function readDsseLayers(
   via: string,
   limits: DiscoveryLimits,
 ): Promise<DsseAttestationLayer[]> {
-  checkLayerCount(source, m, limits);
-  const out: DsseAttestationLayer[] = [];
-  for (const layer of m.manifest.layers) {
-    if (layer.mediaType !== CosignMediaType.DSSE_ENVELOPE) continue;
-    const bytes = await source.getBlob(layer.digest, { maxBytes: limits.maxPayloadBytes });
-    const { certificate, chain, rekorBundle } = optionalAnnotations(layer.annotations);
-    const item: DsseAttestationLayer = {
-      format: 'dsse-layer',
-      origin: { via, manifest: m.digest, layer: layer.digest },
-      bytes,
-    };
-    const pt = layer.annotations?.[CosignAnnotation.PREDICATE_TYPE];
+  const layers = await readLayers(source, m, CosignMediaType.DSSE_ENVELOPE, via, limits);
+  return layers.map(({ bytes, origin, annotations }) => {
+    const { certificate, chain, rekorBundle } = optionalAnnotations(annotations);
+    const item: DsseAttestationLayer = { format: 'dsse-layer', origin, bytes };
+    const pt = annotations[CosignAnnotation.PREDICATE_TYPE];
     if (pt) item.annotatedPredicateType = pt;
     if (certificate) item.certificate = certificate;
     if (chain) item.chain = chain;
     if (rekorBundle) item.rekorBundle = rekorBundle;
-    out.push(item);
-  }
-  return out;
+    return item;
+  });
 }
 
 /**

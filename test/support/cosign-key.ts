@@ -3,10 +3,10 @@
  * {kdf: scrypt {N, r, p, salt}, cipher: nacl/secretbox {nonce}, ciphertext}, the plaintext being the
  * PKCS#8 DER key. Read so the fixture builder and benchmarks can sign with keys cosign generated.
  */
-import { createPrivateKey, createPublicKey, randomBytes, scryptSync } from 'node:crypto';
+import { createPrivateKey, randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import nacl from 'tweetnacl';
-import type { TestKey } from './signing.js';
+import { type TestKey, testKeyFrom } from './signing.js';
 
 interface EncryptedKey {
   kdf: { name: string; params: { N: number; r: number; p: number }; salt: string };
@@ -39,14 +39,7 @@ export function readCosignKey(file: string, password: string): TestKey {
     deriveKey(password, enc.kdf),
   );
   if (!plain) throw new Error(`${file}: wrong password or corrupt key`);
-  const privateKey = createPrivateKey({ key: Buffer.from(plain), format: 'der', type: 'pkcs8' });
-  const publicKey = createPublicKey(privateKey);
-  return {
-    privateKey,
-    publicKey,
-    pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    spkiDer: publicKey.export({ type: 'spki', format: 'der' }),
-  };
+  return testKeyFrom(createPrivateKey({ key: Buffer.from(plain), format: 'der', type: 'pkcs8' }));
 }
 
 /** Write a key in cosign's format (N=32768 to keep tests quick; cosign reads any N). */

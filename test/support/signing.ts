@@ -24,7 +24,8 @@ export interface TestKey {
   spkiDer: Buffer;
 }
 
-function wrap(privateKey: KeyObject): TestKey {
+/** A TestKey around a private key. */
+export function testKeyFrom(privateKey: KeyObject): TestKey {
   const publicKey = createPublicKey(privateKey);
   return {
     privateKey,
@@ -38,7 +39,7 @@ function wrap(privateKey: KeyObject): TestKey {
 export function ed25519FromLabel(label: string): TestKey {
   const seed = createHash('sha256').update(label).digest();
   const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
-  return wrap(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
+  return testKeyFrom(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
 }
 
 export type KeyKind = 'p256' | 'p384' | 'p521' | 'rsa' | 'rsa-pss' | 'ed25519';
@@ -46,17 +47,17 @@ export type KeyKind = 'p256' | 'p384' | 'p521' | 'rsa' | 'rsa-pss' | 'ed25519';
 export function generateKey(kind: KeyKind): TestKey {
   switch (kind) {
     case 'p256':
-      return wrap(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
+      return testKeyFrom(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
     case 'p384':
-      return wrap(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey);
+      return testKeyFrom(generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey);
     case 'p521':
-      return wrap(generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey);
+      return testKeyFrom(generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey);
     case 'rsa':
-      return wrap(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+      return testKeyFrom(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
     case 'rsa-pss':
-      return wrap(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey);
+      return testKeyFrom(generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).privateKey);
     case 'ed25519':
-      return wrap(generateKeyPairSync('ed25519').privateKey);
+      return testKeyFrom(generateKeyPairSync('ed25519').privateKey);
   }
 }
 
