@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerVerify } from './commands/verify.js';
+import { registerVerifyAttestation } from './commands/verify-attestation.js';
 import { registerVerifyBundle } from './commands/verify-bundle.js';
 import { type Io, processIo } from './output.js';
 import { UsageError } from './registry-options.js';
@@ -26,6 +27,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
     });
   registerResolve(program, io, setExit);
   registerVerify(program, io, setExit);
+  registerVerifyAttestation(program, io, setExit);
   registerVerifyBundle(program, io, setExit);
   try {
     await program.parseAsync(argv as string[]);

@@ -2,7 +2,15 @@
 import { type Command, Option } from 'commander';
 import { GITHUB_V1_CLAIMS, parseExtensionFlag } from '../verify/claims.js';
 import type { IdentityPolicyInput } from '../verify/identity.js';
-import { collect } from './registry-options.js';
+import type { VerifyOptions } from '../verify/verify-image.js';
+import { collect, UsageError } from './registry-options.js';
+
+export interface TrustFlags extends KeylessFlags {
+  key?: string[];
+  insecureIgnoreTlog?: boolean;
+  trustedRoot?: string;
+  rekorPublicKey?: string;
+}
 
 export interface KeylessFlags {
   certificateIdentity?: string;
@@ -111,5 +119,77 @@ export function identityInput(f: KeylessFlags): IdentityPolicyInput | undefined 
     ...(f.certificateOidcIssuer !== undefined ? { issuer: f.certificateOidcIssuer } : {}),
     ...(f.certificateOidcIssuerRegexp !== undefined ? { issuerRegexp: f.certificateOidcIssuerRegexp } : {}),
     ...(Object.keys(claims).length > 0 ? { claims } : {}),
+  };
+}
+
+/** --key and the trust-root flags, then the keyless ones: every verifying command takes these. */
+export function addTrustOptions(cmd: Command): Command {
+  cmd
+    .addOption(
+      new Option(
+        '--key <key>',
+        'public key: PEM file, https:// URL or env://VAR; repeat for several (any one matching is enough)',
+      )
+        .argParser(collect)
+        .default([]),
+    )
+    .addOption(
+      new Option(
+        '--insecure-ignore-tlog',
+        'accept signatures with no transparency-log entry (prints a warning)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--trusted-root <file>',
+        'Sigstore trusted_root.json (default: the public-good root embedded in @sigstore/tuf, offline)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--rekor-public-key <file>',
+        "verify Rekor bundles (SETs) against this key instead of the trusted root's logs",
+      ).env('SIGSTORE_REKOR_PUBLIC_KEY'),
+    );
+  return addKeylessOptions(cmd);
+}
+
+/** The library options the trust flags ask for; usage errors for contradictory ones. */
+export function trustOptions(
+  flags: TrustFlags,
+): Pick<
+  VerifyOptions,
+  | 'keys'
+  | 'identity'
+  | 'caRoots'
+  | 'caIntermediates'
+  | 'ignoreSct'
+  | 'tufMirror'
+  | 'tufRoot'
+  | 'ignoreTlog'
+  | 'trustedRoot'
+  | 'rekorPublicKey'
+> {
+  const identity = identityInput(flags);
+  if ((flags.key?.length ?? 0) > 0 === (identity !== undefined)) {
+    throw new UsageError(
+      'give either --key, or --certificate-identity(-regexp) with --certificate-oidc-issuer(-regexp)',
+    );
+  }
+  if (flags.tufMirror && (flags.offline || flags.trustedRoot)) {
+    throw new UsageError('--tuf-mirror goes online; it cannot be combined with --offline or --trusted-root');
+  }
+  if (flags.tufRoot && !flags.tufMirror) throw new UsageError('--tuf-root needs --tuf-mirror');
+  return {
+    keys: flags.key ?? [],
+    ...(identity ? { identity } : {}),
+    ...(flags.caRoots ? { caRoots: flags.caRoots } : {}),
+    ...(flags.caIntermediates ? { caIntermediates: flags.caIntermediates } : {}),
+    ignoreSct: flags.insecureIgnoreSct ?? false,
+    ...(flags.tufMirror ? { tufMirror: flags.tufMirror } : {}),
+    ...(flags.tufRoot ? { tufRoot: flags.tufRoot } : {}),
+    ignoreTlog: flags.insecureIgnoreTlog ?? false,
+    ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
+    ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),
   };
 }

@@ -110,8 +110,16 @@ export function loadTrustRoot(opts: { trustedRoot?: string; rekorPublicKey?: str
   return opts.rekorPublicKey ? withRekorKey(opts.trustedRoot ? base : undefined, opts.rekorPublicKey) : base;
 }
 
-export async function verifyImages(references: string[], options: VerifyOptions): Promise<VerifyRun> {
-  const parsed = references.map((r) => parseReference(r));
+export interface BuiltTrust {
+  verifiers: SignatureVerifiers;
+  keys: VerificationKey[];
+  trustRoot: LoadedTrustRoot;
+  /** What must have signed, for messages: key sources and fingerprints, or the identity policy. */
+  trustText: string;
+}
+
+/** The trust material for a run, built once: keys or a keyless identity, and the trust root. */
+export async function buildTrust(options: VerifyOptions): Promise<BuiltTrust> {
   const keySpecs = options.keys ?? [];
   if (keySpecs.length > 0 === (options.identity !== undefined)) {
     throw new TrustgateError(
@@ -147,6 +155,12 @@ export async function verifyImages(references: string[], options: VerifyOptions)
   const trustText = options.identity
     ? identityPolicy(options.identity).describe
     : keys.map((k) => `${k.source} (${shortFingerprint(k)})`).join(', ');
+  return { verifiers, keys, trustRoot, trustText };
+}
+
+export async function verifyImages(references: string[], options: VerifyOptions): Promise<VerifyRun> {
+  const parsed = references.map((r) => parseReference(r));
+  const { verifiers, keys, trustRoot, trustText } = await buildTrust(options);
   const client = options.client ?? new RegistryClient(options);
   const sigRepo = options.signatureRepository ? parseReference(options.signatureRepository) : undefined;
   if (sigRepo && (sigRepo.kind !== 'registry' || sigRepo.tag || sigRepo.digest)) {

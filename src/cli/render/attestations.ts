@@ -1,0 +1,78 @@
+/** Rendering `trustgate verify-attestation` results. */
+import type { AttestationRun } from '../../verify/verify-attestations-image.js';
+import type { Io } from '../output.js';
+
+export const ATTESTATION_JSON_SCHEMA_VERSION = 1;
+
+export function attestationsJson(run: AttestationRun): unknown {
+  return {
+    schemaVersion: ATTESTATION_JSON_SCHEMA_VERSION,
+    trustRoot: run.trustRoot,
+    trust: run.trust,
+    ...(run.predicateType ? { predicateType: run.predicateType } : {}),
+    images: run.images.map((i) => ({
+      reference: i.reference,
+      canonical: i.canonical,
+      digest: i.digest,
+      verdict: i.verdict,
+      message: i.message,
+      attestations: i.attestations.map((a) => ({
+        format: a.format,
+        origin: a.origin,
+        verified: a.verified,
+        ...(a.reason ? { reason: a.reason } : {}),
+        ...(a.predicateType ? { predicateType: a.predicateType } : {}),
+        ...(a.annotatedPredicateType ? { annotatedPredicateType: a.annotatedPredicateType } : {}),
+        ...(a.signer ? { signer: a.signer } : {}),
+        ...(a.tlog ? { tlog: a.tlog } : {}),
+        warnings: a.warnings,
+        // The decoded statement, only for what verified.
+        ...(a.verified && a.statement ? { statement: a.statement } : {}),
+      })),
+      unsigned: i.unsigned,
+      searched: i.searched,
+      ...(i.error ? { error: i.error } : {}),
+    })),
+    summary: {
+      images: run.images.length,
+      verified: run.images.filter((i) => i.verdict === 'verified').length,
+      exitCode: run.exitCode,
+    },
+  };
+}
+
+export function renderAttestationsText(run: AttestationRun, io: Io): void {
+  const c = io.outChalk;
+  io.err(`trust: ${run.trust}`);
+  io.err(`trust root: ${run.trustRoot}`);
+  for (const img of run.images) {
+    const ok = img.verdict === 'verified';
+    io.out(
+      `${ok ? c.green('✓') : c.red('✗')} ${img.canonical ?? img.reference}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${img.message}`,
+    );
+    for (const a of img.attestations) {
+      const parts = [a.predicateType ?? '(unreadable statement)', a.format, a.origin.via];
+      if (a.signer?.key) parts.push(`key ${a.signer.key.slice(0, 23)}…`);
+      if (a.signer?.identity) parts.push(`signer ${a.signer.identity.subjectAlternativeName ?? '?'}`);
+      if (a.tlog) parts.push(`tlog ${a.tlog.integratedTime}`);
+      io.out(
+        `    ${a.verified ? c.green('✓') : c.red('✗')} ${parts.join('  ')}${a.reason ? `: ${a.reason}` : ''}`,
+      );
+      for (const w of a.warnings) io.out(`      ${c.yellow('warning:')} ${w}`);
+    }
+  }
+}
+
+/** cosign verify-attestation's shape: one verified DSSE envelope JSON per line on stdout. */
+export function renderAttestationsCosign(run: AttestationRun, io: Io): void {
+  for (const img of run.images) {
+    if (img.verdict !== 'verified') {
+      io.err(`Error: ${img.reference}: ${img.message}`);
+      continue;
+    }
+    io.err(`Verification for ${img.reference} --`);
+    io.err('The following checks were performed on each of these signatures:');
+    io.err('  - The cosign claims were validated');
+    for (const a of img.attestations) if (a.verified && a.envelope) io.out(JSON.stringify(a.envelope));
+  }
+}
