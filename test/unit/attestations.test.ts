@@ -1,0 +1,121 @@
+/** Attestation verification over exact bytes: what counts is the verified statement, never annotations. */
+import { describe, expect, test } from 'vitest';
+import { discover } from '../../src/discovery/discover.js';
+import { type Digest, sha256Digest } from '../../src/reference/digest.js';
+import { predicateTypeFor, verifyAttestations } from '../../src/verify/attestations.js';
+import { parsePublicKey } from '../../src/verify/keys.js';
+import { embeddedPublicGoodRoot } from '../../src/verify/trust-root.js';
+import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
+import { attLayer, dsseEnvelope } from '../support/cosign-att.js';
+import { addSigManifest } from '../support/cosign-sig.js';
+import { expectFailure } from '../support/expect-failure.js';
+import { MemorySource } from '../support/memory-source.js';
+import { generateKey, statementFor, type TestKey } from '../support/signing.js';
+
+const DIGEST = sha256Digest('attested image') as Digest;
+const OTHER = sha256Digest('other image') as Digest;
+const SLSA = 'https://slsa.dev/provenance/v0.2';
+const CDX = 'https://cyclonedx.org/bom';
+
+const verifiers = (key: TestKey) =>
+  new KeyVerifiers({
+    keys: [parsePublicKey(key.pem, 'key.pub')],
+    trustRoot: embeddedPublicGoodRoot(),
+    ignoreTlog: true,
+    requireDockerReference: false,
+  });
+
+async function run(layers: Parameters<typeof addSigManifest>[2], key: TestKey, type?: string) {
+  const src = new MemorySource();
+  addSigManifest(src, DIGEST, layers, '.att');
+  const d = await discover(src, DIGEST, { attestations: true });
+  return verifyAttestations(d, verifiers(key), type ? predicateTypeFor(type) : undefined);
+}
+
+describe('attestations', () => {
+  test('a legacy .att layer verifies and yields the exact payload bytes and its statement', async () => {
+    const key = generateKey('p256');
+    const stmt = statementFor(DIGEST, SLSA, {
+      builder: { id: 'https://github.com/slsa-framework/slsa-github-generator' },
+    });
+    const [v] = await run([attLayer(dsseEnvelope(key, stmt), SLSA)], key);
+    expect(v).toMatchObject({ verified: true, predicateType: SLSA });
+    expect(Buffer.from(v!.payload!).equals(stmt)).toBe(true);
+  });
+
+  test('--type filters on the statement; shorthands map to predicateTypes', async () => {
+    const key = generateKey('p256');
+    const layers = [
+      attLayer(dsseEnvelope(key, statementFor(DIGEST, SLSA)), SLSA),
+      attLayer(dsseEnvelope(key, statementFor(DIGEST, CDX)), CDX),
+    ];
+    expect((await run(layers, key)).map((v) => v.predicateType)).toEqual([SLSA, CDX]);
+    expect((await run(layers, key, 'cyclonedx')).map((v) => v.predicateType)).toEqual([CDX]);
+    expect((await run(layers, key, 'slsaprovenance')).map((v) => v.predicateType)).toEqual([SLSA]);
+    expect(await run(layers, key, 'spdx')).toEqual([]);
+    expect(predicateTypeFor('https://example.com/custom/v1')).toBe('https://example.com/custom/v1');
+  });
+
+  test('the inner predicateType wins over the annotation, and the mismatch is reported', async () => {
+    const key = generateKey('p256');
+    const [v] = await run(
+      [attLayer(dsseEnvelope(key, statementFor(DIGEST, CDX)), SLSA)],
+      key,
+      'slsaprovenance',
+    );
+    expect(v).toBeUndefined();
+    const [all] = await run([attLayer(dsseEnvelope(key, statementFor(DIGEST, CDX)), SLSA)], key);
+    expect(all).toMatchObject({ verified: true, predicateType: CDX, annotatedPredicateType: SLSA });
+    expect(all!.warnings[0]).toContain('which is what counts');
+  });
+
+  test('a statement whose subject names another digest fails', async () => {
+    const key = generateKey('p256');
+    const [v] = await run([attLayer(dsseEnvelope(key, statementFor(OTHER, SLSA)), SLSA)], key);
+    expect(v).toMatchObject({ verified: false });
+    expect(v!.reason).toContain('does not name this image');
+  });
+
+  test('envelopes with 2 or 0 signatures, a payload that is not JSON, or another payloadType fail', async () => {
+    const key = generateKey('p256');
+    const stmt = statementFor(DIGEST, SLSA);
+    const two = await run([attLayer(dsseEnvelope(key, stmt, { signatures: 2 }), SLSA)], key);
+    expect(two[0]!.verified).toBe(false);
+    const zero = await run([attLayer(dsseEnvelope(key, stmt, { signatures: 0 }), SLSA)], key);
+    expect(zero[0]!.verified).toBe(false);
+    const notJson = await run([attLayer(dsseEnvelope(key, Buffer.from('not json')), SLSA)], key);
+    expect(notJson[0]!.reason).toContain('not JSON');
+    const otherType = await run(
+      [attLayer(dsseEnvelope(key, stmt, { payloadType: 'text/plain' }), SLSA)],
+      key,
+    );
+    expect(otherType[0]!.reason).toContain('payloadType');
+  });
+
+  test('the wrong key fails; a tampered payload fails', async () => {
+    const key = generateKey('p256');
+    const wrong = await run(
+      [attLayer(dsseEnvelope(key, statementFor(DIGEST, SLSA)), SLSA)],
+      generateKey('p256'),
+    );
+    expect(wrong[0]!.reason).toContain('does not verify');
+    const env = JSON.parse(dsseEnvelope(key, statementFor(DIGEST, SLSA)).toString());
+    env.payload = Buffer.from(statementFor(DIGEST, SLSA, { evil: true })).toString('base64');
+    const tampered = await run([attLayer(Buffer.from(JSON.stringify(env)), SLSA)], key);
+    expect(tampered[0]!.verified).toBe(false);
+  });
+
+  test('10,000 attestations on one image are refused by the layer bound', async () => {
+    const key = generateKey('p256');
+    const layer = attLayer(dsseEnvelope(key, statementFor(DIGEST, SLSA)), SLSA);
+    const src = new MemorySource();
+    addSigManifest(
+      src,
+      DIGEST,
+      Array.from({ length: 10_000 }, () => layer),
+      '.att',
+    );
+    const e = await expectFailure(discover(src, DIGEST, { attestations: true }));
+    expect(e.code).toBe('COUNT_LIMIT');
+  });
+});
