@@ -1,0 +1,130 @@
+import { type Command, Option } from 'commander';
+import { ExitCode } from '../../exit-codes.js';
+import type { Io } from '../output.js';
+import {
+  addRegistryOptions,
+  type RegistryFlags,
+  registryClientOptions,
+  UsageError,
+} from '../registry-options.js';
+import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
+
+interface ExtractFlags extends RegistryFlags, TrustFlags {
+  type: string;
+  output?: string;
+  predicateOnly?: boolean;
+  all?: boolean;
+  latest?: boolean;
+  index?: string;
+  platform?: string;
+  json?: boolean;
+}
+
+export function registerExtract(program: Command, io: Io, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('extract')
+    .description(
+      'verify attestations of a type, then write the verified payload (the statement, or --predicate-only its predicate), exactly the bytes verified',
+    )
+    .argument('<image>', 'image reference');
+  addTrustOptions(cmd)
+    .requiredOption(
+      '--type <type>',
+      'attestation type: a --type shorthand of verify-attestation, or a predicateType URI',
+    )
+    .addOption(
+      new Option('--output <file>', 'write here instead of stdout (- for stdout); with --all, <file>.<n>'),
+    )
+    .addOption(
+      new Option('--predicate-only', 'write only the predicate (e.g. the CycloneDX or SPDX document itself)'),
+    )
+    .addOption(new Option('--all', 'every verified attestation of the type'))
+    .addOption(new Option('--latest', 'the one with the newest log time'))
+    .addOption(
+      new Option('--index <n>', 'the n-th verified one (0-based, as listed when a choice is needed)'),
+    )
+    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"))
+    .addOption(
+      new Option(
+        '--json',
+        'on stdout, a JSON summary of what was written instead of the payload (requires --output)',
+      ),
+    );
+  addRegistryOptions(cmd).action(async (image: string, flags: ExtractFlags) => {
+    const chosen = [flags.all, flags.latest, flags.index !== undefined].filter(Boolean).length;
+    if (chosen > 1) throw new UsageError('choose one of --all, --latest, --index');
+    const index = flags.index === undefined ? undefined : Number(flags.index);
+    if (index !== undefined && (!Number.isInteger(index) || index < 0))
+      throw new UsageError('--index must be a whole number');
+    if (flags.json && (!flags.output || flags.output === '-'))
+      throw new UsageError('--json needs --output FILE');
+    const trust = trustOptions(flags);
+    const [{ verifyImageAttestations }, extract, { writeOutputFile }] = await Promise.all([
+      import('../../verify/verify-attestations-image.js'),
+      import('../../output/extract.js'),
+      import('../../output/write-file.js'),
+    ]);
+    const run = await verifyImageAttestations([image], {
+      ...registryClientOptions(flags),
+      ...trust,
+      type: flags.type,
+      ...(flags.platform ? { platform: flags.platform } : {}),
+    });
+    const img = run.images[0]!;
+    if (img.verdict !== 'verified') {
+      io.err(`${io.errChalk.red('error:')} ${img.reference}: ${img.message}`);
+      for (const a of img.attestations) if (a.reason) io.err(`  ${a.origin.via}: ${a.reason}`);
+      setExit(run.exitCode);
+      return;
+    }
+    const verified = img.attestations.filter((a) => a.verified);
+    const selection = flags.all
+      ? { kind: 'all' as const }
+      : flags.latest
+        ? { kind: 'latest' as const }
+        : index !== undefined
+          ? { kind: 'index' as const, index }
+          : { kind: 'single' as const };
+    const picked = extract.selectAttestations(verified, selection, `${run.predicateType} attestations`);
+    const items = picked.map(([i, a]) =>
+      extract.toExtracted(i, a, extract.payloadBytes(a, flags.predicateOnly ?? false)),
+    );
+    const toStdout = !flags.output || flags.output === '-';
+    const written: Array<{ path: string; sha256: string; index: number; signer?: string; logTime?: string }> =
+      [];
+    for (const item of items) {
+      if (toStdout) {
+        process.stdout.write(item.bytes);
+        if (items.length > 1) process.stdout.write('\n');
+      } else {
+        const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
+        await writeOutputFile(path, item.bytes);
+        written.push({
+          path,
+          sha256: item.sha256,
+          index: item.index,
+          ...(item.signer ? { signer: item.signer } : {}),
+          ...(item.logTime ? { logTime: item.logTime } : {}),
+        });
+      }
+      io.err(
+        `verified ${run.predicateType} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
+      );
+    }
+    if (flags.json)
+      io.out(
+        JSON.stringify(
+          {
+            image: img.canonical,
+            digest: img.digest,
+            predicateType: run.predicateType,
+            verified: true,
+            written,
+          },
+          null,
+          2,
+        ),
+      );
+    setExit(ExitCode.OK);
+  });
+}

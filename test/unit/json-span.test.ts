@@ -1,0 +1,26 @@
+import { expect, test } from 'vitest';
+import { topLevelValueSpan } from '../../src/output/json-span.js';
+
+const slice = (s: string, key: string) => {
+  const b = Buffer.from(s);
+  const span = topLevelValueSpan(b, key);
+  return span ? b.subarray(span[0], span[1]).toString() : undefined;
+};
+
+test('finds the exact bytes of a top-level value, whitespace and key order as written', () => {
+  const doc =
+    '{"_type":"x","subject":[{"digest":{"sha256":"ab"}}],"predicate":{ "b" : [1, "}\\"]"] ,"a":null }, "z": 1}';
+  expect(slice(doc, 'predicate')).toBe('{ "b" : [1, "}\\"]"] ,"a":null }');
+  expect(slice(doc, 'z')).toBe('1');
+  expect(slice(doc, 'subject')).toBe('[{"digest":{"sha256":"ab"}}]');
+  expect(slice(doc, 'missing')).toBeUndefined();
+});
+
+test('a nested "predicate" key is not the top-level one', () => {
+  expect(slice('{"x":{"predicate":1},"predicate":2}', 'predicate')).toBe('2');
+});
+
+test('a key present twice is refused, as parsers disagree on which wins', () => {
+  expect(() => slice('{"predicate":1,"predicate":2}', 'predicate')).toThrow(/twice/);
+  expect(() => slice('{"predicate":1,"pred\\u0069cate":2}', 'predicate')).toThrow(/twice/);
+});
