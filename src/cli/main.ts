@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { describeError, isTrustgateError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { VERSION } from '../version.js';
+import { registerAttestations } from './commands/attestations.js';
 import { registerExtract } from './commands/extract.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerVerify } from './commands/verify.js';
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   registerVerify(program, io, setExit);
   registerVerifyAttestation(program, io, setExit);
   registerExtract(program, io, setExit);
+  registerAttestations(program, io, setExit);
   registerVerifyBundle(program, io, setExit);
   try {
     await program.parseAsync(argv as string[]);

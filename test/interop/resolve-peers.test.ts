@@ -58,3 +58,52 @@ describe.skipIf(missing !== undefined)('resolve agrees with oras and skopeo', ()
     expect(ours.digest).toBe(theirs);
   });
 });
+
+describe.skipIf(peersMissingReason('oras', 'cosign') !== undefined)(
+  'legacy ORAS attachments beside cosign data',
+  () => {
+    test('tree reports an `oras attach` SBOM as an unsigned attachment; verify never counts it', async () => {
+      const { mkdtempSync, writeFileSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const { tmpdir } = await import('node:os');
+      const { listAttachments } = await import('../../src/verify/list-attachments.js');
+      const { verifyImages } = await import('../../src/verify/verify-image.js');
+      const reg2 = await startRegistry();
+      const c = new RegistryClient();
+      try {
+        const img = buildImage({ seed: 'oras-attach' });
+        await pushImage(c, reg2.host, 'vendor/app', img, 'v1');
+        const work = mkdtempSync(join(tmpdir(), 'tg-oras-'));
+        writeFileSync(join(work, 'sbom.json'), '{"bomFormat":"CycloneDX"}');
+        execFileSync(
+          peer('oras')!,
+          [
+            'attach',
+            '--plain-http',
+            '--artifact-type',
+            'application/aa.trivy.sbom',
+            `${reg2.host}/vendor/app@${img.manifest.digest}`,
+            'sbom.json',
+          ],
+          { cwd: work, stdio: 'ignore' },
+        );
+        const list = await listAttachments(`${reg2.host}/vendor/app:v1`, { client: c });
+        expect(list.unsigned.map((u) => u.artifactType)).toEqual(['application/aa.trivy.sbom']);
+        expect(list.signatures).toEqual([]);
+        const keyDir = mkdtempSync(join(tmpdir(), 'tg-oras-key-'));
+        const { generateKey } = await import('../support/signing.js');
+        writeFileSync(join(keyDir, 'k.pub'), generateKey('p256').pem);
+        const run = await verifyImages([`${reg2.host}/vendor/app:v1`], {
+          keys: [join(keyDir, 'k.pub')],
+          ignoreTlog: true,
+          client: c,
+        });
+        expect(run.exitCode).toBe(10);
+        expect(run.images[0]!.message).toContain('none a signature');
+      } finally {
+        await c.close();
+        await reg2.stop();
+      }
+    });
+  },
+);

@@ -1,0 +1,69 @@
+import { type Command, Option } from 'commander';
+import { ExitCode } from '../../exit-codes.js';
+import type { Io } from '../output.js';
+import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
+import { addTrustOptions, identityInput, type TrustFlags, trustOptions } from '../trust-options.js';
+
+interface ListFlags extends RegistryFlags, TrustFlags {
+  inspectUnknown?: boolean;
+  platform?: string;
+  json?: boolean;
+}
+
+export function registerAttestations(program: Command, io: Io, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('attestations')
+    .alias('tree')
+    .description(
+      'list everything attached to an image (cosign tree): signatures, attestations by type, unsigned attachments; verified when trust flags are given',
+    )
+    .argument('<image>', 'image reference');
+  addTrustOptions(cmd)
+    .addOption(
+      new Option(
+        '--inspect-unknown',
+        'show the inner predicateType of referrers that lack the annotation (read unverified)',
+      ),
+    )
+    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"))
+    .addOption(new Option('--json', 'JSON instead of a tree'));
+  addRegistryOptions(cmd).action(async (image: string, flags: ListFlags) => {
+    const trusted = (flags.key?.length ?? 0) > 0 || identityInput(flags) !== undefined;
+    const { listAttachments } = await import('../../verify/list-attachments.js');
+    const list = await listAttachments(image, {
+      ...registryClientOptions(flags),
+      ...(trusted ? trustOptions(flags) : {}),
+      inspectUnknown: flags.inspectUnknown ?? false,
+      ...(flags.platform ? { platform: flags.platform } : {}),
+    });
+    if (flags.json) {
+      io.out(JSON.stringify(list, null, 2));
+      setExit(ExitCode.OK);
+      return;
+    }
+    const c = io.outChalk;
+    const mark = (v: boolean | undefined) =>
+      v === undefined ? c.dim('unverified') : v ? c.green('verified') : c.red('NOT verified');
+    io.out(`${list.canonical}`);
+    if (list.verifiedWith) io.out(`  (checked against ${list.verifiedWith})`);
+    io.out(`├── signatures: ${list.signatures.length}`);
+    for (const s of list.signatures)
+      io.out(
+        `│   ├── ${s.format}  ${s.via}  ${mark(s.verified)}${s.signer ? `  ${s.signer}` : ''}${s.logTime ? `  ${s.logTime}` : ''}`,
+      );
+    const byType = new Map<string, typeof list.attestations>();
+    for (const a of list.attestations)
+      byType.set(a.predicateType, [...(byType.get(a.predicateType) ?? []), a]);
+    io.out(`├── attestations: ${list.attestations.length}`);
+    for (const [t, items] of byType) {
+      io.out(`│   ├── ${t} ×${items.length}`);
+      for (const a of items)
+        io.out(
+          `│   │   ├── ${a.via}  ${mark(a.verified)}${a.signer ? `  ${a.signer}` : ''}${a.logTime ? `  ${a.logTime}` : ''}${a.typeSource !== 'verified statement' ? `  [type from ${a.typeSource}]` : ''}`,
+        );
+    }
+    io.out(`└── unsigned attachments (never counted as verified): ${list.unsigned.length}`);
+    for (const u of list.unsigned) io.out(`    ├── ${u.artifactType}  ${u.digest}  ${u.via}`);
+    setExit(ExitCode.OK);
+  });
+}
