@@ -4,6 +4,7 @@ import { describeError, isTrustgateError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { VERSION } from '../version.js';
 import { registerAttestations } from './commands/attestations.js';
+import { registerExport } from './commands/export.js';
 import { registerExtract } from './commands/extract.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerVerify } from './commands/verify.js';
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   registerVerifyAttestation(program, io, setExit);
   registerExtract(program, io, setExit);
   registerAttestations(program, io, setExit);
+  registerExport(program, io, setExit);
   registerVerifyBundle(program, io, setExit);
   try {
     await program.parseAsync(argv as string[]);

@@ -1,0 +1,39 @@
+import { type Command, Option } from 'commander';
+import { ExitCode } from '../../exit-codes.js';
+import type { Io } from '../output.js';
+import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
+import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
+
+interface ExportFlags extends RegistryFlags, TrustFlags {
+  dir: string;
+  tar?: boolean;
+  platform?: string;
+}
+
+export function registerExport(program: Command, io: Io, setExit: (code: number) => void): void {
+  const cmd = program
+    .command('export')
+    .description(
+      "write the auditor's evidence archive: verified payloads, raw bundles, certificates, manifest, summary.json, SHA256SUMS",
+    )
+    .argument('<image>', 'image reference');
+  addTrustOptions(cmd)
+    .requiredOption('--dir <dir>', 'a new or empty directory to write into')
+    .addOption(new Option('--tar', 'also write one deterministic <dir>.tar.gz'))
+    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
+  addRegistryOptions(cmd).action(async (image: string, flags: ExportFlags) => {
+    const trust = trustOptions(flags);
+    const { exportEvidence } = await import('../../output/export.js');
+    const r = await exportEvidence(image, {
+      ...registryClientOptions(flags),
+      ...trust,
+      dir: flags.dir,
+      tar: flags.tar ?? false,
+      ...(flags.platform ? { platform: flags.platform } : {}),
+    });
+    io.out(
+      `wrote ${r.files.length} files to ${r.dir}${r.tarball ? ` and ${r.tarball}` : ''}: ${r.verifiedSignatures} verified signature(s), ${r.verifiedAttestations} verified attestation(s)`,
+    );
+    setExit(ExitCode.OK);
+  });
+}
