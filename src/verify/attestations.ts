@@ -8,6 +8,7 @@ import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';
 import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE } from '../discovery/media-types.js';
 import type { Discovery, DsseAttestationLayer, Origin, SigstoreBundleArtifact } from '../discovery/types.js';
 import type { Digest } from '../reference/digest.js';
+import { isIntotoV001, verifyIntotoV001 } from './intoto-v001.js';
 import { leafCertificateDer, parseRekorBundle, tlogEntryFromRekorBundle } from './legacy-bundle.js';
 import { parseStatement, type Statement, statementNamesDigest } from './statement.js';
 import type { SignatureVerifiers, SignerMatch } from './verify-signatures.js';
@@ -135,13 +136,34 @@ export function verifyAttestation(
       `the annotation says predicateType ${v.annotatedPredicateType}; the signed statement says ${v.predicateType}, which is what counts`,
     );
   }
-  const crypto = verifiers.verifyBundle(bundle, undefined);
+  // Old cosign entries of Rekor kind intoto 0.0.1, which sigstore-js refuses, are checked here.
+  const entries = bundle.verificationMaterial.tlogEntries;
+  let checked = bundle;
+  let logTimes: Date[] | undefined;
+  if (entries.some(isIntotoV001)) {
+    try {
+      const envelopeBytes = item.format === 'dsse-layer' ? item.bytes : undefined;
+      logTimes = entries
+        .filter(isIntotoV001)
+        .map((e) => verifyIntotoV001(e, envelopeBytes, env.payload, verifiers.trust.trustRoot));
+    } catch (e) {
+      return { ...v, reason: (e as Error).message };
+    }
+    checked = {
+      ...bundle,
+      verificationMaterial: {
+        ...bundle.verificationMaterial,
+        tlogEntries: entries.filter((e) => !isIntotoV001(e)) as Bundle['verificationMaterial']['tlogEntries'],
+      },
+    };
+  }
+  const crypto = verifiers.verifyBundle(checked, undefined, logTimes);
   if ('reasons' in crypto) return { ...v, reason: crypto.reasons.join('; ') };
   v.signer = crypto.signer;
   if (!statementNamesDigest(parsed.statement, digest)) {
     return { ...v, reason: `the statement's subject does not name this image ${digest}` };
   }
-  const tlog = tlogInfo(bundle.verificationMaterial.tlogEntries);
+  const tlog = tlogInfo(entries);
   return {
     ...v,
     verified: true,

@@ -74,35 +74,77 @@ export interface SignerMatch {
 export interface SignatureVerifiers {
   readonly trust: { ignoreTlog: boolean; requireDockerReference: boolean; trustRoot: LoadedTrustRoot };
   readonly keyless: boolean;
-  verifyBundle(bundle: Bundle, artifact: Buffer | undefined): { signer: SignerMatch } | { reasons: string[] };
+  /**
+   * `logTimes`: times already proven by log entries checked outside sigstore-js (intoto 0.0.1); the
+   * bundle then carries fewer entries, and those times count as verified timestamps.
+   */
+  verifyBundle(
+    bundle: Bundle,
+    artifact: Buffer | undefined,
+    logTimes?: Date[],
+  ): { signer: SignerMatch } | { reasons: string[] };
+}
+
+/** sigstore-js timestamps for times proven outside it; never counted as log entries. */
+export function provenTimestamps(times: Date[], label: string): SignedEntity['timestamps'] {
+  return times.map(
+    (t, i) =>
+      ({
+        $case: 'transparency-log',
+        tlogEntry: {
+          logIndex: String(i),
+          logId: { keyId: Buffer.from(`trustgate: ${label} ${i}`) },
+          kindVersion: undefined,
+          integratedTime: String(Math.floor(t.getTime() / 1000)),
+          // sigstore-js counts a log timestamp only when it carries a promise; this one is not in
+          // tlogEntries, so nothing treats it as a verified log entry.
+          inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) },
+          inclusionProof: undefined,
+          canonicalizedBody: Buffer.alloc(0),
+        },
+      }) as SignedEntity['timestamps'][number],
+  );
 }
 
 /** One Verifier per key, built once per run. */
 export class KeyVerifiers implements SignatureVerifiers {
   readonly keyless = false;
-  private readonly verifiers: Array<{ key: VerificationKey; verifier: Verifier }>;
+  private readonly verifiers: Array<{ key: VerificationKey; verifier: Verifier; relaxed: Verifier }>;
 
   constructor(readonly trust: KeyTrust) {
     if (trust.keys.length === 0) throw new TrustgateError('USAGE', 'no --key given');
     const options = { tlogThreshold: trust.ignoreTlog ? 0 : 1, ctlogThreshold: 0, timestampThreshold: 0 };
-    this.verifiers = trust.keys.map((key) => ({
-      key,
-      verifier: new Verifier(
-        toTrustMaterial(trust.trustRoot.root, () => ({ publicKey: key.key, validFor: () => true })),
-        options,
-      ),
-    }));
+    this.verifiers = trust.keys.map((key) => {
+      const material = toTrustMaterial(trust.trustRoot.root, () => ({
+        publicKey: key.key,
+        validFor: () => true,
+      }));
+      return {
+        key,
+        verifier: new Verifier(material, options),
+        relaxed: new Verifier(material, { ...options, tlogThreshold: 0 }),
+      };
+    });
   }
 
   /** Try every key; the first that verifies wins. Returns the key or the reasons each failed. */
   verifyBundle(
     bundle: Bundle,
     artifact: Buffer | undefined,
+    logTimes?: Date[],
   ): { signer: SignerMatch } | { reasons: string[] } {
     const reasons: string[] = [];
-    for (const { key, verifier } of this.verifiers) {
+    for (const { key, verifier, relaxed } of this.verifiers) {
       try {
-        verifier.verify(toKeyAwareEntity(bundle, artifact, key.algorithm));
+        const entity = toKeyAwareEntity(bundle, artifact, key.algorithm);
+        if (logTimes && logTimes.length > 0) {
+          relaxed.verify({
+            ...entity,
+            timestamps: [...entity.timestamps, ...provenTimestamps(logTimes, 'intoto 0.0.1 entry')],
+          });
+        } else {
+          verifier.verify(entity);
+        }
         return { signer: { key: key.fingerprint } };
       } catch (e) {
         reasons.push(`${key.source}: ${describeSigstoreError(e)}`);
@@ -270,18 +312,23 @@ export interface KeylessTrust {
 export class KeylessVerifiers implements SignatureVerifiers {
   readonly keyless = true;
   private readonly verifier: Verifier;
+  private readonly relaxed: Verifier;
 
   constructor(readonly trust: KeylessTrust) {
-    this.verifier = new Verifier(toTrustMaterial(trust.trustRoot.root), {
+    const material = toTrustMaterial(trust.trustRoot.root);
+    const options = {
       tlogThreshold: trust.ignoreTlog ? 0 : 1,
       ctlogThreshold: trust.ignoreSct ? 0 : 1,
       timestampThreshold: 1,
-    });
+    };
+    this.verifier = new Verifier(material, options);
+    this.relaxed = new Verifier(material, { ...options, tlogThreshold: 0 });
   }
 
   verifyBundle(
     bundle: Bundle,
     artifact: Buffer | undefined,
+    logTimes?: Date[],
   ): { signer: SignerMatch } | { reasons: string[] } {
     if (bundle.verificationMaterial.content?.$case === 'publicKey') {
       return { reasons: ['signed with a key, not a certificate: verify it with --key'] };
@@ -291,11 +338,18 @@ export class KeylessVerifiers implements SignatureVerifiers {
     let entity = toSignedEntity(bundle, artifact);
     // With the log explicitly ignored and no timestamp at all, the certificate must be valid now (cosign's
     // behaviour); sigstore-js needs a time to check the chain at, and never gets one otherwise.
-    if (this.trust.ignoreTlog && entity.timestamps.length === 0)
+    if (logTimes && logTimes.length > 0) {
+      entity = {
+        ...entity,
+        timestamps: [...entity.timestamps, ...provenTimestamps(logTimes, 'intoto 0.0.1 entry')],
+      };
+    }
+    if (this.trust.ignoreTlog && entity.timestamps.length === 0) {
       entity = { ...entity, timestamps: [verificationTimeNow()] };
+    }
     let signer: Signer;
     try {
-      signer = this.verifier.verify(entity);
+      signer = (logTimes && logTimes.length > 0 ? this.relaxed : this.verifier).verify(entity);
     } catch (e) {
       return { reasons: [describeKeylessError(e)] };
     }
@@ -320,20 +374,7 @@ export class KeylessVerifiers implements SignatureVerifiers {
 
 /** A timestamp that is the verifier's own clock, marked as such; used only with --insecure-ignore-tlog. */
 function verificationTimeNow(): SignedEntity['timestamps'][number] {
-  return {
-    $case: 'transparency-log',
-    tlogEntry: {
-      logIndex: '0',
-      logId: { keyId: Buffer.from('trustgate: verification time (no signed timestamp)') },
-      kindVersion: undefined,
-      integratedTime: String(Math.floor(Date.now() / 1000)),
-      // sigstore-js counts a log timestamp only when it carries a promise; this one is not in
-      // tlogEntries, so nothing treats it as a verified log entry.
-      inclusionPromise: { signedEntryTimestamp: Buffer.alloc(0) },
-      inclusionProof: undefined,
-      canonicalizedBody: Buffer.alloc(0),
-    },
-  } as SignedEntity['timestamps'][number];
+  return provenTimestamps([new Date()], 'verification time (no signed timestamp)')[0]!;
 }
 
 function describeKeylessError(e: unknown): string {

@@ -183,3 +183,37 @@ export function dsseBundle(
   };
   return Buffer.from(JSON.stringify(bundle));
 }
+
+/** A cosign Rekor-bundle annotation for an old `intoto` 0.0.1 entry over a DSSE envelope. */
+export function intotoV001RekorBundle(
+  log: FakeLog,
+  entry: {
+    envelope: Uint8Array;
+    payload: Uint8Array;
+    signer: TestKey;
+    logIndex: number;
+    integratedTime: number;
+  },
+): string {
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  const body = {
+    apiVersion: '0.0.1',
+    kind: 'intoto',
+    spec: {
+      content: {
+        hash: { algorithm: 'sha256', value: sha(entry.envelope) },
+        payloadHash: { algorithm: 'sha256', value: sha(entry.payload) },
+      },
+      publicKey: Buffer.from(entry.signer.pem).toString('base64'),
+    },
+  };
+  const bodyB64 = Buffer.from(sigstoreJson.canonicalize(body)).toString('base64');
+  const payload = {
+    body: bodyB64,
+    integratedTime: entry.integratedTime,
+    logIndex: entry.logIndex,
+    logID: log.logId,
+  };
+  const set = signBytes(log.key, Buffer.from(sigstoreJson.canonicalize(payload)));
+  return JSON.stringify({ SignedEntryTimestamp: set, Payload: payload });
+}

@@ -1,16 +1,27 @@
 /** Attestation verification over exact bytes: what counts is the verified statement, never annotations. */
+
+import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { describe, expect, test } from 'vitest';
 import { discover } from '../../src/discovery/discover.js';
+import { CosignAnnotation } from '../../src/discovery/media-types.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
 import { predicateTypeFor, verifyAttestations } from '../../src/verify/attestations.js';
 import { parsePublicKey } from '../../src/verify/keys.js';
+import type { LoadedTrustRoot } from '../../src/verify/trust-root.js';
 import { embeddedPublicGoodRoot } from '../../src/verify/trust-root.js';
 import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
 import { attLayer, dsseEnvelope } from '../support/cosign-att.js';
 import { addSigManifest } from '../support/cosign-sig.js';
 import { expectFailure } from '../support/expect-failure.js';
 import { MemorySource } from '../support/memory-source.js';
-import { generateKey, statementFor, type TestKey } from '../support/signing.js';
+import {
+  fakeLog,
+  generateKey,
+  intotoV001RekorBundle,
+  statementFor,
+  type TestKey,
+  trustedRootFor,
+} from '../support/signing.js';
 
 const DIGEST = sha256Digest('attested image') as Digest;
 const OTHER = sha256Digest('other image') as Digest;
@@ -117,5 +128,72 @@ describe('attestations', () => {
     );
     const e = await expectFailure(discover(src, DIGEST, { attestations: true }));
     expect(e.code).toBe('COUNT_LIMIT');
+  });
+});
+
+describe('Rekor intoto 0.0.1 entries (old cosign .att, e.g. slsa-github-generator v1.4)', () => {
+  const log = fakeLog(generateKey('p256'));
+  const root: LoadedTrustRoot = {
+    root: TrustedRoot.fromJSON(JSON.parse(trustedRootFor(log))),
+    description: 'fake log',
+  };
+  const key = generateKey('p256');
+  const logged = (opts: { payloadFor?: Uint8Array; alterSet?: boolean } = {}) => {
+    const stmt = statementFor(DIGEST, SLSA);
+    const envelope = dsseEnvelope(key, stmt);
+    let bundle = intotoV001RekorBundle(log, {
+      envelope,
+      payload: opts.payloadFor ?? stmt,
+      signer: key,
+      logIndex: 7,
+      integratedTime: Math.floor(Date.now() / 1000),
+    });
+    if (opts.alterSet) {
+      const b = JSON.parse(bundle);
+      b.Payload.logIndex = 8;
+      bundle = JSON.stringify(b);
+    }
+    return attLayer(envelope, SLSA, { [CosignAnnotation.BUNDLE]: bundle });
+  };
+  const strict = () =>
+    new KeyVerifiers({
+      keys: [parsePublicKey(key.pem, 'key.pub')],
+      trustRoot: root,
+      ignoreTlog: false,
+      requireDockerReference: false,
+    });
+
+  async function check(layer: ReturnType<typeof logged>) {
+    const src = new MemorySource();
+    addSigManifest(src, DIGEST, [layer], '.att');
+    return verifyAttestations(await discover(src, DIGEST, { attestations: true }), strict());
+  }
+
+  test('sigstore-js alone refuses the entry; trustgate verifies it, log required', async () => {
+    const src = new MemorySource();
+    addSigManifest(src, DIGEST, [logged()], '.att');
+    const d = await discover(src, DIGEST, { attestations: true });
+    const layer = d.dsseLayers[0]!;
+    const { bundleFromJSON } = await import('@sigstore/bundle');
+    const { parseRekorBundle, tlogEntryFromRekorBundle } = await import('../../src/verify/legacy-bundle.js');
+    const bundle = bundleFromJSON({
+      mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+      verificationMaterial: {
+        publicKey: { hint: '' },
+        tlogEntries: [tlogEntryFromRekorBundle(parseRekorBundle(layer.rekorBundle!))],
+      },
+      dsseEnvelope: JSON.parse(Buffer.from(layer.bytes).toString()),
+    });
+    const alone = strict().verifyBundle(bundle, undefined);
+    expect('reasons' in alone ? alone.reasons.join() : '').toContain('unsupported intoto version');
+    const [v] = await check(logged());
+    expect(v).toMatchObject({ verified: true, predicateType: SLSA, tlog: { logIndex: '7' } });
+  });
+
+  test('an entry recording another payload, or an altered SET, fails', async () => {
+    const [other] = await check(logged({ payloadFor: Buffer.from('something else') }));
+    expect(other!.reason).toContain('records another payload');
+    const [altered] = await check(logged({ alterSet: true }));
+    expect(altered!.reason).toContain('SET');
   });
 });
