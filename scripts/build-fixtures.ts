@@ -7,16 +7,20 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { CosignAnnotation } from '../src/discovery/media-types.js';
 import {
   COSIGN_KIND_ANNOTATION,
   CosignLayoutKind,
   REF_NAME_ANNOTATION,
 } from '../src/oci/layout/layout-source.js';
+import { statementEmbedding } from '../test/support/attest-builder.js';
+import { attLayer, dsseEnvelope } from '../test/support/cosign-att.js';
 import { buildSigManifest, simpleSigningPayload } from '../test/support/cosign-sig.js';
 import { buildImage, buildIndex, descriptorOf } from '../test/support/image-builder.js';
 import { writeLayout } from '../test/support/layout-writer.js';
 import { repoRoot } from '../test/support/repo-root.js';
 import {
+  dsseRekorBundle,
   ed25519FromLabel,
   fakeLog,
   rekorBundleFor,
@@ -34,6 +38,22 @@ export const demoKeys = () => ({
   log: fakeLog(ed25519FromLabel('trustgate demo transparency log key (throwaway, public)')),
 });
 const DEMO_REFERENCE = 'registry.example/trustgate/demo';
+const DEMO_SBOM = {
+  bomFormat: 'CycloneDX',
+  specVersion: '1.5',
+  metadata: { component: { type: 'container', name: 'trustgate demo' } },
+  components: [{ type: 'file', name: 'hello.txt', hashes: [] }],
+};
+const DEMO_PROVENANCE = (digest: string) => ({
+  buildDefinition: {
+    buildType: 'https://trustgate.invalid/demo-build/v1',
+    externalParameters: { source: 'https://github.com/example/trustgate-demo@refs/tags/v1.0.0' },
+  },
+  runDetails: {
+    builder: { id: 'https://trustgate.invalid/demo-builder' },
+    metadata: { invocationId: digest },
+  },
+});
 /** 2026-01-01T00:00:00Z: a fixed log time keeps the fixture reproducible. */
 const DEMO_LOG_TIME = 1767225600;
 
@@ -62,14 +82,37 @@ export function buildDemo(dir: string, trustDir: string): void {
     integratedTime: DEMO_LOG_TIME,
   });
   const sig = buildSigManifest([{ payload, annotations: simpleSigningAnnotations(signature, rekorBundle) }]);
+  // An SBOM and a provenance, attested as cosign attest writes them (legacy .att, logged in the demo log).
+  const attest = (predicateType: string, predicate: unknown, logIndex: number) => {
+    const statement = statementEmbedding(
+      image.manifest.digest,
+      predicateType,
+      Buffer.from(JSON.stringify(predicate, null, 2)),
+      DEMO_REFERENCE,
+    );
+    const envelope = dsseEnvelope(keys.signer, statement);
+    const bundle = dsseRekorBundle(keys.log, {
+      envelope,
+      payload: statement,
+      signer: keys.signer,
+      logIndex,
+      integratedTime: DEMO_LOG_TIME,
+    });
+    return attLayer(envelope, predicateType, { [CosignAnnotation.BUNDLE]: bundle });
+  };
+  const atts = buildSigManifest([
+    attest('https://cyclonedx.org/bom', DEMO_SBOM, 2),
+    attest('https://slsa.dev/provenance/v1', DEMO_PROVENANCE(image.manifest.digest), 3),
+  ]);
   writeLayout(
     dir,
-    [...image.blobs, ...multi.blobs, sig.manifest, ...sig.blobs],
+    [...image.blobs, ...multi.blobs, sig.manifest, ...sig.blobs, atts.manifest, ...atts.blobs],
     [
       descriptorOf(image.manifest, {
         annotations: { [REF_NAME_ANNOTATION]: 'latest', [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.IMAGE },
       }),
       descriptorOf(sig.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.SIGS } }),
+      descriptorOf(atts.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.ATTS } }),
       descriptorOf(multi.index, { annotations: { [REF_NAME_ANNOTATION]: 'multi' } }),
     ],
   );

@@ -217,3 +217,41 @@ export function intotoV001RekorBundle(
   const set = signBytes(log.key, Buffer.from(sigstoreJson.canonicalize(payload)));
   return JSON.stringify({ SignedEntryTimestamp: set, Payload: payload });
 }
+
+/** A cosign Rekor-bundle annotation for a `dsse` 0.0.1 entry, as cosign attest logs attestations. */
+export function dsseRekorBundle(
+  log: FakeLog,
+  entry: {
+    envelope: Uint8Array;
+    payload: Uint8Array;
+    signer: TestKey;
+    logIndex: number;
+    integratedTime: number;
+  },
+): string {
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+  const env = JSON.parse(Buffer.from(entry.envelope).toString('utf8')) as {
+    signatures: Array<{ sig: string }>;
+  };
+  const body = {
+    apiVersion: '0.0.1',
+    kind: 'dsse',
+    spec: {
+      envelopeHash: { algorithm: 'sha256', value: sha(entry.envelope) },
+      payloadHash: { algorithm: 'sha256', value: sha(entry.payload) },
+      signatures: env.signatures.map((s) => ({
+        signature: s.sig,
+        verifier: Buffer.from(entry.signer.pem).toString('base64'),
+      })),
+    },
+  };
+  const bodyB64 = Buffer.from(sigstoreJson.canonicalize(body)).toString('base64');
+  const payload = {
+    body: bodyB64,
+    integratedTime: entry.integratedTime,
+    logIndex: entry.logIndex,
+    logID: log.logId,
+  };
+  const set = signBytes(log.key, Buffer.from(sigstoreJson.canonicalize(payload)));
+  return JSON.stringify({ SignedEntryTimestamp: set, Payload: payload });
+}
