@@ -7,6 +7,7 @@ import { collect, UsageError } from './registry-options.js';
 
 export interface TrustFlags extends KeylessFlags {
   key?: string[];
+  maxPayloadSize?: string;
   insecureIgnoreTlog?: boolean;
   trustedRoot?: string;
   rekorPublicKey?: string;
@@ -151,7 +152,22 @@ export function addTrustOptions(cmd: Command): Command {
         "verify Rekor bundles (SETs) against this key instead of the trusted root's logs",
       ).env('SIGSTORE_REKOR_PUBLIC_KEY'),
     );
+  cmd.addOption(
+    new Option(
+      '--max-payload-size <size>',
+      'largest signature payload, bundle or attestation read (e.g. 16MiB, 200MiB)',
+    ).default('16MiB'),
+  );
   return addKeylessOptions(cmd);
+}
+
+/** `16MiB`, `200MB`, `1048576` → bytes. */
+export function parseSize(s: string, flag: string): number {
+  const m = /^(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i.exec(s.trim());
+  if (!m) throw new UsageError(`${flag} "${s}" is not a size like 16MiB or 200MB`);
+  const unit = (m[2] ?? 'B').toLowerCase();
+  const mult = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 }[unit] ?? 1;
+  return Number(m[1]) * mult;
 }
 
 /** The library options the trust flags ask for; usage errors for contradictory ones. */
@@ -169,6 +185,7 @@ export function trustOptions(
   | 'ignoreTlog'
   | 'trustedRoot'
   | 'rekorPublicKey'
+  | 'discoveryLimits'
 > {
   const identity = identityInput(flags);
   if ((flags.key?.length ?? 0) > 0 === (identity !== undefined)) {
@@ -180,7 +197,9 @@ export function trustOptions(
     throw new UsageError('--tuf-mirror goes online; it cannot be combined with --offline or --trusted-root');
   }
   if (flags.tufRoot && !flags.tufMirror) throw new UsageError('--tuf-root needs --tuf-mirror');
+  const maxPayloadBytes = parseSize(flags.maxPayloadSize ?? '16MiB', '--max-payload-size');
   return {
+    discoveryLimits: { maxPayloadBytes },
     keys: flags.key ?? [],
     ...(identity ? { identity } : {}),
     ...(flags.caRoots ? { caRoots: flags.caRoots } : {}),

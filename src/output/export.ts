@@ -84,7 +84,10 @@ export async function exportEvidence(reference: string, options: ExportOptions):
       ...(options.platform ? { platform: options.platform } : {}),
     });
     const manifest = await image.source.getManifest(image.digest);
-    const d = await discover(image.source, image.digest, { attestations: true });
+    const d = await discover(image.source, image.digest, {
+      attestations: true,
+      ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
+    });
     const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
     const sigs = verifySignatures(d, { digest: image.digest, repository }, verifiers).verdicts;
     const atts = verifyAttestations(d, verifiers);

@@ -133,7 +133,10 @@ export async function listAttachments(reference: string, options: ListOptions): 
       client,
       ...(options.platform ? { platform: options.platform } : {}),
     });
-    const d = await discover(image.source, image.digest, { attestations: true });
+    const d = await discover(image.source, image.digest, {
+      attestations: true,
+      ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
+    });
     const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
     const lists = trust
       ? fromVerdicts(
