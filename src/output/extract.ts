@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { TrustgateError } from '../errors.js';
 import type { Digest } from '../reference/digest.js';
+import { topLevelValueSpan } from '../util/json-span.js';
 import type { AttestationVerdict } from '../verify/attestations.js';
-import { topLevelValueSpan } from './json-span.js';
 
 export type Selection =
   | { kind: 'single' }

@@ -1,6 +1,7 @@
 /** In-toto statements inside DSSE envelopes, read from the exact bytes that were verified. */
 import { z } from 'zod';
 import type { Digest } from '../reference/digest.js';
+import { isWellFormedJson, topLevelValueSpan } from '../util/json-span.js';
 
 export const statementSchema = z.object({
   _type: z.string(),
@@ -14,13 +15,21 @@ export type Statement = z.infer<typeof statementSchema>;
 
 export type StatementParse = { ok: true; statement: Statement } | { ok: false; reason: string };
 
+/** Above this, the predicate is not built into objects: only its presence and well-formedness are checked. */
+export const LARGE_STATEMENT_BYTES = 1024 * 1024;
+
 export function parseStatement(payload: Uint8Array): StatementParse {
+  if (payload.length > LARGE_STATEMENT_BYTES) return parseLargeStatement(payload);
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(payload).toString('utf8'));
   } catch {
     return { ok: false, reason: 'the DSSE payload is not JSON' };
   }
+  return validate(json);
+}
+
+function validate(json: unknown): StatementParse {
   const r = statementSchema.safeParse(json);
   if (!r.success) {
     const i = r.error.issues[0];
@@ -30,6 +39,25 @@ export function parseStatement(payload: Uint8Array): StatementParse {
     };
   }
   return { ok: true, statement: r.data };
+}
+
+/**
+ * A large statement (a 100 MB SBOM) is checked for well-formedness without building it, and only its
+ * small members are parsed; the predicate stays as bytes, for extract to slice.
+ */
+function parseLargeStatement(payload: Uint8Array): StatementParse {
+  if (!isWellFormedJson(payload)) return { ok: false, reason: 'the DSSE payload is not JSON' };
+  const member = (key: string): unknown => {
+    const span = topLevelValueSpan(payload, key);
+    return span ? JSON.parse(Buffer.from(payload.subarray(span[0], span[1])).toString('utf8')) : undefined;
+  };
+  let head: Record<string, unknown>;
+  try {
+    head = { _type: member('_type'), subject: member('subject'), predicateType: member('predicateType') };
+  } catch (e) {
+    return { ok: false, reason: `the DSSE payload is not an in-toto statement (${(e as Error).message})` };
+  }
+  return validate(head);
 }
 
 /** Whether a subject of the statement names this digest (sha256). */

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { topLevelValueSpan } from '../../src/output/json-span.js';
+import { topLevelValueSpan } from '../../src/util/json-span.js';
 
 const slice = (s: string, key: string) => {
   const b = Buffer.from(s);
@@ -23,4 +23,43 @@ test('a nested "predicate" key is not the top-level one', () => {
 test('a key present twice is refused, as parsers disagree on which wins', () => {
   expect(() => slice('{"predicate":1,"predicate":2}', 'predicate')).toThrow(/twice/);
   expect(() => slice('{"predicate":1,"pred\\u0069cate":2}', 'predicate')).toThrow(/twice/);
+});
+
+test('isWellFormedJson agrees with JSON.parse on valid and broken documents', async () => {
+  const { isWellFormedJson } = await import('../../src/util/json-span.js');
+  const cases = [
+    '{}',
+    '[]',
+    '{"a":[1,2.5,-3e10,true,false,null,"x\\u00e9\\n"]}',
+    ' {"a" : { "b" : [ ] } } ',
+    '"s"',
+    '0',
+    '-0.1E+2',
+    '{',
+    '{"a":}',
+    '{"a":1,}',
+    '[1,]',
+    '{"a" 1}',
+    '01',
+    '1.',
+    '-',
+    'tru',
+    '"\\x"',
+    '"a\nb"',
+    '{"a":1}}',
+    '[1] [2]',
+    '{"a":"\\u12G4"}',
+    '',
+  ];
+  for (const c of cases) {
+    let ok = true;
+    try {
+      JSON.parse(c);
+    } catch {
+      ok = false;
+    }
+    expect(isWellFormedJson(Buffer.from(c)), c).toBe(ok);
+  }
+  const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+  expect(isWellFormedJson(Buffer.from(deep))).toBe(true);
 });

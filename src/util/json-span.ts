@@ -1,0 +1,193 @@
+/**
+ * The exact bytes of one top-level member's value in a JSON document, so that `extract --predicate-only`
+ * hands out a slice of the verified payload rather than a re-serialisation of it.
+ */
+const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+function skipWs(b: Uint8Array, i: number): number {
+  while (i < b.length && WS.has(b[i]!)) i++;
+  return i;
+}
+
+/** End (exclusive) of the JSON string starting at b[i] === '"'. */
+function skipString(b: Uint8Array, i: number): number {
+  i++;
+  while (i < b.length) {
+    const c = b[i]!;
+    if (c === 0x5c) i += 2;
+    else if (c === 0x22) return i + 1;
+    else i++;
+  }
+  throw new Error('unterminated string');
+}
+
+/** End (exclusive) of the JSON value starting at b[i]. */
+function skipValue(b: Uint8Array, i: number): number {
+  const c = b[i];
+  if (c === 0x22) return skipString(b, i);
+  if (c === 0x7b || c === 0x5b) {
+    let depth = 0;
+    while (i < b.length) {
+      const d = b[i]!;
+      if (d === 0x22) {
+        i = skipString(b, i);
+        continue;
+      }
+      if (d === 0x7b || d === 0x5b) depth++;
+      else if (d === 0x7d || d === 0x5d) {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    throw new Error('unterminated container');
+  }
+  // number, true, false, null
+  while (i < b.length && !WS.has(b[i]!) && b[i] !== 0x2c && b[i] !== 0x7d && b[i] !== 0x5d) i++;
+  return i;
+}
+
+/**
+ * [start, end) of the value of top-level key `key` in a JSON object. The document must already have
+ * parsed as JSON. A key present twice is an error: parsers disagree on which one wins.
+ */
+export function topLevelValueSpan(doc: Uint8Array, key: string): [number, number] | undefined {
+  const want = JSON.stringify(key);
+  let i = skipWs(doc, 0);
+  if (doc[i] !== 0x7b) throw new Error('not a JSON object');
+  i = skipWs(doc, i + 1);
+  let found: [number, number] | undefined;
+  while (i < doc.length && doc[i] !== 0x7d) {
+    const keyEnd = skipString(doc, i);
+    const k = JSON.parse(Buffer.from(doc.subarray(i, keyEnd)).toString('utf8')) as string;
+    i = skipWs(doc, keyEnd);
+    if (doc[i] !== 0x3a) throw new Error('expected ":"');
+    i = skipWs(doc, i + 1);
+    const end = skipValue(doc, i);
+    if (k === key || JSON.stringify(k) === want) {
+      if (found) throw new Error(`"${key}" appears twice in the statement`);
+      found = [i, end];
+    }
+    i = skipWs(doc, end);
+    if (doc[i] === 0x2c) i = skipWs(doc, i + 1);
+  }
+  return found;
+}
+
+/**
+ * Whether `doc` is one well-formed JSON value (RFC 8259), checked without building it: for payloads too
+ * large to parse into objects (a 100 MB SBOM would take several times that in memory).
+ */
+export function isWellFormedJson(doc: Uint8Array): boolean {
+  let i = 0;
+  const n = doc.length;
+  const ws = () => {
+    while (i < n && WS.has(doc[i]!)) i++;
+  };
+  const str = (): boolean => {
+    i++;
+    while (i < n) {
+      const c = doc[i]!;
+      if (c === 0x22) {
+        i++;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c === 0x5c) {
+        const e = doc[i + 1];
+        if (e === 0x75) {
+          for (let k = 2; k < 6; k++)
+            if (!/[0-9a-fA-F]/.test(String.fromCharCode(doc[i + k] ?? 0))) return false;
+          i += 6;
+          continue;
+        }
+        if (e === undefined || !'"\\/bfnrt'.includes(String.fromCharCode(e))) return false;
+        i += 2;
+        continue;
+      }
+      i++;
+    }
+    return false;
+  };
+  const digits = (): boolean => {
+    const s = i;
+    while (i < n && doc[i]! >= 0x30 && doc[i]! <= 0x39) i++;
+    return i > s;
+  };
+  const num = (): boolean => {
+    if (doc[i] === 0x2d) i++;
+    if (doc[i] === 0x30) i++;
+    else if (!digits()) return false;
+    if (doc[i] === 0x2e) {
+      i++;
+      if (!digits()) return false;
+    }
+    if (doc[i] === 0x65 || doc[i] === 0x45) {
+      i++;
+      if (doc[i] === 0x2b || doc[i] === 0x2d) i++;
+      if (!digits()) return false;
+    }
+    return true;
+  };
+  const lit = (w: string): boolean => {
+    for (let k = 0; k < w.length; k++) if (doc[i + k] !== w.charCodeAt(k)) return false;
+    i += w.length;
+    return true;
+  };
+  // An explicit stack instead of recursion: deep nesting must not overflow ours.
+  const stack: number[] = [];
+  const value = (): boolean => {
+    const c = doc[i];
+    if (c === 0x22) return str();
+    if (c === 0x74) return lit('true');
+    if (c === 0x66) return lit('false');
+    if (c === 0x6e) return lit('null');
+    if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) return num();
+    return false;
+  };
+  ws();
+  for (;;) {
+    const c = doc[i];
+    if (c === 0x7b || c === 0x5b) {
+      stack.push(c);
+      i++;
+      ws();
+      if (doc[i] === (c === 0x7b ? 0x7d : 0x5d)) {
+        stack.pop();
+        i++;
+      } else {
+        if (c === 0x7b) {
+          if (doc[i] !== 0x22 || !str()) return false;
+          ws();
+          if (doc[i] !== 0x3a) return false;
+          i++;
+          ws();
+        }
+        continue;
+      }
+    } else if (!value()) return false;
+    // After a value: close containers or continue with the next member.
+    for (;;) {
+      ws();
+      const top = stack.at(-1);
+      if (top === undefined) return i === n;
+      const close = top === 0x7b ? 0x7d : 0x5d;
+      if (doc[i] === close) {
+        stack.pop();
+        i++;
+        continue;
+      }
+      if (doc[i] !== 0x2c) return false;
+      i++;
+      ws();
+      if (top === 0x7b) {
+        if (doc[i] !== 0x22 || !str()) return false;
+        ws();
+        if (doc[i] !== 0x3a) return false;
+        i++;
+        ws();
+      }
+      break;
+    }
+  }
+}
