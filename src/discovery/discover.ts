@@ -206,13 +206,10 @@ async function readDsseLayers(
 ): Promise<DsseAttestationLayer[]> {
   const layers = await readLayers(source, m, CosignMediaType.DSSE_ENVELOPE, via, limits);
   return layers.map(({ bytes, origin, annotations }) => {
-    const { certificate, chain, rekorBundle } = optionalAnnotations(annotations);
-    const item: DsseAttestationLayer = { format: 'dsse-layer', origin, bytes };
+    const { rfc3161Timestamp: _unused, ...material } = optionalAnnotations(annotations);
+    const item: DsseAttestationLayer = { format: 'dsse-layer', origin, bytes, ...material };
     const pt = annotations[CosignAnnotation.PREDICATE_TYPE];
     if (pt) item.annotatedPredicateType = pt;
-    if (certificate) item.certificate = certificate;
-    if (chain) item.chain = chain;
-    if (rekorBundle) item.rekorBundle = rekorBundle;
     return item;
   });
 }

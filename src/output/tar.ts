@@ -22,9 +22,10 @@ function header(name: string, size: number): Buffer {
   return h;
 }
 
-export function deterministicTarGz(files: Array<{ name: string; bytes: Uint8Array }>): Buffer {
+/** An uncompressed ustar archive of the files, in the order given. */
+export function tarArchive(files: Array<{ name: string; bytes: Uint8Array }>): Buffer {
   const parts: Buffer[] = [];
-  for (const f of [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const f of files) {
     parts.push(
       header(f.name, f.bytes.length),
       Buffer.from(f.bytes),
@@ -32,5 +33,10 @@ export function deterministicTarGz(files: Array<{ name: string; bytes: Uint8Arra
     );
   }
   parts.push(Buffer.alloc(1024));
-  return gzipSync(Buffer.concat(parts), { level: 9 });
+  return Buffer.concat(parts);
+}
+
+export function deterministicTarGz(files: Array<{ name: string; bytes: Uint8Array }>): Buffer {
+  const sorted = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return gzipSync(tarArchive(sorted), { level: 9 });
 }

@@ -5,6 +5,7 @@
 import { gzipSync } from 'node:zlib';
 import { MediaType } from '../../src/oci/media-types.js';
 import type { Descriptor, Platform } from '../../src/oci/schema.js';
+import { tarArchive } from '../../src/output/tar.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
 
 export interface Blob {
@@ -38,24 +39,7 @@ export function descriptorOf(b: Blob, extra: Partial<Descriptor> = {}): Descript
 
 /** A ustar archive holding one regular file, with fixed metadata. */
 export function tarOneFile(name: string, content: Uint8Array): Uint8Array {
-  const header = Buffer.alloc(512);
-  const write = (s: string, off: number, len: number) => header.write(s.slice(0, len), off, len, 'ascii');
-  const octal = (n: number, len: number) => n.toString(8).padStart(len - 1, '0');
-  write(name, 0, 100);
-  write(octal(0o644, 8), 100, 8);
-  write(octal(0, 8), 108, 8);
-  write(octal(0, 8), 116, 8);
-  write(octal(content.length, 12), 124, 12);
-  write(octal(0, 12), 136, 12);
-  header.fill(' ', 148, 156);
-  write('0', 156, 1);
-  write('ustar\0', 257, 6);
-  write('00', 263, 2);
-  let sum = 0;
-  for (const b of header) sum += b;
-  write(`${octal(sum, 7)}\0`, 148, 8);
-  const pad = (512 - (content.length % 512)) % 512;
-  return Buffer.concat([header, Buffer.from(content), Buffer.alloc(pad), Buffer.alloc(1024)]);
+  return tarArchive([{ name, bytes: content }]);
 }
 
 export function buildImage(opts: {

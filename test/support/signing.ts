@@ -77,6 +77,14 @@ export function fakeLog(key: TestKey): FakeLog {
   return { key, logId: createHash('sha256').update(key.spkiDer).digest('hex') };
 }
 
+/** The cosign Rekor-bundle annotation for a log body: the body, its position, and the log's SET. */
+function logEntryAnnotation(log: FakeLog, body: unknown, logIndex: number, integratedTime: number): string {
+  const bodyB64 = Buffer.from(sigstoreJson.canonicalize(body)).toString('base64');
+  const payload = { body: bodyB64, integratedTime, logIndex, logID: log.logId };
+  const set = signBytes(log.key, Buffer.from(sigstoreJson.canonicalize(payload)));
+  return JSON.stringify({ SignedEntryTimestamp: set, Payload: payload });
+}
+
 /** A cosign Rekor-bundle annotation for a hashedrekord entry, with a SET signed by the fake log. */
 export function rekorBundleFor(
   log: FakeLog,
@@ -101,15 +109,7 @@ export function rekorBundleFor(
       },
     },
   };
-  const bodyB64 = Buffer.from(sigstoreJson.canonicalize(body)).toString('base64');
-  const payload = {
-    body: bodyB64,
-    integratedTime: entry.integratedTime,
-    logIndex: entry.logIndex,
-    logID: log.logId,
-  };
-  const set = signBytes(log.key, Buffer.from(sigstoreJson.canonicalize(payload)));
-  return JSON.stringify({ SignedEntryTimestamp: set, Payload: payload });
+  return logEntryAnnotation(log, body, entry.logIndex, entry.integratedTime);
 }
 
 /** A trusted_root.json whose only transparency log is the fake log. */
@@ -207,15 +207,7 @@ export function intotoV001RekorBundle(
       publicKey: Buffer.from(entry.signer.pem).toString('base64'),
     },
   };
-  const bodyB64 = Buffer.from(sigstoreJson.canonicalize(body)).toString('base64');
-  const payload = {
-    body: bodyB64,
-    integratedTime: entry.integratedTime,
-    logIndex: entry.logIndex,
-    logID: log.logId,
-  };
-  const set = signBytes(log.key, Buffer.from(sigstoreJson.canonicalize(payload)));
-  return JSON.stringify({ SignedEntryTimestamp: set, Payload: payload });
+  return logEntryAnnotation(log, body, entry.logIndex, entry.integratedTime);
 }
 
 /** A cosign Rekor-bundle annotation for a `dsse` 0.0.1 entry, as cosign attest logs attestations. */
@@ -245,13 +237,5 @@ export function dsseRekorBundle(
       })),
     },
   };
-  const bodyB64 = Buffer.from(sigstoreJson.canonicalize(body)).toString('base64');
-  const payload = {
-    body: bodyB64,
-    integratedTime: entry.integratedTime,
-    logIndex: entry.logIndex,
-    logID: log.logId,
-  };
-  const set = signBytes(log.key, Buffer.from(sigstoreJson.canonicalize(payload)));
-  return JSON.stringify({ SignedEntryTimestamp: set, Payload: payload });
+  return logEntryAnnotation(log, body, entry.logIndex, entry.integratedTime);
 }
