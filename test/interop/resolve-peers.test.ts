@@ -100,6 +100,32 @@ describe.skipIf(peersMissingReason('oras', 'cosign') !== undefined)(
         });
         expect(run.exitCode).toBe(10);
         expect(run.images[0]!.message).toContain('none a signature');
+        // extract refuses it unless asked, and then marks it UNVERIFIED.
+        const { spawnSync } = await import('node:child_process');
+        const { repoRoot } = await import('../support/repo-root.js');
+        const cli = (extra: string[]) =>
+          spawnSync(
+            process.execPath,
+            [
+              join(repoRoot(), 'bin', 'trustgate.js'),
+              'extract',
+              '--type',
+              'application/aa.trivy.sbom',
+              '--key',
+              join(keyDir, 'k.pub'),
+              '--insecure-ignore-tlog',
+              ...extra,
+              `${reg2.host}/vendor/app:v1`,
+            ],
+            { encoding: 'utf8' },
+          );
+        const refused = cli([]);
+        expect(refused.status).toBe(10);
+        expect(refused.stdout).toBe('');
+        const allowed = cli(['--allow-unverified']);
+        expect(allowed.status).toBe(0);
+        expect(allowed.stdout).toBe('{"bomFormat":"CycloneDX"}');
+        expect(allowed.stderr).toContain('UNVERIFIED');
       } finally {
         await c.close();
         await reg2.stop();

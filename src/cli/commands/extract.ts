@@ -18,6 +18,7 @@ interface ExtractFlags extends RegistryFlags, TrustFlags {
   index?: string;
   platform?: string;
   json?: boolean;
+  allowUnverified?: boolean;
 }
 
 export function registerExtract(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -49,6 +50,12 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
         '--json',
         'on stdout, a JSON summary of what was written instead of the payload (requires --output)',
       ),
+    )
+    .addOption(
+      new Option(
+        '--allow-unverified',
+        'when no attestation of the type exists, extract an unsigned attachment of that artifactType (marked UNVERIFIED)',
+      ),
     );
   addRegistryOptions(cmd).action(async (image: string, flags: ExtractFlags) => {
     const chosen = [flags.all, flags.latest, flags.index !== undefined].filter(Boolean).length;
@@ -71,6 +78,43 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
       ...(flags.platform ? { platform: flags.platform } : {}),
     });
     const img = run.images[0]!;
+    if (img.verdict === 'no-signatures' && flags.allowUnverified) {
+      const { RegistryClient } = await import('../../oci/registry/client.js');
+      const client = new RegistryClient(registryClientOptions(flags));
+      try {
+        const u = await extract.readUnsignedAttachment(image, flags.type, {
+          client,
+          maxBytes: trust.discoveryLimits?.maxPayloadBytes ?? 16 * 1024 * 1024,
+          ...(flags.platform ? { platform: flags.platform } : {}),
+        });
+        if (u) {
+          io.err(
+            `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
+          );
+          if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
+          else await writeOutputFile(flags.output, u.bytes);
+          if (flags.json)
+            io.out(
+              JSON.stringify(
+                {
+                  image: img.canonical,
+                  digest: img.digest,
+                  artifactType: flags.type,
+                  verified: false,
+                  attachment: u.digest,
+                  layer: u.layer,
+                },
+                null,
+                2,
+              ),
+            );
+          setExit(ExitCode.OK);
+          return;
+        }
+      } finally {
+        await client.close();
+      }
+    }
     if (img.verdict !== 'verified') {
       io.err(`${io.errChalk.red('error:')} ${img.reference}: ${img.message}`);
       for (const a of img.attestations) if (a.reason) io.err(`  ${a.origin.via}: ${a.reason}`);
