@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, isTrustgateError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { printable } from '../util/printable.js';
 import { VERSION } from '../version.js';
 import { registerAttestations } from './commands/attestations.js';
 import { registerExport } from './commands/export.js';
@@ -52,10 +53,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       e instanceof UsageError ||
       (isTrustgateError(e) && (e.code === 'USAGE' || e.code === 'REFERENCE_INVALID'))
     ) {
-      io.err(`${io.errChalk.red('error:')} ${describeError(e)}`);
+      io.err(`${io.errChalk.red('error:')} ${printable(describeError(e))}`);
       return ExitCode.USAGE;
     }
-    io.err(`${io.errChalk.red('error:')} ${describeError(e)}`);
+    io.err(`${io.errChalk.red('error:')} ${printable(describeError(e))}`);
     return ExitCode.FAILURE;
   }
 }

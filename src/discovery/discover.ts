@@ -26,6 +26,8 @@ export interface DiscoveryLimits {
   maxReferrers: number;
   /** Largest signature payload, bundle or envelope read into memory. */
   maxPayloadBytes: number;
+  /** All payloads of one image together (a blob named by many layers is read and counted once). */
+  maxTotalPayloadBytes?: number;
 }
 
 export const DEFAULT_DISCOVERY_LIMITS: DiscoveryLimits = {
@@ -72,7 +74,13 @@ export async function discoverLegacyTags(
   const legacySig = await manifestIfPresent(sigSource, sigTag);
   if (legacySig) {
     result.simpleSigning.push(
-      ...(await readSimpleSigningLayers(sigSource, legacySig, `tag:${sigTag}`, limits)),
+      ...(await readSimpleSigningLayers(
+        sigSource,
+        legacySig,
+        `tag:${sigTag}`,
+        limits,
+        budgetFor(result, limits),
+      )),
     );
   }
   if (options.attestations) {
@@ -80,7 +88,9 @@ export async function discoverLegacyTags(
     result.searched.push(`${sigSource.name}:${attTag}`);
     const legacyAtt = await manifestIfPresent(sigSource, attTag);
     if (legacyAtt)
-      result.dsseLayers.push(...(await readDsseLayers(sigSource, legacyAtt, `tag:${attTag}`, limits)));
+      result.dsseLayers.push(
+        ...(await readDsseLayers(sigSource, legacyAtt, `tag:${attTag}`, limits, budgetFor(result, limits))),
+      );
   }
 }
 
@@ -153,6 +163,39 @@ function optionalAnnotations(
   return out;
 }
 
+/** What one image's discovery has read: each blob once, and never more than the total budget. */
+interface Budget {
+  used: number;
+  max: number;
+  cache: Map<string, Uint8Array>;
+}
+const budgets = new WeakMap<Discovery, Budget>();
+
+function budgetFor(result: Discovery, limits: DiscoveryLimits): Budget {
+  let b = budgets.get(result);
+  if (!b) {
+    b = { used: 0, max: limits.maxTotalPayloadBytes ?? 4 * limits.maxPayloadBytes, cache: new Map() };
+    budgets.set(result, b);
+  }
+  return b;
+}
+
+async function fetchPayload(
+  source: ImageSource,
+  digest: Digest,
+  limits: DiscoveryLimits,
+  budget: Budget,
+): Promise<Uint8Array> {
+  const cached = budget.cache.get(digest);
+  if (cached) return cached;
+  const bytes = await source.getBlob(digest, {
+    maxBytes: Math.min(limits.maxPayloadBytes, Math.max(0, budget.max - budget.used)),
+  });
+  budget.used += bytes.length;
+  budget.cache.set(digest, bytes);
+  return bytes;
+}
+
 /** The layers of `mediaType` in a cosign manifest, bounded, each read as digest-checked bytes. */
 async function readLayers(
   source: ImageSource,
@@ -160,13 +203,15 @@ async function readLayers(
   mediaType: string,
   via: string,
   limits: DiscoveryLimits,
+  budget: Budget,
+  wanted: (annotations: Record<string, string>) => boolean = () => true,
 ): Promise<Array<{ bytes: Uint8Array; origin: Origin; annotations: Record<string, string> }>> {
   checkLayerCount(source, m, limits);
   const out: Array<{ bytes: Uint8Array; origin: Origin; annotations: Record<string, string> }> = [];
   for (const layer of m.manifest.layers) {
     // Layers of any other type in a cosign manifest are not what we look for: ignored.
-    if (layer.mediaType !== mediaType) continue;
-    const bytes = await source.getBlob(layer.digest, { maxBytes: limits.maxPayloadBytes });
+    if (layer.mediaType !== mediaType || !wanted(layer.annotations ?? {})) continue;
+    const bytes = await fetchPayload(source, layer.digest, limits, budget);
     out.push({
       bytes,
       origin: { via, manifest: m.digest, layer: layer.digest },
@@ -181,8 +226,18 @@ async function readSimpleSigningLayers(
   m: LoadedManifest,
   via: string,
   limits: DiscoveryLimits,
+  budget: Budget,
 ): Promise<SimpleSigningSignature[]> {
-  const layers = await readLayers(source, m, CosignMediaType.SIMPLE_SIGNING, via, limits);
+  // A layer with no signature annotation is no signature: not even fetched.
+  const layers = await readLayers(
+    source,
+    m,
+    CosignMediaType.SIMPLE_SIGNING,
+    via,
+    limits,
+    budget,
+    (a) => a[CosignAnnotation.SIGNATURE] !== undefined,
+  );
   return layers.flatMap(({ bytes, origin, annotations }) => {
     const signature = annotations[CosignAnnotation.SIGNATURE];
     if (signature === undefined) return [];
@@ -203,8 +258,9 @@ async function readDsseLayers(
   m: LoadedManifest,
   via: string,
   limits: DiscoveryLimits,
+  budget: Budget,
 ): Promise<DsseAttestationLayer[]> {
-  const layers = await readLayers(source, m, CosignMediaType.DSSE_ENVELOPE, via, limits);
+  const layers = await readLayers(source, m, CosignMediaType.DSSE_ENVELOPE, via, limits, budget);
   return layers.map(({ bytes, origin, annotations }) => {
     const { rfc3161Timestamp: _unused, ...material } = optionalAnnotations(annotations);
     const item: DsseAttestationLayer = { format: 'dsse-layer', origin, bytes, ...material };
@@ -250,7 +306,7 @@ async function readReferrer(
         `bundle referrer ${source.name}@${d.digest} must have exactly one bundle layer`,
       );
     }
-    const bytes = await source.getBlob(layer.digest, { maxBytes: limits.maxPayloadBytes });
+    const bytes = await fetchPayload(source, layer.digest, limits, budgetFor(result, limits));
     const item: SigstoreBundleArtifact = {
       format: 'sigstore-bundle',
       origin: { via: `referrer:${via}`, manifest: d.digest, layer: layer.digest },
@@ -262,7 +318,15 @@ async function readReferrer(
     return;
   }
   if (artifactType === CosignMediaType.ARTIFACT_SIG) {
-    result.simpleSigning.push(...(await readSimpleSigningLayers(source, loaded, `referrer:${via}`, limits)));
+    result.simpleSigning.push(
+      ...(await readSimpleSigningLayers(
+        source,
+        loaded,
+        `referrer:${via}`,
+        limits,
+        budgetFor(result, limits),
+      )),
+    );
     return;
   }
   const u: UnsignedAttachment = { format: 'unsigned', digest: d.digest, artifactType, via };

@@ -33,6 +33,8 @@ export function anchored(pattern: string, flag: string): RegExp {
     throw new TrustgateError('USAGE', `${flag} is longer than ${MAX_PATTERN} characters`);
   const body = pattern.replace(/^\^/, '').replace(/(?<!\\)\$$/, '');
   try {
+    // The body must be a regexp on its own: `a)|(.*` would otherwise break out of the anchors.
+    new RegExp(body, 'u');
     return new RegExp(`^(?:${body})$`, 'u');
   } catch (e) {
     throw new TrustgateError(

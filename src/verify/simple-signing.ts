@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { SIMPLE_SIGNING_TYPE } from '../discovery/media-types.js';
 import type { Digest } from '../reference/digest.js';
+import { parseRegistryReference } from '../reference/parse.js';
 
 export const simpleSigningSchema = z.object({
   critical: z.object({
@@ -50,12 +51,22 @@ export function checkSimpleSigning(
   }
   const warnings: string[] = [];
   const ref = p.critical.identity['docker-reference'];
-  if (expect.repository && stripTagAndDigest(ref) !== expect.repository) {
+  if (expect.repository && repositoryOf(ref) !== repositoryOf(expect.repository)) {
     const msg = `docker-reference "${ref}" names another repository than ${expect.repository}`;
     if (expect.requireDockerReference) return { ok: false, reason: msg };
     warnings.push(msg);
   }
   return { ok: true, payload: p, warnings };
+}
+
+/** registry/repository of a reference, normalised as Docker does (index.docker.io → docker.io, library/). */
+function repositoryOf(ref: string): string {
+  try {
+    const r = parseRegistryReference(ref);
+    return `${r.registry}/${r.repository}`;
+  } catch {
+    return stripTagAndDigest(ref);
+  }
 }
 
 function stripTagAndDigest(ref: string): string {

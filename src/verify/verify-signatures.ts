@@ -133,6 +133,15 @@ export class KeyVerifiers implements SignatureVerifiers {
     artifact: Buffer | undefined,
     logTimes?: Date[],
   ): { signer: SignerMatch } | { reasons: string[] } {
+    // A certificate-bearing bundle would be checked against the trusted root's CAs with the
+    // certificate's own key: never a --key verification.
+    if (bundle.verificationMaterial.content?.$case !== 'publicKey') {
+      return {
+        reasons: [
+          'signed with a certificate, not a key: verify it keyless (--certificate-identity …), not with --key',
+        ],
+      };
+    }
     const reasons: string[] = [];
     for (const { key, verifier, relaxed } of this.verifiers) {
       try {

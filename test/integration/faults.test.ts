@@ -394,3 +394,47 @@ describe('Docker credential helpers', () => {
     }
   });
 });
+
+describe('review fixes', () => {
+  test('a request body never follows a redirect to another host', async () => {
+    const other = await serve((_req, res) => res.writeHead(200).end('{}'));
+    const realm = await serve((_req, res) =>
+      res.writeHead(307, { location: `http://${other.host}/steal` }).end(),
+    );
+    const { HttpTransport } = await import('../../src/oci/registry/transport.js');
+    const t = new HttpTransport({ maxRetries: 0 });
+    const e = await expectFailure(
+      t.send({
+        method: 'POST',
+        url: `http://${realm.host}/token`,
+        body: 'grant_type=refresh_token&refresh_token=SECRET',
+        maxBytes: 1024,
+        what: 'token',
+      }),
+    );
+    expect(e.code).toBe('REDIRECT');
+    expect(other.seen).toHaveLength(0);
+    await t.close();
+  });
+
+  test('a credential helper that exits without reading its input is a clean error, not a crash', async () => {
+    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'tg-helper-epipe-'));
+    writeFileSync(join(dir, 'docker-credential-quick'), '#!/bin/sh\nexit 0\n');
+    chmodSync(join(dir, 'docker-credential-quick'), 0o755);
+    const s = await serve((_req, res) => res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end());
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ credHelpers: { [s.host]: 'quick' } }));
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${dir}:${oldPath}`;
+    try {
+      const e = await expectFailure(
+        resolveImage(`${s.host}/app:v1`, { client: new RegistryClient({ dockerConfigDir: dir }) }),
+      );
+      expect(['CREDENTIALS', 'AUTH_FAILED']).toContain(e.code);
+    } finally {
+      process.env.PATH = oldPath;
+    }
+  });
+});

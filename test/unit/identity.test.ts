@@ -67,3 +67,15 @@ describe('keyless identity policy', () => {
     expect(() => anchored('a'.repeat(2000), '--certificate-identity-regexp')).toThrow(/longer than/);
   });
 });
+
+test('a regexp cannot break out of the anchors', () => {
+  for (const escape of ['https://github.com/org/repo/.*)|(.*', 'x)|(?:.*']) {
+    expect(() => anchored(escape, '--certificate-identity-regexp')).toThrow(/not a valid regular expression/);
+  }
+});
+
+test('registry text is printed without control characters', async () => {
+  const { printable } = await import('../../src/util/printable.js');
+  expect(printable('ok\u001b[2K\r✓ verified\u0007')).toBe('ok?[2K?✓ verified?');
+  expect(printable('tab\tand\nnewline stay')).toBe('tab\tand\nnewline stay');
+});

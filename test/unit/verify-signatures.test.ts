@@ -332,3 +332,82 @@ describe('hostile input', () => {
     expect(r.verdicts[0]!.reason).toContain('Rekor bundle annotation is malformed');
   });
 });
+
+describe('review fixes', () => {
+  test('a certificate-bearing (keyless) bundle is never accepted under --key', async () => {
+    const { keylessWorld } = await import('../support/keyless.js');
+    const world = await keylessWorld();
+    const src = new MemorySource();
+    addBundleReferrer(
+      src,
+      await world.signBundle(statementFor(DIGEST, COSIGN_SIGN_V1), {
+        san: 'mailto:attacker@evil.example',
+        issuer: 'https://accounts.google.com',
+      }),
+    );
+    const { TrustedRoot } = await import('@sigstore/protobuf-specs');
+    const worldRoot = { root: TrustedRoot.fromJSON(JSON.parse(world.trustedRootJson)), description: 'mock' };
+    const key = generateKey('p256');
+    const v = new KeyVerifiers({
+      keys: [parsePublicKey(key.pem, 'key.pub')],
+      trustRoot: worldRoot,
+      ignoreTlog: false,
+      requireDockerReference: false,
+    });
+    const r = await run(src, v);
+    expect(r.verdicts).toHaveLength(1);
+    expect(r.verdicts[0]).toMatchObject({ verified: false });
+    expect(r.verdicts[0]!.reason).toContain('signed with a certificate, not a key');
+  });
+
+  test('Docker Hub docker-references are normalised before comparing', async () => {
+    const key = generateKey('p256');
+    const src = new MemorySource();
+    const payload = simpleSigningPayload(DIGEST, 'index.docker.io/library/alpine');
+    addSigManifest(src, DIGEST, [
+      { payload, annotations: simpleSigningAnnotations(signBytes(key, payload)) },
+    ]);
+    const d = await discover(src, DIGEST);
+    const r = verifySignatures(
+      d,
+      { digest: DIGEST, repository: 'docker.io/library/alpine' },
+      verifiers([key], { requireDockerReference: true }),
+    );
+    expect(r.verdicts[0]).toMatchObject({ verified: true, warnings: [] });
+  });
+
+  test('one blob named by 1000 layers is fetched once; unannotated layers are not fetched; a total budget holds', async () => {
+    const key = generateKey('p256');
+    const payload = simpleSigningPayload(DIGEST, REPO);
+    const layer = { payload, annotations: simpleSigningAnnotations(signBytes(key, payload)) };
+    const src = new MemorySource();
+    addSigManifest(src, DIGEST, [
+      ...Array.from({ length: 999 }, () => layer),
+      { payload: Buffer.from('unsigned'), annotations: {} },
+    ]);
+    let fetches = 0;
+    const getBlob = src.getBlob.bind(src);
+    src.getBlob = (d, o) => {
+      fetches++;
+      return getBlob(d, o);
+    };
+    const d = await discover(src, DIGEST);
+    expect(d.simpleSigning).toHaveLength(999);
+    expect(fetches).toBe(1);
+    const big = new MemorySource();
+    addSigManifest(
+      big,
+      DIGEST,
+      Array.from({ length: 8 }, (_, i) => ({
+        payload: Buffer.alloc(1024 * 1024, i),
+        annotations: simpleSigningAnnotations('c2ln'),
+      })),
+    );
+    const e = await expectFailure(
+      discover(big, DIGEST, {
+        limits: { maxPayloadBytes: 2 * 1024 * 1024, maxTotalPayloadBytes: 4 * 1024 * 1024 },
+      }),
+    );
+    expect(e.code).toBe('SIZE_LIMIT');
+  });
+});

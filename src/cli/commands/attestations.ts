@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
+import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 import { addTrustOptions, identityInput, type TrustFlags, trustOptions } from '../trust-options.js';
@@ -49,21 +50,22 @@ export function registerAttestations(program: Command, io: Io, setExit: (code: n
     io.out(`├── signatures: ${list.signatures.length}`);
     for (const s of list.signatures)
       io.out(
-        `│   ├── ${s.format}  ${s.via}  ${mark(s.verified)}${s.signer ? `  ${s.signer}` : ''}${s.logTime ? `  ${s.logTime}` : ''}`,
+        `│   ├── ${s.format}  ${printable(s.via)}  ${mark(s.verified)}${s.signer ? `  ${printable(s.signer)}` : ''}${s.logTime ? `  ${s.logTime}` : ''}`,
       );
     const byType = new Map<string, typeof list.attestations>();
     for (const a of list.attestations)
       byType.set(a.predicateType, [...(byType.get(a.predicateType) ?? []), a]);
     io.out(`├── attestations: ${list.attestations.length}`);
     for (const [t, items] of byType) {
-      io.out(`│   ├── ${t} ×${items.length}`);
+      io.out(`│   ├── ${printable(t)} ×${items.length}`);
       for (const a of items)
         io.out(
-          `│   │   ├── ${a.via}  ${mark(a.verified)}${a.signer ? `  ${a.signer}` : ''}${a.logTime ? `  ${a.logTime}` : ''}${a.typeSource !== 'verified statement' ? `  [type from ${a.typeSource}]` : ''}`,
+          `│   │   ├── ${printable(a.via)}  ${mark(a.verified)}${a.signer ? `  ${printable(a.signer)}` : ''}${a.logTime ? `  ${a.logTime}` : ''}${a.typeSource !== 'verified statement' ? `  [type from ${printable(a.typeSource)}]` : ''}`,
         );
     }
     io.out(`└── unsigned attachments (never counted as verified): ${list.unsigned.length}`);
-    for (const u of list.unsigned) io.out(`    ├── ${u.artifactType}  ${u.digest}  ${u.via}`);
+    for (const u of list.unsigned)
+      io.out(`    ├── ${printable(u.artifactType)}  ${u.digest}  ${printable(u.via)}`);
     setExit(ExitCode.OK);
   });
 }

@@ -82,7 +82,7 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
       const { RegistryClient } = await import('../../oci/registry/client.js');
       const client = new RegistryClient(registryClientOptions(flags));
       try {
-        const u = await extract.readUnsignedAttachment(image, flags.type, {
+        const u = await extract.readUnsignedAttachment(img.canonical ?? image, flags.type, {
           client,
           maxBytes: trust.discoveryLimits?.maxPayloadBytes ?? 16 * 1024 * 1024,
           ...(flags.platform ? { platform: flags.platform } : {}),

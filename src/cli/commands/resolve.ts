@@ -3,6 +3,7 @@ import { describeError, isTrustgateError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { parseReference } from '../../reference/parse.js';
 import { resolveImages } from '../../resolve/resolve.js';
+import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 
@@ -47,7 +48,7 @@ export function registerResolve(program: Command, io: Io, setExit: (code: number
         const code = isTrustgateError(r.error) ? r.error.code : 'ERROR';
         const message = describeError(r.error);
         if (flags.json) json.push({ reference: r.reference, error: { code, message } });
-        io.err(`${io.errChalk.red('error:')} ${r.reference}: ${message}`);
+        io.err(`${io.errChalk.red('error:')} ${printable(r.reference)}: ${printable(message)}`);
       }
     }
     if (flags.json) io.out(JSON.stringify(json, null, 2));

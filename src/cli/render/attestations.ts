@@ -1,4 +1,5 @@
 /** Rendering `trustgate verify-attestation` results. */
+import { printable } from '../../util/printable.js';
 import type { AttestationRun } from '../../verify/verify-attestations-image.js';
 import type { Io } from '../output.js';
 
@@ -48,7 +49,7 @@ export function renderAttestationsText(run: AttestationRun, io: Io): void {
   for (const img of run.images) {
     const ok = img.verdict === 'verified';
     io.out(
-      `${ok ? c.green('✓') : c.red('✗')} ${img.canonical ?? img.reference}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${img.message}`,
+      `${ok ? c.green('✓') : c.red('✗')} ${img.canonical ?? img.reference}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${printable(img.message)}`,
     );
     for (const a of img.attestations) {
       const parts = [a.predicateType ?? '(unreadable statement)', a.format, a.origin.via];
@@ -56,9 +57,9 @@ export function renderAttestationsText(run: AttestationRun, io: Io): void {
       if (a.signer?.identity) parts.push(`signer ${a.signer.identity.subjectAlternativeName ?? '?'}`);
       if (a.tlog) parts.push(`tlog ${a.tlog.integratedTime}`);
       io.out(
-        `    ${a.verified ? c.green('✓') : c.red('✗')} ${parts.join('  ')}${a.reason ? `: ${a.reason}` : ''}`,
+        `    ${a.verified ? c.green('✓') : c.red('✗')} ${printable(parts.join('  '))}${a.reason ? `: ${printable(a.reason)}` : ''}`,
       );
-      for (const w of a.warnings) io.out(`      ${c.yellow('warning:')} ${w}`);
+      for (const w of a.warnings) io.out(`      ${c.yellow('warning:')} ${printable(w)}`);
     }
   }
 }
@@ -67,10 +68,10 @@ export function renderAttestationsText(run: AttestationRun, io: Io): void {
 export function renderAttestationsCosign(run: AttestationRun, io: Io): void {
   for (const img of run.images) {
     if (img.verdict !== 'verified') {
-      io.err(`Error: ${img.reference}: ${img.message}`);
+      io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
       continue;
     }
-    io.err(`Verification for ${img.reference} --`);
+    io.err(`Verification for ${printable(img.reference)} --`);
     io.err('The following checks were performed on each of these signatures:');
     io.err('  - The cosign claims were validated');
     for (const a of img.attestations) if (a.verified && a.envelope) io.out(JSON.stringify(a.envelope));

@@ -1,5 +1,7 @@
 /** Rendering `trustgate verify` results: text for people, our JSON schema, and cosign's output. */
+
 import type { ChalkInstance } from 'chalk';
+import { printable } from '../../util/printable.js';
 import type { VerifyRun } from '../../verify/verify-image.js';
 import type { Io } from '../output.js';
 
@@ -65,7 +67,7 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
     const ok = img.verdict === 'verified';
     const head = img.canonical ?? img.reference;
     io.out(
-      `${mark(c, ok)} ${head}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${img.message}`,
+      `${mark(c, ok)} ${head}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${printable(img.message)}`,
     );
     for (const s of img.signatures) {
       const parts = [s.format, s.origin.via];
@@ -73,17 +75,19 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
       if (s.identity)
         parts.push(`signer ${s.identity.subjectAlternativeName ?? '?'} (${s.identity.issuer ?? '?'})`);
       if (s.tlog) parts.push(`tlog ${s.tlog.integratedTime} #${s.tlog.logIndex}`);
-      io.out(`    ${mark(c, s.verified)} ${parts.join('  ')}${s.reason ? `: ${s.reason}` : ''}`);
-      for (const w of s.warnings) io.out(`      ${c.yellow('warning:')} ${w}`);
+      io.out(
+        `    ${mark(c, s.verified)} ${printable(parts.join('  '))}${s.reason ? `: ${printable(s.reason)}` : ''}`,
+      );
+      for (const w of s.warnings) io.out(`      ${c.yellow('warning:')} ${printable(w)}`);
     }
     for (const n of img.notSignatures) {
       io.out(
-        `    ${mark(c, undefined)} not a signature: ${n.note}${n.predicateType ? ` (${n.predicateType})` : ''} [${n.origin.via}]`,
+        `    ${mark(c, undefined)} not a signature: ${printable(n.note)}${n.predicateType ? ` (${printable(n.predicateType)})` : ''} [${printable(n.origin.via)}]`,
       );
     }
     for (const u of img.unsigned) {
       io.out(
-        `    ${mark(c, undefined)} unsigned attachment ${u.artifactType} ${u.digest} [${u.via}]: never counted as verified`,
+        `    ${mark(c, undefined)} unsigned attachment ${printable(u.artifactType)} ${u.digest} [${printable(u.via)}]: never counted as verified`,
       );
     }
   }
@@ -99,11 +103,11 @@ export function renderVerifyCosign(run: VerifyRun, io: Io): void {
   const payloads: unknown[] = [];
   for (const img of run.images) {
     if (img.verdict !== 'verified') {
-      io.err(`Error: ${img.reference}: ${img.message}`);
+      io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
       continue;
     }
     io.err('');
-    io.err(`Verification for ${img.reference} --`);
+    io.err(`Verification for ${printable(img.reference)} --`);
     io.err('The following checks were performed on each of these signatures:');
     io.err('  - The cosign claims were validated');
     if (img.signatures.some((s) => s.verified && s.tlog))

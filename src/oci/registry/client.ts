@@ -52,6 +52,8 @@ interface RegistryState {
   warmup: Promise<void> | undefined;
   referrersApi: boolean | undefined;
   referrersProbe: Promise<unknown> | undefined;
+  /** Set once a request was answered without a challenge: no warm-up needed any more. */
+  warmedUp: boolean;
 }
 
 export class RegistryClient {
@@ -89,6 +91,7 @@ export class RegistryClient {
         warmup: undefined,
         referrersApi: undefined,
         referrersProbe: undefined,
+        warmedUp: false,
       };
       this.registries.set(registry, s);
     }
@@ -126,7 +129,8 @@ export class RegistryClient {
   ): Promise<HttpResponse> {
     const s = this.state(registry);
     if (s.warmup) await s.warmup.catch(() => undefined);
-    if (s.base !== undefined && s.auth.knowsChallenge) return this.authenticated(registry, s, scope, req);
+    if (s.base !== undefined && (s.auth.knowsChallenge || s.warmedUp))
+      return this.authenticated(registry, s, scope, req);
     let done!: () => void;
     const first = !s.warmup;
     if (first) s.warmup = new Promise<void>((r) => (done = r));
@@ -148,6 +152,7 @@ export class RegistryClient {
   ): Promise<HttpResponse> {
     const authorization = await s.auth.authorization(scope);
     let res = await this.sendToRegistry(registry, s, { ...req, authorization });
+    if (res.status !== 401) s.warmedUp = true;
     if (res.status === 401) {
       const fresh = await s.auth.onUnauthorized(res.headers['www-authenticate'], scope);
       res = await this.sendToRegistry(registry, s, { ...req, authorization: fresh });

@@ -178,6 +178,8 @@ function runHelper(name: string, serverUrl: string, fromCredsStore = false): Pro
       if (parsed.Username === '<token>') resolve({ identityToken: parsed.Secret });
       else resolve({ username: parsed.Username ?? '', password: parsed.Secret });
     });
+    // A helper may exit without reading its input; the close handler decides the outcome.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(serverUrl);
   });
 }

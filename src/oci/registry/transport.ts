@@ -182,9 +182,10 @@ export class HttpTransport {
     let url = new URL(req.url);
     const origin = url.origin;
     let method = req.method;
+    let current: HttpRequest = req;
     for (let hop = 0; ; hop++) {
       const sameOrigin = url.origin === origin;
-      const res = await this.sendOnce(req, url, method, sameOrigin);
+      const res = await this.sendOnce(current, url, method, sameOrigin);
       if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
       const location = res.headers.location;
       if (!location) return res;
@@ -200,7 +201,19 @@ export class HttpTransport {
       if (next.protocol !== 'https:' && next.protocol !== 'http:') {
         throw new TrustgateError('REDIRECT', `${req.what}: refused redirect to a ${next.protocol} URL`);
       }
-      if (res.status === 303) method = 'GET';
+      // A request body (a token exchange's refresh token, an upload) never follows a redirect to
+      // another origin; 301/302/303 turn a POST into a bodiless GET, as browsers and curl do.
+      if (current.body !== undefined && next.origin !== origin) {
+        throw new TrustgateError(
+          'REDIRECT',
+          `${req.what}: refused to send a request body to another host (${safeUrl(next)})`,
+        );
+      }
+      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+        method = 'GET';
+        const { body: _dropped, ...rest } = current;
+        current = rest;
+      }
       url = next;
     }
   }
