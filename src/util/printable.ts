@@ -4,6 +4,5 @@
  * terminal to show a "verified" that never happened.
  */
 export function printable(s: string | undefined): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   return (s ?? '').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 }

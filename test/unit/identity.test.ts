@@ -69,8 +69,10 @@ describe('keyless identity policy', () => {
 });
 
 test('a regexp cannot break out of the anchors', () => {
-  for (const escape of ['https://github.com/org/repo/.*)|(.*', 'x)|(?:.*']) {
-    expect(() => anchored(escape, '--certificate-identity-regexp')).toThrow(/not a valid regular expression/);
+  for (const breakout of ['https://github.com/org/repo/.*)|(.*', 'x)|(?:.*']) {
+    expect(() => anchored(breakout, '--certificate-identity-regexp')).toThrow(
+      /not a valid regular expression/,
+    );
   }
 });
 
