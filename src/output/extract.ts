@@ -113,36 +113,25 @@ export function toExtracted(index: number, a: AttestationVerdict, bytes: Uint8Ar
 }
 
 /**
- * An unsigned attachment (legacy ORAS, e.g. `application/aa.trivy.sbom`), read only when the user asks
- * for it with --allow-unverified: the first layer of the attachment, digest-checked and bounded, and
- * always reported as unverified.
+ * An unsigned attachment (legacy ORAS, e.g. `application/aa.trivy.sbom`) that discovery already listed,
+ * read only when the user asks for it with --allow-unverified: the first layer of the attachment,
+ * digest-checked and bounded, and always reported as unverified. `canonical` names the image by digest.
  */
 export async function readUnsignedAttachment(
-  reference: string,
-  artifactType: string,
-  options: {
-    client: import('../oci/registry/client.js').RegistryClient;
-    maxBytes: number;
-    platform?: string;
-  },
-): Promise<{ bytes: Uint8Array; digest: string; layer: string } | undefined> {
-  const [{ resolveImage }, { discover }, { parseManifest }] = await Promise.all([
+  canonical: string,
+  attachment: Digest,
+  options: { client: import('../oci/registry/client.js').RegistryClient; maxBytes: number },
+): Promise<{ bytes: Uint8Array; layer: string }> {
+  const [{ resolveImage }, { parseManifest }] = await Promise.all([
     import('../resolve/resolve.js'),
-    import('../discovery/discover.js'),
     import('../oci/schema.js'),
   ]);
-  const image = await resolveImage(reference, {
-    client: options.client,
-    ...(options.platform ? { platform: options.platform } : {}),
-  });
-  const d = await discover(image.source, image.digest);
-  const hit = d.unsigned.find((u) => u.artifactType === artifactType);
-  if (!hit) return undefined;
-  const m = await image.source.getManifest(hit.digest);
-  const parsed = await parseManifest(m.bytes, m.mediaType, `attachment ${hit.digest}`);
+  const image = await resolveImage(canonical, { client: options.client });
+  const m = await image.source.getManifest(attachment);
+  const parsed = await parseManifest(m.bytes, m.mediaType, `attachment ${attachment}`);
   const layer = parsed.kind === 'manifest' ? parsed.manifest.layers[0] : undefined;
   if (!layer)
-    throw new TrustgateError('MANIFEST_INVALID', `attachment ${hit.digest} has no layer to extract`);
+    throw new TrustgateError('MANIFEST_INVALID', `attachment ${attachment} has no layer to extract`);
   const bytes = await image.source.getBlob(layer.digest, { maxBytes: options.maxBytes });
-  return { bytes, digest: hit.digest, layer: layer.digest };
+  return { bytes, layer: layer.digest };
 }

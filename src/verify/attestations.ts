@@ -4,7 +4,6 @@
  * annotation is only a hint), its subject, which must name this digest, and its payloadType.
  */
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
-import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';
 import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE } from '../discovery/media-types.js';
 import type { Discovery, DsseAttestationLayer, Origin, SigstoreBundleArtifact } from '../discovery/types.js';
 import type { Digest } from '../reference/digest.js';
@@ -12,7 +11,7 @@ import { topLevelValueSpan } from '../util/json-span.js';
 import { isIntotoV001, verifyIntotoV001 } from './intoto-v001.js';
 import { leafCertificateDer, parseRekorBundle, tlogEntryFromRekorBundle } from './legacy-bundle.js';
 import { parseStatement, type Statement, statementNamesDigest } from './statement.js';
-import type { SignatureVerifiers, SignerMatch } from './verify-signatures.js';
+import { type SignatureVerifiers, type SignerMatch, tlogInfo } from './verify-signatures.js';
 
 /** cosign's --type shorthands; anything else is taken as a full predicateType URI. */
 export const PREDICATE_TYPES: Record<string, string> = {
@@ -51,13 +50,6 @@ export interface AttestationVerdict {
   /** The exact payload bytes that were verified, and the statement parsed from them. */
   payload?: Uint8Array;
   statement?: Statement;
-}
-
-function tlogInfo(entries: TransparencyLogEntry[]): AttestationVerdict['tlog'] {
-  const e = entries[0];
-  return e
-    ? { logIndex: e.logIndex, integratedTime: new Date(Number(e.integratedTime) * 1000).toISOString() }
-    : undefined;
 }
 
 const NO_TLOG =
@@ -212,7 +204,7 @@ export function verifyAttestations(
   const out: AttestationVerdict[] = [];
   const items: Array<DsseAttestationLayer | SigstoreBundleArtifact> = [...discovery.dsseLayers];
   for (const b of discovery.bundles) {
-    const pt = bundlePredicateType(b);
+    const pt = peekPredicateType(b.bytes, 'bundle');
     if (pt !== COSIGN_SIGN_PREDICATE) items.push(b);
   }
   for (const item of items) {
@@ -223,11 +215,17 @@ export function verifyAttestations(
   return out;
 }
 
-/** The predicateType inside a bundle's envelope, read for routing only (verification re-reads it). */
-function bundlePredicateType(b: SigstoreBundleArtifact): string | undefined {
+/**
+ * The predicateType inside a bundle's or a legacy layer's envelope, read unverified: for routing and
+ * listing only (verification re-reads the same bytes).
+ */
+export function peekPredicateType(bytes: Uint8Array, container: 'bundle' | 'envelope'): string | undefined {
   try {
-    const json = JSON.parse(Buffer.from(b.bytes).toString('utf8')) as { dsseEnvelope?: { payload?: string } };
-    const payload = json.dsseEnvelope?.payload;
+    const json = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
+      dsseEnvelope?: { payload?: string };
+      payload?: string;
+    };
+    const payload = container === 'bundle' ? json.dsseEnvelope?.payload : json.payload;
     if (!payload) return undefined;
     const p = parseStatement(Buffer.from(payload, 'base64'));
     return p.ok ? p.statement.predicateType : undefined;

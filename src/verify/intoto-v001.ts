@@ -18,6 +18,17 @@ const { verifyTLogSET } = require('@sigstore/verify/dist/tlog/set.js') as {
   verifyTLogSET(entry: TransparencyLogEntry, tlogs: ReturnType<typeof toTrustMaterial>['tlogs']): void;
 };
 
+/** The trusted logs of a root, built once per root rather than per entry. */
+const tlogsByRoot = new WeakMap<LoadedTrustRoot, ReturnType<typeof toTrustMaterial>['tlogs']>();
+function tlogsOf(root: LoadedTrustRoot): ReturnType<typeof toTrustMaterial>['tlogs'] {
+  let t = tlogsByRoot.get(root);
+  if (!t) {
+    t = toTrustMaterial(root.root).tlogs;
+    tlogsByRoot.set(root, t);
+  }
+  return t;
+}
+
 export function isIntotoV001(e: TransparencyLogEntry): boolean {
   return e.kindVersion?.kind === 'intoto' && e.kindVersion.version === '0.0.1';
 }
@@ -43,7 +54,7 @@ export function verifyIntotoV001(
   if (!entry.inclusionPromise)
     throw new TrustgateError('SIGNATURE_INVALID', 'intoto 0.0.1 log entry without a SET');
   try {
-    verifyTLogSET(entry, toTrustMaterial(trustRoot.root).tlogs);
+    verifyTLogSET(entry, tlogsOf(trustRoot));
   } catch {
     throw new TrustgateError(
       'SIGNATURE_INVALID',

@@ -9,8 +9,7 @@ import type { Discovery, UnsignedAttachment } from '../discovery/types.js';
 import { RegistryClient } from '../oci/registry/client.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
-import { type AttestationVerdict, verifyAttestations } from './attestations.js';
-import { parseStatement } from './statement.js';
+import { type AttestationVerdict, peekPredicateType, verifyAttestations } from './attestations.js';
 import { buildTrust, type VerifyOptions } from './verify-image.js';
 import { type SignatureVerdict, verifySignatures } from './verify-signatures.js';
 
@@ -47,21 +46,6 @@ export interface AttachmentList {
   unsigned: UnsignedAttachment[];
 }
 
-function innerPredicateType(bytes: Uint8Array, bundle: boolean): string | undefined {
-  try {
-    const json = JSON.parse(Buffer.from(bytes).toString('utf8')) as {
-      dsseEnvelope?: { payload?: string };
-      payload?: string;
-    };
-    const payload = bundle ? json.dsseEnvelope?.payload : json.payload;
-    if (!payload) return undefined;
-    const p = parseStatement(Buffer.from(payload, 'base64'));
-    return p.ok ? p.statement.predicateType : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function unverifiedList(
   d: Discovery,
   inspectUnknown: boolean,
@@ -77,7 +61,7 @@ function unverifiedList(
     ...d.bundles.map((x) => ({ x, bundle: true })),
   ];
   for (const { x, bundle } of items) {
-    const inner = innerPredicateType(x.bytes, bundle);
+    const inner = peekPredicateType(x.bytes, bundle ? 'bundle' : 'envelope');
     if (bundle && inner === COSIGN_SIGN_PREDICATE) {
       signatures.push({ format: x.format, via: x.origin.via, verified: undefined });
       continue;

@@ -145,15 +145,16 @@ export async function buildTrust(options: VerifyOptions): Promise<BuiltTrust> {
     ignoreTlog: options.ignoreTlog ?? false,
     requireDockerReference: options.requireDockerReference ?? false,
   };
-  const verifiers: SignatureVerifiers = options.identity
+  const policy = options.identity ? identityPolicy(options.identity) : undefined;
+  const verifiers: SignatureVerifiers = policy
     ? new KeylessVerifiers({
         ...common,
-        identity: identityPolicy(options.identity),
+        identity: policy,
         ignoreSct: options.ignoreSct ?? false,
       })
     : new KeyVerifiers({ ...common, keys });
-  const trustText = options.identity
-    ? identityPolicy(options.identity).describe
+  const trustText = policy
+    ? policy.describe
     : keys.map((k) => `${k.source} (${shortFingerprint(k)})`).join(', ');
   return { verifiers, keys, trustRoot, trustText };
 }

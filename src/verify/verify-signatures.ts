@@ -193,7 +193,8 @@ export function verifySignatures(
 const NO_TLOG_REASON =
   'the signature has no transparency-log entry (no Rekor bundle); verifying with a key and no tlog entry requires --insecure-ignore-tlog';
 
-function tlogInfo(entries: TransparencyLogEntry[]): SignatureVerdict['tlog'] {
+/** Where and when the first log entry puts a signature. */
+export function tlogInfo(entries: TransparencyLogEntry[]): SignatureVerdict['tlog'] {
   const e = entries[0];
   if (!e) return undefined;
   return { logIndex: e.logIndex, integratedTime: new Date(Number(e.integratedTime) * 1000).toISOString() };

@@ -184,17 +184,17 @@ export function dsseBundle(
   return Buffer.from(JSON.stringify(bundle));
 }
 
+/** A DSSE envelope (exact bytes), its payload and signer, and where the fake log puts it. */
+export interface LoggedEnvelope {
+  envelope: Uint8Array;
+  payload: Uint8Array;
+  signer: TestKey;
+  logIndex: number;
+  integratedTime: number;
+}
+
 /** A cosign Rekor-bundle annotation for an old `intoto` 0.0.1 entry over a DSSE envelope. */
-export function intotoV001RekorBundle(
-  log: FakeLog,
-  entry: {
-    envelope: Uint8Array;
-    payload: Uint8Array;
-    signer: TestKey;
-    logIndex: number;
-    integratedTime: number;
-  },
-): string {
+export function intotoV001RekorBundle(log: FakeLog, entry: LoggedEnvelope): string {
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   const body = {
     apiVersion: '0.0.1',
@@ -211,16 +211,7 @@ export function intotoV001RekorBundle(
 }
 
 /** A cosign Rekor-bundle annotation for a `dsse` 0.0.1 entry, as cosign attest logs attestations. */
-export function dsseRekorBundle(
-  log: FakeLog,
-  entry: {
-    envelope: Uint8Array;
-    payload: Uint8Array;
-    signer: TestKey;
-    logIndex: number;
-    integratedTime: number;
-  },
-): string {
+export function dsseRekorBundle(log: FakeLog, entry: LoggedEnvelope): string {
   const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   const env = JSON.parse(Buffer.from(entry.envelope).toString('utf8')) as {
     signatures: Array<{ sig: string }>;

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
+import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -78,46 +79,49 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
       ...(flags.platform ? { platform: flags.platform } : {}),
     });
     const img = run.images[0]!;
-    if (img.verdict === 'no-signatures' && flags.allowUnverified) {
+    // The attachment comes from the discovery that verification already made, by digest.
+    const attachment = img.unsigned.find((u) => u.artifactType === flags.type);
+    if (img.verdict === 'no-signatures' && flags.allowUnverified && attachment && img.canonical) {
       const { RegistryClient } = await import('../../oci/registry/client.js');
       const client = new RegistryClient(registryClientOptions(flags));
       try {
-        const u = await extract.readUnsignedAttachment(img.canonical ?? image, flags.type, {
-          client,
-          maxBytes: trust.discoveryLimits?.maxPayloadBytes ?? 16 * 1024 * 1024,
-          ...(flags.platform ? { platform: flags.platform } : {}),
-        });
-        if (u) {
-          io.err(
-            `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
+        const u = {
+          digest: attachment.digest,
+          ...(await extract.readUnsignedAttachment(img.canonical, attachment.digest, {
+            client,
+            maxBytes: trust.discoveryLimits?.maxPayloadBytes ?? 16 * 1024 * 1024,
+          })),
+        };
+        io.err(
+          `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
+        );
+        if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
+        else await writeOutputFile(flags.output, u.bytes);
+        if (flags.json)
+          io.out(
+            JSON.stringify(
+              {
+                image: img.canonical,
+                digest: img.digest,
+                artifactType: flags.type,
+                verified: false,
+                attachment: u.digest,
+                layer: u.layer,
+              },
+              null,
+              2,
+            ),
           );
-          if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
-          else await writeOutputFile(flags.output, u.bytes);
-          if (flags.json)
-            io.out(
-              JSON.stringify(
-                {
-                  image: img.canonical,
-                  digest: img.digest,
-                  artifactType: flags.type,
-                  verified: false,
-                  attachment: u.digest,
-                  layer: u.layer,
-                },
-                null,
-                2,
-              ),
-            );
-          setExit(ExitCode.OK);
-          return;
-        }
+        setExit(ExitCode.OK);
+        return;
       } finally {
         await client.close();
       }
     }
     if (img.verdict !== 'verified') {
-      io.err(`${io.errChalk.red('error:')} ${img.reference}: ${img.message}`);
-      for (const a of img.attestations) if (a.reason) io.err(`  ${a.origin.via}: ${a.reason}`);
+      io.err(`${io.errChalk.red('error:')} ${printable(img.reference)}: ${printable(img.message)}`);
+      for (const a of img.attestations)
+        if (a.reason) io.err(`  ${printable(a.origin.via)}: ${printable(a.reason)}`);
       setExit(run.exitCode);
       return;
     }
