@@ -87,7 +87,7 @@ export function payloadBytes(a: AttestationVerdict, predicateOnly: boolean): Uin
   if (!predicateOnly) return a.payload;
   let span: [number, number] | undefined;
   try {
-    span = topLevelValueSpan(a.payload, 'predicate');
+    span = a.predicateSpan ?? topLevelValueSpan(a.payload, 'predicate');
   } catch (e) {
     throw new TrustgateError(
       'PAYLOAD_INVALID',

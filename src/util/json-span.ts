@@ -9,20 +9,37 @@ function skipWs(b: Uint8Array, i: number): number {
   return i;
 }
 
-/** End (exclusive) of the JSON string starting at b[i] === '"'. */
-function skipString(b: Uint8Array, i: number): number {
-  i++;
-  while (i < b.length) {
-    const c = b[i]!;
-    if (c === 0x5c) i += 2;
-    else if (c === 0x22) return i + 1;
-    else i++;
+/** A Buffer over the same memory, for its native (memchr) indexOf. */
+function view(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * End (exclusive) of the JSON string starting at b[i] === '"'. Short strings are walked byte by byte;
+ * a long one (a base64 payload) is finished with native searches for the closing quote.
+ */
+function skipString(b: Buffer, i: number): number {
+  let j = i + 1;
+  const walk = Math.min(b.length, j + 64);
+  for (; j < walk; j++) {
+    const c = b[j];
+    if (c === 0x22) return j + 1;
+    if (c === 0x5c) j++;
   }
-  throw new Error('unterminated string');
+  // Position j now starts a character (not the tail of an escape).
+  let from = j;
+  for (;;) {
+    const q = b.indexOf(0x22, from);
+    if (q < 0) throw new Error('unterminated string');
+    let backslashes = 0;
+    for (let k = q - 1; k >= j && b[k] === 0x5c; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    from = q + 1;
+  }
 }
 
 /** End (exclusive) of the JSON value starting at b[i]. */
-function skipValue(b: Uint8Array, i: number): number {
+function skipValue(b: Buffer, i: number): number {
   const c = b[i];
   if (c === 0x22) return skipString(b, i);
   if (c === 0x7b || c === 0x5b) {
@@ -48,30 +65,38 @@ function skipValue(b: Uint8Array, i: number): number {
 }
 
 /**
- * [start, end) of the value of top-level key `key` in a JSON object. The document must already have
- * parsed as JSON. A key present twice is an error: parsers disagree on which one wins.
+ * [start, end) of the value of every top-level member of a JSON object, in one pass. The document
+ * must already have parsed as JSON. A key present twice is an error: parsers disagree on which wins.
  */
-export function topLevelValueSpan(doc: Uint8Array, key: string): [number, number] | undefined {
-  const want = JSON.stringify(key);
-  let i = skipWs(doc, 0);
-  if (doc[i] !== 0x7b) throw new Error('not a JSON object');
-  i = skipWs(doc, i + 1);
-  let found: [number, number] | undefined;
-  while (i < doc.length && doc[i] !== 0x7d) {
-    const keyEnd = skipString(doc, i);
-    const k = JSON.parse(Buffer.from(doc.subarray(i, keyEnd)).toString('utf8')) as string;
-    i = skipWs(doc, keyEnd);
-    if (doc[i] !== 0x3a) throw new Error('expected ":"');
-    i = skipWs(doc, i + 1);
-    const end = skipValue(doc, i);
-    if (k === key || JSON.stringify(k) === want) {
-      if (found) throw new Error(`"${key}" appears twice in the statement`);
-      found = [i, end];
-    }
-    i = skipWs(doc, end);
-    if (doc[i] === 0x2c) i = skipWs(doc, i + 1);
+export function topLevelMembers(doc: Uint8Array): Map<string, [number, number]> {
+  const b = view(doc);
+  const found = new Map<string, [number, number]>();
+  let i = skipWs(b, 0);
+  if (b[i] !== 0x7b) throw new Error('not a JSON object');
+  i = skipWs(b, i + 1);
+  while (i < b.length && b[i] !== 0x7d) {
+    const keyEnd = skipString(b, i);
+    const k = JSON.parse(b.toString('utf8', i, keyEnd)) as string;
+    i = skipWs(b, keyEnd);
+    if (b[i] !== 0x3a) throw new Error('expected ":"');
+    i = skipWs(b, i + 1);
+    const end = skipValue(b, i);
+    if (found.has(k)) throw new Error(`"${k}" appears twice in the document`);
+    found.set(k, [i, end]);
+    i = skipWs(b, end);
+    if (b[i] === 0x2c) i = skipWs(b, i + 1);
   }
   return found;
+}
+
+/** [start, end) of the value of top-level key `key` in a JSON object (see topLevelMembers). */
+export function topLevelValueSpan(doc: Uint8Array, key: string): [number, number] | undefined {
+  return topLevelMembers(doc).get(key);
+}
+
+/** The value of a top-level member, parsed (for the small members of a large document). */
+export function parseMember(doc: Uint8Array, span: [number, number] | undefined): unknown {
+  return span ? JSON.parse(view(doc).toString('utf8', span[0], span[1])) : undefined;
 }
 
 /**

@@ -7,10 +7,11 @@ import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { COSIGN_SIGN_PREDICATE, IN_TOTO_PAYLOAD_TYPE } from '../discovery/media-types.js';
 import type { Discovery, DsseAttestationLayer, Origin, SigstoreBundleArtifact } from '../discovery/types.js';
 import type { Digest } from '../reference/digest.js';
-import { topLevelValueSpan } from '../util/json-span.js';
+import { parseMember, topLevelMembers } from '../util/json-span.js';
+import { allocatePayloadAfterHeader } from './dsse-pae.js';
 import { isIntotoV001, verifyIntotoV001 } from './intoto-v001.js';
 import { leafCertificateDer, parseRekorBundle, tlogEntryFromRekorBundle } from './legacy-bundle.js';
-import { parseStatement, type Statement, statementNamesDigest } from './statement.js';
+import { LARGE_STATEMENT_BYTES, parseStatement, type Statement, statementNamesDigest } from './statement.js';
 import { type SignatureVerifiers, type SignerMatch, tlogInfo } from './verify-signatures.js';
 
 /** cosign's --type shorthands; anything else is taken as a full predicateType URI. */
@@ -46,10 +47,17 @@ export interface AttestationVerdict {
   signer?: SignerMatch;
   tlog?: { logIndex: string; integratedTime: string };
   /** The DSSE envelope exactly as fetched (a legacy layer) or as carried in the bundle. */
-  envelope?: { payloadType: string; payload: string; signatures: Array<{ keyid: string; sig: string }> };
+  envelope?: {
+    payloadType: string;
+    /** The decoded payload bytes; base64-encoded only when printed (it may be 100 MB). */
+    payload: Uint8Array;
+    signatures: Array<{ keyid: string; sig: string }>;
+  };
   /** The exact payload bytes that were verified, and the statement parsed from them. */
   payload?: Uint8Array;
   statement?: Statement;
+  /** Where the predicate lies in `payload`, when already known (large payloads are scanned once). */
+  predicateSpan?: [number, number];
 }
 
 const NO_TLOG =
@@ -83,24 +91,72 @@ function dsseLayerToBundle(layer: DsseAttestationLayer, keyless: boolean, ignore
 
 /** The envelope's members, with the (possibly huge) payload decoded from its byte span. */
 function envelopeWithoutPayload(bytes: Uint8Array): { json: Record<string, unknown>; payload: Buffer } {
-  const span = topLevelValueSpan(bytes, 'payload');
-  const member = (key: string): unknown => {
-    const sp = topLevelValueSpan(bytes, key);
-    return sp ? JSON.parse(Buffer.from(bytes.subarray(sp[0], sp[1])).toString('utf8')) : undefined;
-  };
+  const members = topLevelMembers(bytes);
+  const span = members.get('payload');
   if (!span || bytes[span[0]] !== 0x22) throw new Error('not a DSSE envelope (JSON with a string payload)');
-  // Any junk in the base64 only changes the decoded bytes, which the signature then has to cover.
-  const b64 = Buffer.from(bytes.subarray(span[0] + 1, span[1] - 1)).toString('latin1');
-  const payload = Buffer.from(b64, 'base64');
+  const payloadType = parseMember(bytes, members.get('payloadType'));
+  const payload = decodeBase64Span(bytes, span[0] + 1, span[1] - 1, payloadType);
   // A placeholder keeps bundle validation (non-empty payload) meaningful until the real bytes go in.
   return {
     json: {
-      payloadType: member('payloadType'),
+      payloadType,
       payload: payload.length > 0 ? 'AA==' : '',
-      signatures: member('signatures'),
+      signatures: parseMember(bytes, members.get('signatures')),
     },
     payload,
   };
+}
+
+const BASE64_CHUNK = 64 * 1024;
+
+/**
+ * Standard base64 in bytes[start, end), decoded in chunks so that no string of the whole payload is
+ * ever made. Chunks split at multiples of 4 only line up when every character is in the alphabet; if
+ * the decoded length says otherwise, the whole span is decoded at once, as before. Either way the
+ * signature has to cover exactly the bytes decoded here.
+ */
+export function decodeBase64Span(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  payloadType?: unknown,
+): Buffer {
+  const src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let pad = 0;
+  while (pad < 2 && end - pad > start && src[end - pad - 1] === 0x3d) pad++;
+  const chars = end - start;
+  const expected = chars % 4 === 0 ? (chars / 4) * 3 - pad : -1;
+  if (expected >= 0) {
+    // Decoded after its PAE header when the type is known, so the signature check needs no copy.
+    const out =
+      typeof payloadType === 'string'
+        ? allocatePayloadAfterHeader(payloadType, expected)
+        : Buffer.allocUnsafe(expected);
+    let written = 0;
+    for (let i = start; i < end && written <= expected; i += BASE64_CHUNK) {
+      const chunk = src.toString('latin1', i, Math.min(end, i + BASE64_CHUNK));
+      written += out.write(chunk, written, 'base64');
+    }
+    if (written === expected) return out;
+  }
+  return Buffer.from(src.toString('latin1', start, end), 'base64');
+}
+
+/**
+ * A Sigstore bundle from its bytes. A large one is parsed with its DSSE payload cut out and decoded
+ * separately from its span, as for legacy layers, so the payload is never a string of its own.
+ */
+function bundleFromBytes(bytes: Uint8Array): Bundle {
+  const whole = () => bundleFromJSON(JSON.parse(Buffer.from(bytes).toString('utf8')));
+  if (bytes.length <= LARGE_STATEMENT_BYTES) return whole();
+  const envSpan = topLevelMembers(bytes).get('dsseEnvelope');
+  if (!envSpan || bytes[envSpan[0]] !== 0x7b) return whole();
+  const envelope = bytes.subarray(envSpan[0], envSpan[1]);
+  const { json, payload } = envelopeWithoutPayload(envelope);
+  const rest = Buffer.concat([bytes.subarray(0, envSpan[0]), Buffer.from('{}'), bytes.subarray(envSpan[1])]);
+  const bundle = bundleFromJSON({ ...JSON.parse(rest.toString('utf8')), dsseEnvelope: json });
+  if (bundle.content.$case === 'dsseEnvelope') bundle.content.dsseEnvelope.payload = payload;
+  return bundle;
 }
 
 function toBundle(
@@ -115,7 +171,7 @@ function toBundle(
       if (!ignoreTlog && !item.rekorBundle) return NO_TLOG;
       return dsseLayerToBundle(item, verifiers.keyless, ignoreTlog);
     }
-    const b = bundleFromJSON(JSON.parse(Buffer.from(item.bytes).toString('utf8')));
+    const b = bundleFromBytes(item.bytes);
     if (!ignoreTlog && b.verificationMaterial.tlogEntries.length === 0) return NO_TLOG;
     return ignoreTlog ? { ...b, verificationMaterial: { ...b.verificationMaterial, tlogEntries: [] } } : b;
   } catch (e) {
@@ -137,7 +193,7 @@ export function verifyAttestation(
   const env = bundle.content.dsseEnvelope;
   v.envelope = {
     payloadType: env.payloadType,
-    payload: Buffer.from(env.payload).toString('base64'),
+    payload: env.payload,
     signatures: env.signatures.map((s) => ({ keyid: s.keyid, sig: Buffer.from(s.sig).toString('base64') })),
   };
   if (env.signatures.length !== 1)
@@ -188,6 +244,7 @@ export function verifyAttestation(
     verified: true,
     payload: env.payload,
     statement: parsed.statement,
+    ...(parsed.predicateSpan ? { predicateSpan: parsed.predicateSpan } : {}),
     ...(tlog ? { tlog } : {}),
   };
 }

@@ -6,8 +6,8 @@
  */
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
-import { dsse } from '@sigstore/core';
 import { type SignedEntity, toSignedEntity } from '@sigstore/verify';
+import { preAuthEncoding } from './dsse-pae.js';
 import type { KeyAlgorithm } from './keys.js';
 
 /** Hashes tried in order: the curve's own first, then SHA-256, which cosign 2 uses for every key. */
@@ -23,7 +23,7 @@ const HASHES: Record<KeyAlgorithm, Array<string | null>> = {
 export function signedBytes(bundle: Bundle, artifact: Buffer | undefined): Buffer {
   if (bundle.content.$case === 'dsseEnvelope') {
     const env = bundle.content.dsseEnvelope;
-    return dsse.preAuthEncoding(env.payloadType, env.payload);
+    return preAuthEncoding(env.payloadType, env.payload);
   }
   return artifact ?? Buffer.alloc(0);
 }

@@ -1,7 +1,7 @@
 /** In-toto statements inside DSSE envelopes, read from the exact bytes that were verified. */
 import { z } from 'zod';
 import type { Digest } from '../reference/digest.js';
-import { isWellFormedJson, topLevelValueSpan } from '../util/json-span.js';
+import { isWellFormedJson, parseMember, topLevelMembers } from '../util/json-span.js';
 
 export const statementSchema = z.object({
   _type: z.string(),
@@ -13,7 +13,10 @@ export const statementSchema = z.object({
 });
 export type Statement = z.infer<typeof statementSchema>;
 
-export type StatementParse = { ok: true; statement: Statement } | { ok: false; reason: string };
+/** `predicateSpan`: where the predicate's bytes are, when the scan for a large payload found it. */
+export type StatementParse =
+  | { ok: true; statement: Statement; predicateSpan?: [number, number] }
+  | { ok: false; reason: string };
 
 /** Above this, the predicate is not built into objects: only its presence and well-formedness are checked. */
 export const LARGE_STATEMENT_BYTES = 1024 * 1024;
@@ -47,17 +50,18 @@ function validate(json: unknown): StatementParse {
  */
 function parseLargeStatement(payload: Uint8Array): StatementParse {
   if (!isWellFormedJson(payload)) return { ok: false, reason: 'the DSSE payload is not JSON' };
-  const member = (key: string): unknown => {
-    const span = topLevelValueSpan(payload, key);
-    return span ? JSON.parse(Buffer.from(payload.subarray(span[0], span[1])).toString('utf8')) : undefined;
-  };
   let head: Record<string, unknown>;
+  let members: Map<string, [number, number]>;
   try {
+    members = topLevelMembers(payload);
+    const member = (key: string): unknown => parseMember(payload, members.get(key));
     head = { _type: member('_type'), subject: member('subject'), predicateType: member('predicateType') };
   } catch (e) {
     return { ok: false, reason: `the DSSE payload is not an in-toto statement (${(e as Error).message})` };
   }
-  return validate(head);
+  const r = validate(head);
+  const predicateSpan = members.get('predicate');
+  return r.ok && predicateSpan ? { ...r, predicateSpan } : r;
 }
 
 /** Whether a subject of the statement names this digest (sha256). */

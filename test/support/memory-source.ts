@@ -2,11 +2,15 @@
  * An ImageSource held in memory, for feeding discovery and verification exact bytes (third-party
  * signature data, hostile manifests) without a registry. Digests are still checked on read.
  */
+
+import { CosignMediaType } from '../../src/discovery/media-types.js';
 import { TrustgateError } from '../../src/errors.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import type { Descriptor } from '../../src/oci/schema.js';
 import type { FetchedManifest, ImageSource, ReferrersResult } from '../../src/oci/source.js';
 import { type Digest, isDigest, sha256Digest } from '../../src/reference/digest.js';
+
+const SIGSTORE_BUNDLE_V03 = CosignMediaType.SIGSTORE_BUNDLE_V03;
 
 export class MemorySource implements ImageSource {
   readonly blobs = new Map<string, Uint8Array>();
@@ -65,4 +69,28 @@ export class MemorySource implements ImageSource {
   async listTags(): Promise<string[]> {
     return [...this.tags.keys()];
   }
+}
+
+/** Attach a Sigstore bundle as a referrer of `subject`, as cosign 2 writes it. */
+export function addBundleReferrer(
+  src: MemorySource,
+  subject: Digest,
+  bundle: Buffer,
+  annotations: Record<string, string> = {},
+): void {
+  const layer = src.addBlob(bundle);
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.OCI_MANIFEST,
+    artifactType: SIGSTORE_BUNDLE_V03,
+    config: { mediaType: MediaType.OCI_EMPTY, size: 2, digest: src.addBlob(Buffer.from('{}')) },
+    layers: [{ mediaType: SIGSTORE_BUNDLE_V03, size: bundle.length, digest: layer }],
+    subject: { mediaType: MediaType.OCI_MANIFEST, size: 100, digest: subject },
+    annotations,
+  };
+  const { digest, size } = src.addManifest(manifest);
+  // The fallback index entry carries the wrong artifactType, as cosign writes it.
+  const list = src.referrerList.get(subject) ?? [];
+  list.push({ mediaType: MediaType.OCI_MANIFEST, digest, size, artifactType: MediaType.OCI_EMPTY });
+  src.referrerList.set(subject, list);
 }

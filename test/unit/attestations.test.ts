@@ -13,8 +13,9 @@ import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
 import { attLayer, dsseEnvelope } from '../support/cosign-att.js';
 import { addSigManifest } from '../support/cosign-sig.js';
 import { expectFailure } from '../support/expect-failure.js';
-import { MemorySource } from '../support/memory-source.js';
+import { addBundleReferrer, MemorySource } from '../support/memory-source.js';
 import {
+  dsseBundle,
   fakeLog,
   generateKey,
   intotoV001RekorBundle,
@@ -78,6 +79,53 @@ describe('attestations', () => {
     const [all] = await run([attLayer(dsseEnvelope(key, statementFor(DIGEST, CDX)), SLSA)], key);
     expect(all).toMatchObject({ verified: true, predicateType: CDX, annotatedPredicateType: SLSA });
     expect(all!.warnings[0]).toContain('which is what counts');
+  });
+
+  test('a large (over 1 MiB) payload verifies from its byte span; one changed byte in it fails', async () => {
+    const key = generateKey('p256');
+    const big = { components: Array.from({ length: 40_000 }, (_, i) => ({ name: `pkg-${i}`, v: '1.0' })) };
+    const stmt = statementFor(DIGEST, CDX, big);
+    expect(stmt.length).toBeGreaterThan(1024 * 1024);
+    const env = dsseEnvelope(key, stmt);
+    const [v] = await run([attLayer(env, CDX)], key);
+    expect(v).toMatchObject({ verified: true, predicateType: CDX });
+    expect(Buffer.from(v!.payload!).equals(stmt)).toBe(true);
+    const [start, end] = v!.predicateSpan!;
+    expect(JSON.parse(Buffer.from(v!.payload!.subarray(start, end)).toString())).toEqual(big);
+
+    // One byte of the SBOM changed, still well-formed JSON, under the original signature.
+    const changed = Buffer.from(stmt);
+    changed[changed.indexOf('pkg-20000"') + 8] = 0x31;
+    const original = JSON.parse(env.toString());
+    const tampered = Buffer.from(JSON.stringify({ ...original, payload: changed.toString('base64') }));
+    const [t] = await run([attLayer(tampered, CDX)], key);
+    expect(t).toMatchObject({ verified: false });
+    expect(t!.payload).toBeUndefined();
+    expect(t!.reason).toMatch(/signature/i);
+  });
+
+  test('a large bundle referrer verifies from its byte span; a changed payload under its signature fails', async () => {
+    const key = generateKey('p256');
+    const big = { components: Array.from({ length: 40_000 }, (_, i) => ({ name: `pkg-${i}`, v: '1.0' })) };
+    const stmt = statementFor(DIGEST, CDX, big);
+    const bundle = dsseBundle(key, stmt);
+    const verify = async (bytes: Buffer) => {
+      const src = new MemorySource();
+      addBundleReferrer(src, DIGEST, bytes, { 'dev.sigstore.bundle.predicateType': CDX });
+      const d = await discover(src, DIGEST, { attestations: true });
+      return verifyAttestations(d, verifiers(key));
+    };
+    const [v] = await verify(bundle);
+    expect(v).toMatchObject({ verified: true, format: 'sigstore-bundle', predicateType: CDX });
+    expect(Buffer.from(v!.payload!).equals(stmt)).toBe(true);
+
+    const changed = Buffer.from(stmt);
+    changed[changed.indexOf('pkg-20000"') + 8] = 0x31;
+    const json = JSON.parse(bundle.toString());
+    json.dsseEnvelope.payload = changed.toString('base64');
+    const [t] = await verify(Buffer.from(JSON.stringify(json)));
+    expect(t).toMatchObject({ verified: false });
+    expect(t!.reason).toMatch(/signature/i);
   });
 
   test('a statement whose subject names another digest fails', async () => {
@@ -196,4 +244,18 @@ describe('Rekor intoto 0.0.1 entries (old cosign .att, e.g. slsa-github-generato
     const [altered] = await check(logged({ alterSet: true }));
     expect(altered!.reason).toContain('SET');
   });
+});
+
+test('base64 payload spans decode the same in chunks as at once, and junk falls back to one decode', async () => {
+  const { decodeBase64Span } = await import('../../src/verify/attestations.js');
+  const { randomBytes } = await import('node:crypto');
+  for (const size of [0, 1, 2, 3, 4 * 1024 * 1024 * 3 + 1, 9_000_001]) {
+    const raw = randomBytes(size);
+    const doc = Buffer.from(`"${raw.toString('base64')}"`);
+    expect(decodeBase64Span(doc, 1, doc.length - 1).equals(raw), String(size)).toBe(true);
+  }
+  const junk = Buffer.from('"QUJD\\nREVG"');
+  expect(decodeBase64Span(junk, 1, junk.length - 1)).toEqual(
+    Buffer.from(junk.toString('latin1', 1, junk.length - 1), 'base64'),
+  );
 });

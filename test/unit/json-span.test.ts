@@ -63,3 +63,16 @@ test('isWellFormedJson agrees with JSON.parse on valid and broken documents', as
   const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
   expect(isWellFormedJson(Buffer.from(deep))).toBe(true);
 });
+
+test('long strings are skipped exactly: escaped quotes and backslashes on either side of the walk limit', () => {
+  for (const n of [60, 61, 62, 63, 64, 65, 66, 200]) {
+    const filler = 'a'.repeat(n);
+    for (const tail of ['\\"', '\\\\', '\\\\\\"x', 'b\\\\']) {
+      const value = JSON.stringify(`${filler}${JSON.parse(`"${tail}"`)}`);
+      const doc = `{"s":${value},"k":1}`;
+      expect(slice(doc, 's'), `${n} ${tail}`).toBe(value);
+      expect(slice(doc, 'k')).toBe('1');
+    }
+  }
+  expect(() => slice(`{"s":"${'a'.repeat(100)}\\"}`, 'k')).toThrow(/unterminated/);
+});

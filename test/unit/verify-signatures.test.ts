@@ -10,7 +10,6 @@ import { bundleFromJSON } from '@sigstore/bundle';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { describe, expect, test } from 'vitest';
 import { discover } from '../../src/discovery/discover.js';
-import { CosignMediaType } from '../../src/discovery/media-types.js';
 import { LayoutSource } from '../../src/oci/layout/layout-source.js';
 import { MediaType } from '../../src/oci/media-types.js';
 import { type Digest, digestTag, sha256Digest } from '../../src/reference/digest.js';
@@ -21,7 +20,7 @@ import { addSigManifest, buildSigManifest, simpleSigningPayload } from '../suppo
 import { expectFailure } from '../support/expect-failure.js';
 import { buildImage, descriptorOf } from '../support/image-builder.js';
 import { writeLayout } from '../support/layout-writer.js';
-import { MemorySource } from '../support/memory-source.js';
+import { addBundleReferrer as addBundleReferrerTo, MemorySource } from '../support/memory-source.js';
 import {
   COSIGN_SIGN_V1,
   dsseBundle,
@@ -61,22 +60,7 @@ function legacySource(
 
 /** Attach a Sigstore bundle as a referrer of DIGEST. */
 function addBundleReferrer(src: MemorySource, bundle: Buffer, annotations: Record<string, string> = {}) {
-  const layer = src.addBlob(bundle);
-  const empty = Buffer.from('{}');
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MediaType.OCI_MANIFEST,
-    artifactType: CosignMediaType.SIGSTORE_BUNDLE_V03,
-    config: { mediaType: MediaType.OCI_EMPTY, size: 2, digest: src.addBlob(empty) },
-    layers: [{ mediaType: CosignMediaType.SIGSTORE_BUNDLE_V03, size: bundle.length, digest: layer }],
-    subject: { mediaType: MediaType.OCI_MANIFEST, size: 100, digest: DIGEST },
-    annotations,
-  };
-  const { digest, size } = src.addManifest(manifest);
-  // The fallback index entry carries the wrong artifactType, as cosign writes it.
-  const list = src.referrerList.get(DIGEST) ?? [];
-  list.push({ mediaType: MediaType.OCI_MANIFEST, digest, size, artifactType: MediaType.OCI_EMPTY });
-  src.referrerList.set(DIGEST, list);
+  addBundleReferrerTo(src, DIGEST, bundle, annotations);
 }
 
 async function run(src: MemorySource, v: KeyVerifiers) {

@@ -74,6 +74,10 @@ export function renderAttestationsCosign(run: AttestationRun, io: Io): void {
     io.err(`Verification for ${printable(img.reference)} --`);
     io.err('The following checks were performed on each of these signatures:');
     io.err('  - The cosign claims were validated');
-    for (const a of img.attestations) if (a.verified && a.envelope) io.out(JSON.stringify(a.envelope));
+    for (const a of img.attestations) {
+      if (!a.verified || !a.envelope) continue;
+      const { payloadType, payload, signatures } = a.envelope;
+      io.out(JSON.stringify({ payloadType, payload: Buffer.from(payload).toString('base64'), signatures }));
+    }
   }
 }
