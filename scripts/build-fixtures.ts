@@ -2,7 +2,8 @@
  * Builds the committed fixtures under fixtures/ from code, never by hand. `--check` rebuilds into a
  * temporary folder and fails if anything differs from what is committed.
  *
- *   fixtures/demo: a cosign-save-shaped OCI layout (signed `latest`, unsigned `multi`); fixtures/trust: keys.
+ *   fixtures/demo: a cosign-save-shaped OCI layout (signed `latest` with an SBOM, a provenance and an
+ *   unsigned ORAS attachment; unsigned `multi`); fixtures/trust: keys.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import {
 import { statementEmbedding } from '../test/support/attest-builder.js';
 import { attLayer, dsseEnvelope } from '../test/support/cosign-att.js';
 import { buildSigManifest, simpleSigningPayload } from '../test/support/cosign-sig.js';
-import { buildImage, buildIndex, descriptorOf } from '../test/support/image-builder.js';
+import { buildImage, buildIndex, buildOrasAttachment, descriptorOf } from '../test/support/image-builder.js';
 import { writeLayout } from '../test/support/layout-writer.js';
 import { repoRoot } from '../test/support/repo-root.js';
 import {
@@ -54,6 +55,8 @@ const DEMO_PROVENANCE = (digest: string) => ({
     metadata: { invocationId: digest },
   },
 });
+/** The artifactType Aleph Alpha's legacy ORAS flow attaches SBOMs with. */
+const DEMO_ORAS_TYPE = 'application/aa.trivy.sbom';
 /** 2026-01-01T00:00:00Z: a fixed log time keeps the fixture reproducible. */
 const DEMO_LOG_TIME = 1767225600;
 
@@ -104,9 +107,16 @@ export function buildDemo(dir: string, trustDir: string): void {
     attest('https://cyclonedx.org/bom', DEMO_SBOM, 2),
     attest('https://slsa.dev/provenance/v1', DEMO_PROVENANCE(image.manifest.digest), 3),
   ]);
+  // An unsigned legacy ORAS attachment beside the signed ones: listed, never counted as verified.
+  const oras = buildOrasAttachment(
+    image.manifest,
+    DEMO_ORAS_TYPE,
+    Buffer.from(`${JSON.stringify({ ...DEMO_SBOM, metadata: { tool: 'trivy' } })}\n`),
+    'sbom.cdx.json',
+  );
   writeLayout(
     dir,
-    [...image.blobs, ...multi.blobs, sig.manifest, ...sig.blobs, atts.manifest, ...atts.blobs],
+    [...image.blobs, ...multi.blobs, sig.manifest, ...sig.blobs, atts.manifest, ...atts.blobs, ...oras.blobs],
     [
       descriptorOf(image.manifest, {
         annotations: { [REF_NAME_ANNOTATION]: 'latest', [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.IMAGE },
@@ -114,6 +124,7 @@ export function buildDemo(dir: string, trustDir: string): void {
       descriptorOf(sig.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.SIGS } }),
       descriptorOf(atts.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.ATTS } }),
       descriptorOf(multi.index, { annotations: { [REF_NAME_ANNOTATION]: 'multi' } }),
+      descriptorOf(oras.manifest, { artifactType: DEMO_ORAS_TYPE }),
     ],
   );
   mkdirSync(trustDir, { recursive: true });

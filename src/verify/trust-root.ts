@@ -37,14 +37,22 @@ export function embeddedPublicGoodRoot(): LoadedTrustRoot {
 }
 
 export function trustedRootFromFile(file: string): LoadedTrustRoot {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new TrustgateError('TRUST_ROOT_INVALID', `--trusted-root ${file}: cannot read the file`);
+  }
+  return trustedRootFromJson(text, file);
+}
+
+/** A trusted_root.json document; `source` names it in errors and in the description. */
+export function trustedRootFromJson(text: string, source: string): LoadedTrustRoot {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new TrustgateError(
-      'TRUST_ROOT_INVALID',
-      `--trusted-root ${file}: ${(e as NodeJS.ErrnoException).code ? 'cannot read the file' : 'not JSON'}`,
-    );
+    json = JSON.parse(text);
+  } catch {
+    throw new TrustgateError('TRUST_ROOT_INVALID', `--trusted-root ${source}: not JSON`);
   }
   if (
     typeof json !== 'object' ||
@@ -55,11 +63,11 @@ export function trustedRootFromFile(file: string): LoadedTrustRoot {
   ) {
     throw new TrustgateError(
       'TRUST_ROOT_INVALID',
-      `--trusted-root ${file}: not a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot…)`,
+      `--trusted-root ${source}: not a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot…)`,
     );
   }
-  assertValidityStarts(json as RawTrustedRoot, file);
-  return { root: TrustedRoot.fromJSON(json), description: `trusted root ${file}` };
+  assertValidityStarts(json as RawTrustedRoot, source);
+  return { root: TrustedRoot.fromJSON(json), description: `trusted root ${source}` };
 }
 
 /** A root whose only transparency log is the given Rekor key (valid from the epoch on). */

@@ -204,3 +204,32 @@ describe('trustgate verify (embedded fixture, offline)', () => {
     expect(bad.stderr).toContain('not a valid PEM public key');
   });
 });
+
+describe('trustgate attestations / extract on the demo fixture (offline)', () => {
+  const trust = ['--key', 'fixtures/trust/cosign.pub', '--trusted-root', 'fixtures/trust/trusted_root.json'];
+  const ORAS = 'application/aa.trivy.sbom';
+
+  test('tree lists the signature, both attestations by type, and the ORAS attachment as unsigned', () => {
+    const r = run(['tree', ...trust, 'oci:fixtures/demo']);
+    expect(r.code).toBe(ExitCode.OK);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toContain('├── signatures: 1');
+    expect(lines.find((l) => l.includes('simplesigning'))).toMatch(/^│ {3}└── simplesigning .* verified /);
+    expect(lines).toContain('│   ├── https://cyclonedx.org/bom ×1');
+    expect(lines).toContain('│   └── https://slsa.dev/provenance/v1 ×1');
+    expect(lines.at(-2)).toBe('└── unsigned attachments (never counted as verified): 1');
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^ {4}└── ${ORAS.replaceAll('.', '\\.')} {2}sha256:[0-9a-f]{64} {2}layout$`),
+    );
+  });
+
+  test('an unsigned ORAS attachment is extracted only with --allow-unverified, and marked so', () => {
+    const refused = run(['extract', ...trust, '--type', ORAS, 'oci:fixtures/demo']);
+    expect(refused.code).toBe(ExitCode.NO_SIGNATURES);
+    expect(refused.stdout).toBe('');
+    const allowed = run(['extract', ...trust, '--type', ORAS, '--allow-unverified', 'oci:fixtures/demo']);
+    expect(allowed.code).toBe(ExitCode.OK);
+    expect(JSON.parse(allowed.stdout).metadata).toEqual({ tool: 'trivy' });
+    expect(allowed.stderr).toContain('UNVERIFIED:');
+  });
+});

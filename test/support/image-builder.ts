@@ -84,3 +84,32 @@ export function buildIndex(seed: string, platforms: Platform[]): BuiltIndex {
   const index = blob(Buffer.from(JSON.stringify(indexJson)), MediaType.OCI_INDEX);
   return { index, images, blobs: [index, ...images.flatMap((i) => i.blobs)] };
 }
+
+/**
+ * An unsigned artifact attached as a referrer, as `oras attach --artifact-type T` writes it (the
+ * legacy ORAS flow some vendors still publish SBOMs with): one layer, an empty config, a subject.
+ */
+export function buildOrasAttachment(
+  subject: Blob,
+  artifactType: string,
+  content: Uint8Array,
+  fileName: string,
+): { manifest: Blob; blobs: Blob[] } {
+  const empty = blob(Buffer.from('{}'), MediaType.OCI_EMPTY);
+  const layer = blob(content, 'application/json');
+  const manifest = blob(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.OCI_MANIFEST,
+        artifactType,
+        config: descriptorOf(empty),
+        layers: [descriptorOf(layer, { annotations: { 'org.opencontainers.image.title': fileName } })],
+        subject: descriptorOf(subject),
+        annotations: { 'org.opencontainers.image.created': '2026-01-01T00:00:00Z' },
+      }),
+    ),
+    MediaType.OCI_MANIFEST,
+  );
+  return { manifest, blobs: [manifest, empty, layer] };
+}

@@ -3,7 +3,7 @@
  * log, and the trusted_root.json naming them. It signs payloads the way cosign keyless does: a fresh
  * P-256 key, a 10-minute certificate for an identity with Fulcio claims, and a log entry.
  */
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { dsse } from '@sigstore/core';
 import { initializeCA, initializeCTLog, initializeTLog } from '@sigstore/mock';
 
@@ -15,10 +15,21 @@ export interface KeylessIdentity {
   claims?: Record<string, string>;
 }
 
+/** Signing with a long-lived key instead of a certificate, logged in the same log (cosign attest --key). */
+export interface KeySigner {
+  privateKey: KeyObject;
+  pem: string;
+}
+
 const V1 = /^1\.3\.6\.1\.4\.1\.57264\.1\.[1-6]$/;
 
 type MockCA = Awaited<ReturnType<typeof initializeCA>>;
 type MockTLog = Awaited<ReturnType<typeof initializeTLog>>;
+
+/** The base64 body of a PEM block, joined. */
+function pemBody(text: string): string {
+  return text.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+}
 
 function pem(der: Uint8Array, label = 'CERTIFICATE'): string {
   const b64 = Buffer.from(der)
@@ -39,7 +50,27 @@ export interface KeylessWorld {
     opts?: { tlog?: MockTLog },
   ): Promise<{ certificate: string; chain: string; signature: string; rekorBundle: string }>;
   /** A v0.3 bundle: DSSE over `statement`, certificate, dsse log entry with inclusion proof. */
-  signBundle(statement: Uint8Array, who: KeylessIdentity): Promise<Buffer>;
+  signBundle(statement: Uint8Array, who: KeylessIdentity | KeySigner): Promise<Buffer>;
+  /** A legacy `.att` layer as cosign 2 keyless writes it: envelope, certificate, intoto 0.0.2 entry. */
+  signLegacyAttestation(
+    statement: Uint8Array,
+    who: KeylessIdentity | KeySigner,
+  ): Promise<{ envelope: Buffer; certificate?: string; chain?: string; rekorBundle: string }>;
+}
+
+/** cosign's Rekor-bundle annotation for the one entry a mock log returned. */
+function rekorBundleAnnotation(logged: Record<string, unknown>): string {
+  const e = Object.values(logged)[0] as {
+    body: string;
+    integratedTime: number;
+    logIndex: number;
+    logID: string;
+    verification: { signedEntryTimestamp: string };
+  };
+  return JSON.stringify({
+    SignedEntryTimestamp: e.verification.signedEntryTimestamp,
+    Payload: { body: e.body, integratedTime: e.integratedTime, logIndex: e.logIndex, logID: e.logID },
+  });
 }
 
 export async function keylessWorld(
@@ -111,6 +142,12 @@ export async function keylessWorld(
     return { signer, certPem: pem(der as Uint8Array), certDer: Buffer.from(der as Uint8Array) };
   };
 
+  const signerFor = async (who: KeylessIdentity | KeySigner) => {
+    if ('privateKey' in who) return { privateKey: who.privateKey, verifierPem: who.pem, certPem: undefined };
+    const { signer, certPem } = await certify(who);
+    return { privateKey: signer.privateKey, verifierPem: certPem, certPem };
+  };
+
   return {
     ca,
     tlog,
@@ -127,33 +164,64 @@ export async function keylessWorld(
           signature: { content: signature, publicKey: { content: Buffer.from(certPem).toString('base64') } },
         },
       });
-      const e = Object.values(entry)[0] as {
-        body: string;
-        integratedTime: number;
-        logIndex: number;
-        logID: string;
-        verification: { signedEntryTimestamp: string };
-      };
-      const rekorBundle = JSON.stringify({
-        SignedEntryTimestamp: e.verification.signedEntryTimestamp,
-        Payload: { body: e.body, integratedTime: e.integratedTime, logIndex: e.logIndex, logID: e.logID },
-      });
+      const rekorBundle = rekorBundleAnnotation(entry);
       return { certificate: certPem, chain: pem(ca.rootCertificate as Uint8Array), signature, rekorBundle };
     },
-    async signBundle(statement, who) {
-      const { signer, certPem, certDer } = await certify(who);
+    async signLegacyAttestation(statement, who) {
+      const { privateKey, verifierPem, certPem } = await signerFor(who);
       const payloadType = 'application/vnd.in-toto+json';
       const sig = sign(
         'sha256',
         dsse.preAuthEncoding(payloadType, Buffer.from(statement)),
-        signer.privateKey,
+        privateKey,
+      ).toString('base64');
+      const envelope = Buffer.from(
+        JSON.stringify({
+          payloadType,
+          payload: Buffer.from(statement).toString('base64'),
+          signatures: [{ keyid: '', sig }],
+        }),
+      );
+      const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+      const entry = await tlog.log({
+        apiVersion: '0.0.2',
+        kind: 'intoto',
+        spec: {
+          content: {
+            envelope: {
+              payloadType,
+              signatures: [
+                {
+                  sig: Buffer.from(sig).toString('base64'),
+                  publicKey: Buffer.from(verifierPem).toString('base64'),
+                },
+              ],
+            },
+            hash: { algorithm: 'sha256', value: sha256(envelope) },
+            payloadHash: { algorithm: 'sha256', value: sha256(statement) },
+          },
+        },
+      });
+      return {
+        envelope,
+        ...(certPem ? { certificate: certPem, chain: pem(ca.rootCertificate as Uint8Array) } : {}),
+        rekorBundle: rekorBundleAnnotation(entry),
+      };
+    },
+    async signBundle(statement, who) {
+      const { privateKey, verifierPem, certPem } = await signerFor(who);
+      const payloadType = 'application/vnd.in-toto+json';
+      const sig = sign(
+        'sha256',
+        dsse.preAuthEncoding(payloadType, Buffer.from(statement)),
+        privateKey,
       ).toString('base64');
       const proposed = {
         apiVersion: '0.0.1',
         kind: 'dsse',
         spec: {
           payloadHash: { algorithm: 'sha256', value: createHash('sha256').update(statement).digest('hex') },
-          signatures: [{ signature: sig, verifier: Buffer.from(certPem).toString('base64') }],
+          signatures: [{ signature: sig, verifier: Buffer.from(verifierPem).toString('base64') }],
         },
       };
       const entry = Object.values(await tlog.log(proposed))[0] as {
@@ -176,7 +244,13 @@ export async function keylessWorld(
       const bundle = {
         mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
         verificationMaterial: {
-          certificate: { rawBytes: certDer.toString('base64') },
+          ...(certPem
+            ? { certificate: { rawBytes: pemBody(certPem) } }
+            : {
+                publicKey: {
+                  hint: createHash('sha256').update(pemBody(verifierPem), 'base64').digest('base64'),
+                },
+              }),
           tlogEntries: [
             {
               logIndex: String(entry.logIndex),

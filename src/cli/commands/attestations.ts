@@ -47,25 +47,34 @@ export function registerAttestations(program: Command, io: Io, setExit: (code: n
       v === undefined ? c.dim('unverified') : v ? c.green('verified') : c.red('NOT verified');
     io.out(`${list.canonical}`);
     if (list.verifiedWith) io.out(`  (checked against ${list.verifiedWith})`);
+    // Tree branches: the last child of each node closes with └──, and its subtree is not ruled.
+    const branch = (last: boolean) => (last ? '└── ' : '├── ');
+    const rule = (last: boolean) => (last ? '    ' : '│   ');
     io.out(`├── signatures: ${list.signatures.length}`);
-    for (const s of list.signatures)
+    list.signatures.forEach((s, i) => {
       io.out(
-        `│   ├── ${s.format}  ${printable(s.via)}  ${mark(s.verified)}${s.signer ? `  ${printable(s.signer)}` : ''}${s.logTime ? `  ${s.logTime}` : ''}`,
+        `│   ${branch(i === list.signatures.length - 1)}${s.format}  ${printable(s.via)}  ${mark(s.verified)}${s.signer ? `  ${printable(s.signer)}` : ''}${s.logTime ? `  ${s.logTime}` : ''}`,
       );
+    });
     const byType = new Map<string, typeof list.attestations>();
     for (const a of list.attestations)
       byType.set(a.predicateType, [...(byType.get(a.predicateType) ?? []), a]);
     io.out(`├── attestations: ${list.attestations.length}`);
-    for (const [t, items] of byType) {
-      io.out(`│   ├── ${printable(t)} ×${items.length}`);
-      for (const a of items)
+    [...byType].forEach(([t, items], ti) => {
+      const lastType = ti === byType.size - 1;
+      io.out(`│   ${branch(lastType)}${printable(t)} ×${items.length}`);
+      items.forEach((a, i) => {
         io.out(
-          `│   │   ├── ${printable(a.via)}  ${mark(a.verified)}${a.signer ? `  ${printable(a.signer)}` : ''}${a.logTime ? `  ${a.logTime}` : ''}${a.typeSource !== 'verified statement' ? `  [type from ${printable(a.typeSource)}]` : ''}`,
+          `│   ${rule(lastType)}${branch(i === items.length - 1)}${printable(a.via)}  ${mark(a.verified)}${a.signer ? `  ${printable(a.signer)}` : ''}${a.logTime ? `  ${a.logTime}` : ''}${a.typeSource !== 'verified statement' ? `  [type from ${printable(a.typeSource)}]` : ''}`,
         );
-    }
+      });
+    });
     io.out(`└── unsigned attachments (never counted as verified): ${list.unsigned.length}`);
-    for (const u of list.unsigned)
-      io.out(`    ├── ${printable(u.artifactType)}  ${u.digest}  ${printable(u.via)}`);
+    list.unsigned.forEach((u, i) => {
+      io.out(
+        `    ${branch(i === list.unsigned.length - 1)}${printable(u.artifactType)}  ${u.digest}  ${printable(u.via)}`,
+      );
+    });
     setExit(ExitCode.OK);
   });
 }
