@@ -17,7 +17,7 @@ import type {
 import { TrustgateError } from '../errors.js';
 import type { Digest } from '../reference/digest.js';
 import { chainHoldsRoot } from './bundle-checks.js';
-import { claimsOf } from './claims.js';
+import { claimName, claimsOf } from './claims.js';
 import type { IdentityPolicy } from './identity.js';
 import type { VerificationKey } from './keys.js';
 import { parseRekorBundle, type RekorBundle, simpleSigningToBundle } from './legacy-bundle.js';
@@ -43,7 +43,7 @@ export interface SignatureVerdict {
   /** Fingerprint of the key that verified it. */
   key?: string;
   /** The certificate identity that verified it (keyless). */
-  identity?: { subjectAlternativeName?: string; issuer?: string };
+  identity?: CertificateIdentity;
   tlog?: { logIndex: string; integratedTime: string };
   warnings: string[];
   simpleSigning?: SimpleSigningPayload;
@@ -64,10 +64,17 @@ export interface SignatureVerification {
   notSignatures: NotASignature[];
 }
 
+/** A certificate's signer: SAN, OIDC issuer, and Fulcio claims by name (claims.ts). */
+export interface CertificateIdentity {
+  subjectAlternativeName?: string;
+  issuer?: string;
+  claims?: Record<string, string>;
+}
+
 /** Who verified a signature: a key (fingerprint), or a certificate identity. */
 export interface SignerMatch {
   key?: string;
-  identity?: { subjectAlternativeName?: string; issuer?: string };
+  identity?: CertificateIdentity;
 }
 
 /** Keys or a keyless identity, behind one interface; built once per run. */
@@ -367,8 +374,11 @@ export class KeylessVerifiers implements SignatureVerifiers {
       subjectAlternativeName: signer.identity?.subjectAlternativeName,
       issuer: signer.identity?.extensions?.issuer,
     };
-    const m = this.trust.identity.match({ ...identity, claims: claimsOf(signer.identity?.oids) });
+    const claims = claimsOf(signer.identity?.oids);
+    const m = this.trust.identity.match({ ...identity, claims });
     if (!m.ok) return { reasons: [m.reason] };
+    // Claims by name, for policy conditions; the issuer and SAN are reported on their own.
+    const named = Object.fromEntries([...claims].map(([oid, v]) => [claimName(oid), v]));
     return {
       signer: {
         identity: {
@@ -376,6 +386,7 @@ export class KeylessVerifiers implements SignatureVerifiers {
             ? { subjectAlternativeName: identity.subjectAlternativeName }
             : {}),
           ...(identity.issuer ? { issuer: identity.issuer } : {}),
+          ...(claims.size > 0 ? { claims: named } : {}),
         },
       },
     };

@@ -1,6 +1,11 @@
 import { type Command, Option } from 'commander';
 import type { Io } from '../output.js';
-import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
+import {
+  addRegistryOptions,
+  type RegistryFlags,
+  registryClientOptions,
+  UsageError,
+} from '../registry-options.js';
 import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
 
 interface VerifyFlags extends RegistryFlags, TrustFlags {
@@ -9,6 +14,10 @@ interface VerifyFlags extends RegistryFlags, TrustFlags {
   platform?: string;
   output: string;
   allSignatures?: boolean;
+  policy?: string;
+  effectiveTime?: string;
+  auditLog?: string;
+  imageName?: string;
 }
 
 export function registerVerify(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -40,11 +49,32 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ),
     )
     .addOption(
+      new Option(
+        '--policy <file>',
+        'evaluate the organisation policy instead of --key/identity flags: exit 0 allowed, 1 denied, 3 allowed with warnings',
+      ),
+    )
+    .addOption(new Option('--effective-time <time>', 'with --policy: evaluate as of this RFC 3339 time'))
+    .addOption(new Option('--audit-log <file>', 'with --policy: append one JSON line per decision (fsynced)'))
+    .addOption(
+      new Option(
+        '--image-name <registry/repository>',
+        'with --policy and an oci: layout: the name to match rules against (what it will be pulled as)',
+      ),
+    )
+    .addOption(
       new Option('-o, --output <format>', 'text, json or cosign')
         .choices(['text', 'json', 'cosign'])
         .default('text'),
     );
   addRegistryOptions(cmd).action(async (images: string[], flags: VerifyFlags) => {
+    if (flags.policy) {
+      await verifyWithPolicy(images, flags, io, setExit);
+      return;
+    }
+    for (const f of ['effectiveTime', 'auditLog', 'imageName'] as const)
+      if (flags[f])
+        throw new UsageError(`--${f.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} needs --policy`);
     const trust = trustOptions(flags);
     // Loaded on use: sigstore-js is not needed to start every command.
     const { verifyImages } = await import('../../verify/verify-image.js');
@@ -62,4 +92,36 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     else render.renderVerifyText(run, io);
     setExit(run.exitCode);
   });
+}
+
+async function verifyWithPolicy(
+  images: string[],
+  flags: VerifyFlags,
+  io: Io,
+  setExit: (code: number) => void,
+): Promise<void> {
+  if ((flags.key?.length ?? 0) > 0 || flags.certificateIdentity || flags.certificateIdentityRegexp)
+    throw new UsageError('--policy names its own authorities; drop --key and --certificate-identity flags');
+  if (flags.output === 'cosign') throw new UsageError('-o cosign has no policy form; use text or json');
+  let effectiveTime: Date | undefined;
+  if (flags.effectiveTime) {
+    effectiveTime = new Date(flags.effectiveTime);
+    if (Number.isNaN(effectiveTime.getTime()) || !/^\d{4}-\d\d-\d\dT/.test(flags.effectiveTime))
+      throw new UsageError(
+        `--effective-time ${flags.effectiveTime}: not an RFC 3339 time (2026-12-31T00:00:00Z)`,
+      );
+  }
+  const { evaluateImages } = await import('../../policy/run.js');
+  const run = await evaluateImages(images, {
+    ...registryClientOptions(flags),
+    policy: flags.policy!,
+    ...(effectiveTime ? { effectiveTime } : {}),
+    ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
+    ...(flags.imageName ? { layoutName: flags.imageName } : {}),
+    ...(flags.platform ? { platform: flags.platform } : {}),
+  });
+  const render = await import('../render/policy.js');
+  if (flags.output === 'json') io.out(JSON.stringify(render.policyJson(run), null, 2));
+  else render.renderPolicyText(run, io);
+  setExit(run.exitCode);
 }

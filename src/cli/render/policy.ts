@@ -1,0 +1,46 @@
+/** Rendering policy decisions: a readable tree (policy → rule → check) or the full JSON. */
+
+import type { CheckResult, CheckStatus } from '../../policy/evaluate.js';
+import type { PolicyRun } from '../../policy/run.js';
+import { printable } from '../../util/printable.js';
+import type { Io } from '../output.js';
+
+export const POLICY_JSON_SCHEMA_VERSION = 1;
+
+export function policyJson(run: PolicyRun): unknown {
+  return { schemaVersion: POLICY_JSON_SCHEMA_VERSION, ...run };
+}
+
+export function renderPolicyText(run: PolicyRun, io: Io): void {
+  const c = io.outChalk;
+  const mark: Record<CheckStatus, string> = {
+    pass: c.green('✓ pass'),
+    fail: c.red('✗ FAIL'),
+    warn: c.yellow('! warn'),
+    skip: c.dim('- skip'),
+  };
+  io.err(
+    `policy: ${run.policy.name} (${run.policy.file}, ${run.policy.sha256.slice(0, 19)}…) as of ${run.effectiveTime}`,
+  );
+  const line = (indent: string, ch: CheckResult) => {
+    const extra =
+      ch.status !== 'pass' && ch.expected !== undefined
+        ? ` [expected ${ch.expected}; actual ${ch.actual ?? '?'}]`
+        : '';
+    io.out(`${indent}${mark[ch.status]} ${printable(ch.id)}: ${printable(ch.reason)}${printable(extra)}`);
+  };
+  for (const d of run.decisions) {
+    const verdict =
+      d.decision === 'deny'
+        ? c.red('DENIED')
+        : d.status === 'warn'
+          ? c.yellow('allowed with warnings')
+          : c.green('allowed');
+    io.out(`${printable(d.reference)}${d.digest ? ` (${d.digest})` : ''}: ${verdict}`);
+    for (const ch of d.checks) line('  ', ch);
+    for (const r of d.rules) {
+      io.out(`  ${mark[r.status]} rule ${printable(r.name)} [${r.mode}, matched ${printable(r.matchedBy)}]`);
+      for (const ch of r.checks) line('      ', ch);
+    }
+  }
+}

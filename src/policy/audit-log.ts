@@ -1,0 +1,59 @@
+/**
+ * The audit log: one JSON line per decision, appended and fsynced before the command returns, so a
+ * crash never truncates what was written. Records hold what was decided and why, never credentials:
+ * the inputs are references, digests, check reasons and signer identities.
+ */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { VERSION } from '../version.js';
+import type { PolicyDecision } from './evaluate.js';
+
+export interface AuditRecord {
+  time: string;
+  tool: string;
+  event: 'decision' | 'policy-change';
+  policy: { name: string; sha256: string; file?: string };
+  reference?: string;
+  digest?: string;
+  decision?: 'allow' | 'deny';
+  status?: string;
+  effectiveTime?: string;
+  failed?: Array<{ rule?: string; id: string; reason: string }>;
+  warned?: Array<{ rule?: string; id: string; reason: string }>;
+  signers?: string[];
+  changes?: string[];
+}
+
+export function decisionRecord(d: PolicyDecision, file: string, now = new Date()): AuditRecord {
+  const pick = (status: string) => [
+    ...d.checks.filter((c) => c.status === status).map((c) => ({ id: c.id, reason: c.reason })),
+    ...d.rules.flatMap((r) =>
+      r.checks.filter((c) => c.status === status).map((c) => ({ rule: r.name, id: c.id, reason: c.reason })),
+    ),
+  ];
+  return {
+    time: now.toISOString(),
+    tool: `trustgate ${VERSION}`,
+    event: 'decision',
+    policy: { name: d.policy.name, sha256: d.policy.sha256, file },
+    reference: d.reference,
+    ...(d.digest ? { digest: d.digest } : {}),
+    decision: d.decision,
+    status: d.status,
+    effectiveTime: d.effectiveTime,
+    failed: pick('fail'),
+    warned: pick('warn'),
+    signers: d.signers,
+  };
+}
+
+/** Appends records as JSON lines and fsyncs them. */
+export function appendAudit(file: string, records: AuditRecord[]): void {
+  if (records.length === 0) return;
+  const fd = openSync(file, 'a', 0o600);
+  try {
+    writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Gathering evidence for policy evaluation: resolve each reference to its digest, discover once
+ * everything attached to it, and verify every signature and attestation against each authority's
+ * trust material (built once per run). Deny lists need to know every keyless signer, so each trust
+ * root in use also gets a verifier that accepts any identity, for naming signers only.
+ */
+import { discover } from '../discovery/discover.js';
+import { describeError } from '../errors.js';
+import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
+import { parseReference } from '../reference/parse.js';
+import { resolveImage } from '../resolve/resolve.js';
+import { mapLimit } from '../util/semaphore.js';
+import { verifyAttestations } from '../verify/attestations.js';
+import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../verify/claims.js';
+import type { IdentityPolicy } from '../verify/identity.js';
+import {
+  embeddedPublicGoodRoot,
+  type LoadedTrustRoot,
+  privateCaRoot,
+  trustedRootFromFile,
+} from '../verify/trust-root.js';
+import {
+  KeylessVerifiers,
+  KeyVerifiers,
+  type SignatureVerifiers,
+  verifySignatures,
+} from '../verify/verify-signatures.js';
+import type { ImageEvidence } from './evidence.js';
+import type { CompiledAuthority, CompiledPolicy } from './load.js';
+
+export interface GatherOptions extends RegistryClientOptions {
+  client?: RegistryClient;
+  platform?: string;
+  imageConcurrency?: number;
+  /**
+   * The registry/repository to match rules against for an OCI layout (`oci:PATH`), which has no
+   * name of its own: what the image will be pulled as. Without it a layout is named `oci:PATH`.
+   */
+  layoutName?: string;
+}
+
+export interface PolicyVerifiers {
+  byAuthority: Map<string, SignatureVerifiers>;
+  /** Any keyless signer, per trust root, for deny lists. */
+  anySigner: SignatureVerifiers[];
+  trustRoots: Map<string, LoadedTrustRoot>;
+}
+
+function loadRoot(
+  policy: CompiledPolicy,
+  name: string,
+  cache: Map<string, LoadedTrustRoot>,
+): LoadedTrustRoot {
+  const hit = cache.get(name);
+  if (hit) return hit;
+  const spec = policy.trustRoots[name];
+  const root =
+    !spec || 'embedded' in spec
+      ? embeddedPublicGoodRoot()
+      : 'trustedRoot' in spec
+        ? trustedRootFromFile(spec.trustedRoot)
+        : privateCaRoot(spec.caRoots, spec.caIntermediates);
+  cache.set(name, root);
+  return root;
+}
+
+const CLAIM_OIDS: Record<string, string> = { ...FULCIO_V2_CLAIMS, ...GITHUB_V1_CLAIMS };
+
+/** An authority's keyless identity, matched with the policy's RE2 expressions. */
+function identityOf(a: CompiledAuthority): IdentityPolicy {
+  const k = a.keyless!;
+  return {
+    describe: a.describe,
+    match(signer) {
+      const san = signer.subjectAlternativeName;
+      const iss = signer.issuer;
+      const parts: string[] = [];
+      const sanOk = san !== undefined && (k.subjectRegExp ? k.subjectRegExp.test(san) : san === k.subject);
+      if (!sanOk)
+        parts.push(
+          `identity is ${san === undefined ? 'missing' : `"${san}"`}, expected ${k.subject ?? `/${k.subjectRegExp?.source}/`}`,
+        );
+      const issOk = k.issuerRegExp ? k.issuerRegExp.test(iss ?? '') : iss === k.issuer;
+      if (!issOk)
+        parts.push(
+          `issuer is ${iss === undefined ? 'missing' : `"${iss}"`}, expected ${k.issuer ?? `/${k.issuerRegExp?.source}/`}`,
+        );
+      for (const [name, want] of Object.entries(k.claims)) {
+        const have = signer.claims?.get(CLAIM_OIDS[name] ?? name);
+        if (have !== want)
+          parts.push(`claim ${name} is ${have === undefined ? 'missing' : `"${have}"`}, expected "${want}"`);
+      }
+      return parts.length === 0 ? { ok: true } : { ok: false, reason: `${a.name}: ${parts.join('; ')}` };
+    },
+  };
+}
+
+const ANYONE: IdentityPolicy = { describe: 'any signer', match: () => ({ ok: true }) };
+
+/** Trust material for every authority, built once per run. */
+export function buildPolicyVerifiers(policy: CompiledPolicy): PolicyVerifiers {
+  const trustRoots = new Map<string, LoadedTrustRoot>();
+  const byAuthority = new Map<string, SignatureVerifiers>();
+  const keylessRoots = new Map<string, { ignoreTlog: boolean; ignoreSct: boolean }>();
+  for (const a of policy.authorities.values()) {
+    const trustRoot = loadRoot(policy, a.trustRoot, trustRoots);
+    const common = { trustRoot, ignoreTlog: a.raw.ignoreTlog ?? false, requireDockerReference: false };
+    if (a.keyless) {
+      byAuthority.set(
+        a.name,
+        new KeylessVerifiers({ ...common, identity: identityOf(a), ignoreSct: a.raw.ignoreSct ?? false }),
+      );
+      keylessRoots.set(a.trustRoot, { ignoreTlog: common.ignoreTlog, ignoreSct: a.raw.ignoreSct ?? false });
+    } else {
+      byAuthority.set(a.name, new KeyVerifiers({ ...common, keys: a.keys.map((k) => k.key) }));
+    }
+  }
+  const denies = policy.denyIdentities.length > 0 || (policy.doc.deny?.issuers?.length ?? 0) > 0;
+  if (denies && keylessRoots.size === 0)
+    keylessRoots.set('public-good', { ignoreTlog: false, ignoreSct: false });
+  const anySigner = denies
+    ? [...keylessRoots].map(
+        ([name, o]) =>
+          new KeylessVerifiers({
+            trustRoot: loadRoot(policy, name, trustRoots),
+            identity: ANYONE,
+            ignoreTlog: o.ignoreTlog,
+            ignoreSct: o.ignoreSct,
+            requireDockerReference: false,
+          }),
+      )
+    : [];
+  return { byAuthority, anySigner, trustRoots };
+}
+
+export async function gatherEvidence(
+  references: string[],
+  verifiers: PolicyVerifiers,
+  options: GatherOptions,
+): Promise<ImageEvidence[]> {
+  const client = options.client ?? new RegistryClient(options);
+  try {
+    return await mapLimit(
+      references,
+      options.imageConcurrency ?? 8,
+      async (reference): Promise<ImageEvidence> => {
+        let ev: ImageEvidence = {
+          reference,
+          name: reference,
+          registry: '',
+          givenBy: 'tag',
+          signatures: [],
+          attestations: [],
+          rejections: {},
+          signers: [],
+        };
+        try {
+          const ref = parseReference(reference);
+          if (ref.kind === 'registry') {
+            ev = {
+              ...ev,
+              name: `${ref.registry}/${ref.repository}`,
+              registry: ref.registry,
+              givenBy: ref.digest ? 'digest' : 'tag',
+              ...(ref.tag && !ref.digest ? { tag: ref.tag } : {}),
+            };
+          } else {
+            ev = {
+              ...ev,
+              name: options.layoutName ?? `oci:${ref.path}`,
+              registry: options.layoutName ? options.layoutName.split('/')[0]! : 'oci',
+              givenBy: ref.digest ? 'digest' : 'tag',
+              ...(ref.tag && !ref.digest ? { tag: ref.tag } : {}),
+            };
+          }
+          const image = await resolveImage(ref, {
+            client,
+            ...(options.platform ? { platform: options.platform } : {}),
+          });
+          ev.digest = image.digest;
+          ev.canonical = image.canonical;
+          const discovery = await discover(image.source, image.digest, { attestations: true });
+          const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
+          for (const [authority, v] of verifiers.byAuthority) {
+            const sigs = verifySignatures(discovery, { digest: image.digest, repository }, v);
+            const reasons: string[] = [];
+            for (const s of sigs.verdicts) {
+              if (!s.verified) {
+                if (s.reason) reasons.push(s.reason);
+                continue;
+              }
+              ev.signatures.push({
+                authority,
+                format: s.format,
+                via: s.origin.via,
+                ...(s.key ? { key: s.key } : {}),
+                ...(s.identity ? { identity: s.identity } : {}),
+                ...(s.tlog ? { time: s.tlog.integratedTime } : {}),
+              });
+            }
+            for (const a of verifyAttestations(discovery, v)) {
+              if (!a.verified || !a.statement || !a.predicateType) {
+                if (a.reason) reasons.push(a.reason);
+                continue;
+              }
+              ev.attestations.push({
+                authority,
+                predicateType: a.predicateType,
+                format: a.format,
+                via: a.origin.via,
+                ...(a.signer?.key ? { key: a.signer.key } : {}),
+                ...(a.signer?.identity ? { identity: a.signer.identity } : {}),
+                ...(a.tlog ? { time: a.tlog.integratedTime } : {}),
+                statement: a.statement,
+              });
+            }
+            if (reasons.length > 0) ev.rejections[authority] = [...new Set(reasons)];
+          }
+          const seen = new Set<string>();
+          for (const v of verifiers.anySigner) {
+            const found = [
+              ...verifySignatures(discovery, { digest: image.digest, repository }, v)
+                .verdicts.filter((s) => s.verified)
+                .map((s) => s.identity),
+              ...verifyAttestations(discovery, v)
+                .filter((a) => a.verified)
+                .map((a) => a.signer?.identity),
+            ];
+            for (const id of found) {
+              if (!id) continue;
+              const k = `${id.subjectAlternativeName}\n${id.issuer}`;
+              if (!seen.has(k)) ev.signers.push(id);
+              seen.add(k);
+            }
+          }
+          return ev;
+        } catch (e) {
+          return { ...ev, error: describeError(e) };
+        }
+      },
+    );
+  } finally {
+    if (!options.client) await client.close();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * `trustgate verify --policy` as a library call: load the policy (or take a compiled one), gather
+ * evidence for every image, evaluate each, and append the decisions to the audit log when asked.
+ */
+import { ExitCode } from '../exit-codes.js';
+import { appendAudit, decisionRecord } from './audit-log.js';
+import { evaluatePolicy, type PolicyDecision } from './evaluate.js';
+import { buildPolicyVerifiers, type GatherOptions, gatherEvidence } from './gather.js';
+import { type CompiledPolicy, loadPolicy } from './load.js';
+
+export interface PolicyRunOptions extends GatherOptions {
+  policy: string | CompiledPolicy;
+  /** Evaluate as of this time (exceptions, key windows, maxAge); default now. */
+  effectiveTime?: Date;
+  /** Append one JSON line per decision here (fsynced). */
+  auditLog?: string;
+}
+
+export interface PolicyRun {
+  policy: { file: string; name: string; sha256: string };
+  effectiveTime: string;
+  decisions: PolicyDecision[];
+  /** Over the whole batch: 1 if any image is denied, else 3 if any warned, else 0. */
+  exitCode: number;
+}
+
+export function batchExitCode(decisions: PolicyDecision[]): number {
+  if (decisions.some((d) => d.status === 'fail')) return ExitCode.FAILURE;
+  if (decisions.some((d) => d.status === 'warn')) return ExitCode.WARNINGS;
+  return ExitCode.OK;
+}
+
+export async function evaluateImages(references: string[], options: PolicyRunOptions): Promise<PolicyRun> {
+  const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
+  const now = options.effectiveTime ?? new Date();
+  const verifiers = buildPolicyVerifiers(policy);
+  const evidence = await gatherEvidence(references, verifiers, options);
+  const decisions = evidence.map((ev) => evaluatePolicy(policy, ev, now));
+  if (options.auditLog) {
+    const at = new Date();
+    appendAudit(
+      options.auditLog,
+      decisions.map((d) => decisionRecord(d, policy.file, at)),
+    );
+  }
+  return {
+    policy: { file: policy.file, name: policy.doc.metadata.name, sha256: policy.sha256 },
+    effectiveTime: now.toISOString(),
+    decisions,
+    exitCode: batchExitCode(decisions),
+  };
+}
