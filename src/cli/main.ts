@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { registerAttestations } from './commands/attestations.js';
 import { registerExport } from './commands/export.js';
 import { registerExtract } from './commands/extract.js';
+import { registerPolicy } from './commands/policy.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVerifyAttestation } from './commands/verify-attestation.js';
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   registerAttestations(program, io, setExit);
   registerExport(program, io, setExit);
   registerVerifyBundle(program, io, setExit);
+  registerPolicy(program, io, setExit);
   try {
     await program.parseAsync(argv as string[]);
     return exit;

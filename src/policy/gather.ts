@@ -37,6 +37,11 @@ export interface GatherOptions extends RegistryClientOptions {
    * name of its own: what the image will be pulled as. Without it a layout is named `oci:PATH`.
    */
   layoutName?: string;
+  /**
+   * Trust roots already loaded, by the policy's names, used instead of what the policy file says
+   * (for instance a root refreshed from a TUF mirror by the caller).
+   */
+  trustRoots?: Record<string, LoadedTrustRoot>;
 }
 
 export interface PolicyVerifiers {
@@ -98,8 +103,11 @@ function identityOf(a: CompiledAuthority): IdentityPolicy {
 const ANYONE: IdentityPolicy = { describe: 'any signer', match: () => ({ ok: true }) };
 
 /** Trust material for every authority, built once per run. */
-export function buildPolicyVerifiers(policy: CompiledPolicy): PolicyVerifiers {
-  const trustRoots = new Map<string, LoadedTrustRoot>();
+export function buildPolicyVerifiers(
+  policy: CompiledPolicy,
+  preloaded: Record<string, LoadedTrustRoot> = {},
+): PolicyVerifiers {
+  const trustRoots = new Map<string, LoadedTrustRoot>(Object.entries(preloaded));
   const byAuthority = new Map<string, SignatureVerifiers>();
   const keylessRoots = new Map<string, { ignoreTlog: boolean; ignoreSct: boolean }>();
   for (const a of policy.authorities.values()) {

@@ -234,8 +234,16 @@ export function compilePolicy(
         issue(kp, 'a key has either `pem` (inline) or `file`, not both or neither');
         continue;
       }
+      let pem = k.pem;
+      if (pem === undefined) {
+        try {
+          pem = readFileSync(rel(k.file!), 'utf8');
+        } catch {
+          issue([...kp, 'file'], `cannot read the key file ${rel(k.file!)}`, 'paths are relative to the policy file');
+          continue;
+        }
+      }
       try {
-        const pem = k.pem ?? readFileSync(rel(k.file!), 'utf8');
         const key = parsePublicKey(pem, k.file ?? `authorities.${n}.keys.${i}`);
         keys.push({
           key,

@@ -33,7 +33,7 @@ export function batchExitCode(decisions: PolicyDecision[]): number {
 export async function evaluateImages(references: string[], options: PolicyRunOptions): Promise<PolicyRun> {
   const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
   const now = options.effectiveTime ?? new Date();
-  const verifiers = buildPolicyVerifiers(policy);
+  const verifiers = buildPolicyVerifiers(policy, options.trustRoots);
   const evidence = await gatherEvidence(references, verifiers, options);
   const decisions = evidence.map((ev) => evaluatePolicy(policy, ev, now));
   if (options.auditLog) {

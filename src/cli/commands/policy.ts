@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import { ExitCode } from '../../exit-codes.js';
+import { printable } from '../../util/printable.js';
+import type { Io } from '../output.js';
+import {
+  addRegistryOptions,
+  type RegistryFlags,
+  registryClientOptions,
+  UsageError,
+} from '../registry-options.js';
+
+/** `trustgate policy validate | diff | test | schema`. */
+export function registerPolicy(program: Command, io: Io, setExit: (code: number) => void): void {
+  const policy = program.command('policy').description('check, compare and test organisation policy files');
+
+  policy
+    .command('validate')
+    .description('report every problem in a policy file, with its line and column: exit 0 valid, 1 not')
+    .argument('<file>', 'policy file (YAML or JSON)')
+    .action(async (file: string) => {
+      const { compilePolicy, formatIssue } = await import('../../policy/load.js');
+      const text = readText(file);
+      const r = compilePolicy(text, file);
+      if ('issues' in r) {
+        for (const i of r.issues) io.out(printable(formatIssue(file, i)));
+        io.err(`${io.errChalk.red('invalid:')} ${r.issues.length} problem(s) in ${file}`);
+        setExit(ExitCode.FAILURE);
+        return;
+      }
+      const p = r.policy;
+      io.out(
+        `${file}: valid: policy ${p.doc.metadata.name}, ${p.rules.length} rule(s), ${p.authorities.size} authorit${p.authorities.size === 1 ? 'y' : 'ies'}, ${p.exceptions.length} exception(s), ${p.sha256}`,
+      );
+      setExit(ExitCode.OK);
+    });
+
+  policy
+    .command('diff')
+    .description('the semantic difference between two policies (defaults applied; formatting ignored)')
+    .argument('<old>', 'the policy before')
+    .argument('<new>', 'the policy after')
+    .addOption(new Option('--audit-log <file>', 'append a policy-change record (fsynced)'))
+    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .action(async (before: string, after: string, flags: { auditLog?: string; output: string }) => {
+      const [{ loadPolicy }, { diffPolicies, formatChange }, { appendAudit }, { VERSION }] =
+        await Promise.all([
+          import('../../policy/load.js'),
+          import('../../policy/diff.js'),
+          import('../../policy/audit-log.js'),
+          import('../../version.js'),
+        ]);
+      const a = loadPolicy(before);
+      const b = loadPolicy(after);
+      const changes = diffPolicies(a.doc, b.doc);
+      if (flags.output === 'json')
+        io.out(JSON.stringify({ before: a.sha256, after: b.sha256, changes }, null, 2));
+      else if (changes.length === 0) io.out('no semantic change');
+      else for (const c of changes) io.out(printable(formatChange(c)));
+      if (flags.auditLog) {
+        appendAudit(flags.auditLog, [
+          {
+            time: new Date().toISOString(),
+            tool: `trustgate ${VERSION}`,
+            event: 'policy-change',
+            policy: { name: b.doc.metadata.name, sha256: b.sha256, file: after },
+            changes: [`from ${a.sha256} (${before})`, ...changes.map(formatChange)],
+          },
+        ]);
+      }
+      setExit(ExitCode.OK);
+    });
+
+  const test = policy
+    .command('test')
+    .description(
+      'evaluate a policy against cases of images with expected decisions (like kyverno test): exit 1 on any mismatch',
+    )
+    .argument('<file>', 'policy file')
+    .requiredOption(
+      '--cases <file>',
+      'cases YAML: cases: [{name, image, imageName?, effectiveTime?, expect}]',
+    );
+  addRegistryOptions(test).action(async (file: string, flags: RegistryFlags & { cases: string }) => {
+    const [{ loadPolicy }, { runPolicyCases }] = await Promise.all([
+      import('../../policy/load.js'),
+      import('../../policy/cases.js'),
+    ]);
+    const results = await runPolicyCases(loadPolicy(file), flags.cases, registryClientOptions(flags));
+    const c = io.outChalk;
+    for (const r of results) {
+      const firstFailure = [...r.decision.checks, ...r.decision.rules.flatMap((x) => x.checks)].find(
+        (x) => x.status === 'fail' || x.status === 'warn',
+      );
+      io.out(
+        `${r.ok ? c.green('PASS') : c.red('FAIL')} ${printable(r.name)}: expected ${r.expected}, got ${r.actual}${firstFailure ? ` (${printable(firstFailure.id)}: ${printable(firstFailure.reason)})` : ''}`,
+      );
+    }
+    const bad = results.filter((r) => !r.ok).length;
+    io.err(`${results.length - bad} passed, ${bad} failed`);
+    setExit(bad > 0 ? ExitCode.FAILURE : ExitCode.OK);
+  });
+
+  policy
+    .command('schema')
+    .description('print the JSON Schema of policy files (for editor completion)')
+    .action(async () => {
+      const { policyJsonSchema } = await import('../../policy/json-schema.js');
+      io.out(JSON.stringify(policyJsonSchema(), null, 2));
+      setExit(ExitCode.OK);
+    });
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`${file}: cannot read the file`);
+  }
+}
