@@ -239,7 +239,11 @@ export function compilePolicy(
         try {
           pem = readFileSync(rel(k.file!), 'utf8');
         } catch {
-          issue([...kp, 'file'], `cannot read the key file ${rel(k.file!)}`, 'paths are relative to the policy file');
+          issue(
+            [...kp, 'file'],
+            `cannot read the key file ${rel(k.file!)}`,
+            'paths are relative to the policy file',
+          );
           continue;
         }
       }
