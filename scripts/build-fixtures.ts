@@ -38,6 +38,18 @@ export const demoKeys = () => ({
   wrong: ed25519FromLabel('trustgate demo wrong key (throwaway, public)'),
   log: fakeLog(ed25519FromLabel('trustgate demo transparency log key (throwaway, public)')),
 });
+/** Throwaway keys of the example policies in policies/ (public halves written to policies/keys). */
+export const examplePolicyKeys = () => ({
+  vendor: ed25519FromLabel('trustgate example vendor key (throwaway, public)'),
+  platform: ed25519FromLabel('trustgate example platform key (throwaway, public)'),
+  scanner: ed25519FromLabel('trustgate example scanner key (throwaway, public)'),
+});
+
+export function buildPolicyKeys(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, key] of Object.entries(examplePolicyKeys())) writeFileSync(join(dir, `${name}.pub`), key.pem);
+}
+
 const DEMO_REFERENCE = 'registry.example/trustgate/demo';
 const DEMO_SBOM = {
   bomFormat: 'CycloneDX',
@@ -163,23 +175,27 @@ function main(): void {
   if (!check) {
     for (const d of ['demo', 'trust']) rmSync(join(target, d), { recursive: true, force: true });
     buildDemo(join(target, 'demo'), join(target, 'trust'));
-    console.log(`wrote ${relative(root, target)}/demo and ${relative(root, target)}/trust`);
+    rmSync(join(root, 'policies', 'keys'), { recursive: true, force: true });
+    buildPolicyKeys(join(root, 'policies', 'keys'));
+    console.log(`wrote ${relative(root, target)}/demo, ${relative(root, target)}/trust and policies/keys`);
     return;
   }
   const tmp = mkdtempSync(join(tmpdir(), 'tg-fixtures-'));
   try {
     buildDemo(join(tmp, 'demo'), join(tmp, 'trust'));
+    buildPolicyKeys(join(tmp, 'keys'));
     const diffs = [
       ...diffTrees(join(tmp, 'demo'), join(target, 'demo')),
       ...diffTrees(join(tmp, 'trust'), join(target, 'trust')),
+      ...diffTrees(join(tmp, 'keys'), join(root, 'policies', 'keys')),
     ];
     if (diffs.length > 0) {
       console.error(
-        `fixtures/demo differs from the builder's output: ${diffs.join(', ')}\nrun: npm run fixtures`,
+        `fixtures/demo, fixtures/trust or policies/keys differ from the builder's output: ${diffs.join(', ')}\nrun: npm run fixtures`,
       );
       process.exit(1);
     }
-    console.log('fixtures/demo and fixtures/trust match the builder');
+    console.log('fixtures/demo, fixtures/trust and policies/keys match the builder');
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
