@@ -47,7 +47,8 @@ export const examplePolicyKeys = () => ({
 
 export function buildPolicyKeys(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  for (const [name, key] of Object.entries(examplePolicyKeys())) writeFileSync(join(dir, `${name}.pub`), key.pem);
+  for (const [name, key] of Object.entries(examplePolicyKeys()))
+    writeFileSync(join(dir, `${name}.pub`), key.pem);
 }
 
 const DEMO_REFERENCE = 'registry.example/trustgate/demo';

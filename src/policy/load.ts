@@ -189,15 +189,20 @@ export function compilePolicy(
   const base = dirname(resolve(file));
   const rel = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
 
-  const trustRoots = { 'public-good': { embedded: 'public-good' as const }, ...(policy.trustRoots ?? {}) };
+  // Paths resolved against the policy file's folder, in copies: the document stays as written (diff).
+  const trustRoots: CompiledPolicy['trustRoots'] = { 'public-good': { embedded: 'public-good' } };
   for (const [n, t] of Object.entries(policy.trustRoots ?? {})) {
-    if ('trustedRoot' in t) t.trustedRoot = rel(t.trustedRoot);
-    if ('caRoots' in t) {
-      t.caRoots = rel(t.caRoots);
-      if (t.caIntermediates) t.caIntermediates = rel(t.caIntermediates);
-    }
     if (n === 'public-good' && !('embedded' in t))
       issue(['trustRoots', n], '"public-good" names the embedded root');
+    trustRoots[n] =
+      'trustedRoot' in t
+        ? { trustedRoot: rel(t.trustedRoot) }
+        : 'caRoots' in t
+          ? {
+              caRoots: rel(t.caRoots),
+              ...(t.caIntermediates ? { caIntermediates: rel(t.caIntermediates) } : {}),
+            }
+          : t;
   }
 
   const regexp = (path: ReadonlyArray<PropertyKey>, pattern: string): FullMatch | undefined => {

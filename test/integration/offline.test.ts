@@ -80,6 +80,19 @@ describe('offline verification', () => {
     expect(r.attempts).toEqual([]);
   });
 
+  test('the demo policy is evaluated with no network attempt at all', () => {
+    const r = runDenied([
+      'verify',
+      '--policy',
+      'fixtures/demo-policy.yaml',
+      '--image-name',
+      'registry.example/trustgate/demo',
+      'oci:fixtures/demo',
+    ]);
+    expect(r.code).toBe(ExitCode.OK);
+    expect(r.attempts).toEqual([]);
+  });
+
   test('keyless with the embedded public-good root makes no network attempt', () => {
     const r = runDenied([
       'verify',

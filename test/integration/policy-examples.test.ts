@@ -7,17 +7,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { examplePolicyKeys } from '../../scripts/build-fixtures.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import type { CheckResult, PolicyDecision } from '../../src/policy/evaluate.js';
 import { evaluateImages } from '../../src/policy/run.js';
+import type { Digest } from '../../src/reference/digest.js';
 import { type LoadedTrustRoot, trustedRootFromJson } from '../../src/verify/trust-root.js';
-import { examplePolicyKeys } from '../../scripts/build-fixtures.js';
 import { type KeylessIdentity, type KeylessWorld, keylessWorld } from '../support/keyless.js';
-import { predicateSamples } from '../support/predicates.js';
 import { type PolicyImageSpec, type Signer, writePolicyImage } from '../support/policy-images.js';
+import { predicateSamples } from '../support/predicates.js';
 import { repoRoot } from '../support/repo-root.js';
 import { ed25519FromLabel, fakeLog, trustedRootFor } from '../support/signing.js';
-import type { Digest } from '../../src/reference/digest.js';
 
 const keys = examplePolicyKeys();
 const log = fakeLog(ed25519FromLabel('policy examples log'));
@@ -25,8 +25,18 @@ const policyFile = (name: string) => join(repoRoot(), 'policies', name);
 let dir: string;
 let logRoot: LoadedTrustRoot;
 
-const by = (key: keyof typeof keys, time?: number): Signer => ({ kind: 'key', key: keys[key], log, ...(time ? { time } : {}) });
-const sample = (type: string) => JSON.parse(predicateSamples(`sha256:${'0'.repeat(64)}` as Digest).find((s) => s.type === type)!.predicate.toString());
+const by = (key: keyof typeof keys, time?: number): Signer => ({
+  kind: 'key',
+  key: keys[key],
+  log,
+  ...(time ? { time } : {}),
+});
+const sample = (type: string) =>
+  JSON.parse(
+    predicateSamples(`sha256:${'0'.repeat(64)}` as Digest)
+      .find((s) => s.type === type)!
+      .predicate.toString(),
+  );
 
 async function decide(
   policy: string,
@@ -46,7 +56,9 @@ async function decide(
 }
 
 const find = (d: PolicyDecision, id: string, rule?: string): CheckResult | undefined =>
-  [...d.checks, ...d.rules.filter((r) => !rule || r.name === rule).flatMap((r) => r.checks)].find((c) => c.id === id);
+  [...d.checks, ...d.rules.filter((r) => !rule || r.name === rule).flatMap((r) => r.checks)].find(
+    (c) => c.id === id,
+  );
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tg-policy-examples-'));
@@ -57,13 +69,33 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('vendor-key.yaml', () => {
   const NAME = 'registry.vendor.example/product/api';
   test('the vendor signature and its SPDX SBOM: allowed', async () => {
-    const d = await decide('vendor-key.yaml', { seed: 'vendor-ok', signatures: [by('vendor')], attestations: [{ type: 'spdxjson', predicate: sample('spdxjson'), by: by('vendor') }] }, NAME);
+    const d = await decide(
+      'vendor-key.yaml',
+      {
+        seed: 'vendor-ok',
+        signatures: [by('vendor')],
+        attestations: [{ type: 'spdxjson', predicate: sample('spdxjson'), by: by('vendor') }],
+      },
+      NAME,
+    );
     expect(d).toMatchObject({ decision: 'allow', exitCode: ExitCode.OK });
   });
   test('no SPDX SBOM, or signed by another key: denied, saying which', async () => {
-    const noSbom = await decide('vendor-key.yaml', { seed: 'vendor-nosbom', signatures: [by('vendor')] }, NAME);
+    const noSbom = await decide(
+      'vendor-key.yaml',
+      { seed: 'vendor-nosbom', signatures: [by('vendor')] },
+      NAME,
+    );
     expect(find(noSbom, 'attestations/sbom')).toMatchObject({ status: 'fail', actual: 'none' });
-    const wrongKey = await decide('vendor-key.yaml', { seed: 'vendor-wrongkey', signatures: [by('scanner')], attestations: [{ type: 'spdxjson', predicate: sample('spdxjson'), by: by('scanner') }] }, NAME);
+    const wrongKey = await decide(
+      'vendor-key.yaml',
+      {
+        seed: 'vendor-wrongkey',
+        signatures: [by('scanner')],
+        attestations: [{ type: 'spdxjson', predicate: sample('spdxjson'), by: by('scanner') }],
+      },
+      NAME,
+    );
     expect(wrongKey.decision).toBe('deny');
     expect(find(wrongKey, 'signatures')!.reason).toContain('vendor:');
   });
@@ -90,7 +122,10 @@ describe('github-slsa.yaml (keyless)', () => {
     p.invocation.configSource.uri = `git+https://github.com/example/app@${ref}`;
     return p;
   };
-  const spec = (seed: string, over: { signer?: KeylessIdentity; provRef?: string } = {}): PolicyImageSpec => ({
+  const spec = (
+    seed: string,
+    over: { signer?: KeylessIdentity; provRef?: string } = {},
+  ): PolicyImageSpec => ({
     seed,
     signatures: [keyless(over.signer ?? release())],
     attestations: [
@@ -107,24 +142,42 @@ describe('github-slsa.yaml (keyless)', () => {
     const d = await decide('github-slsa.yaml', spec('gh-ok'), NAME, { root });
     expect(d.decision).toBe('allow');
     expect(find(d, 'digest')!.reason).toContain('resolved and pinned');
-    expect(find(d, 'attestations/provenance/slsa/sourceRef')).toMatchObject({ status: 'pass', actual: 'refs/tags/v1.2.3' });
+    expect(find(d, 'attestations/provenance/slsa/sourceRef')).toMatchObject({
+      status: 'pass',
+      actual: 'refs/tags/v1.2.3',
+    });
     expect(d.signers.some((s) => s.startsWith(generator.san))).toBe(true);
   });
 
   test('signed from a branch, not a tag: denied', async () => {
-    const d = await decide('github-slsa.yaml', spec('gh-branch', { signer: release('refs/heads/main') }), NAME, { root });
+    const d = await decide(
+      'github-slsa.yaml',
+      spec('gh-branch', { signer: release('refs/heads/main') }),
+      NAME,
+      { root },
+    );
     expect(d.decision).toBe('deny');
     expect(find(d, 'signatures')!.reason).toContain('refs/heads/main');
   });
 
   test('the unanchored-regexp trap: a look-alike repository does not pass', async () => {
-    const d = await decide('github-slsa.yaml', spec('gh-lookalike', { signer: release('refs/tags/v1.2.3', 'example/app-evil') }), NAME, { root });
+    const d = await decide(
+      'github-slsa.yaml',
+      spec('gh-lookalike', { signer: release('refs/tags/v1.2.3', 'example/app-evil') }),
+      NAME,
+      { root },
+    );
     expect(d.decision).toBe('deny');
   });
 
   test('provenance from a branch build fails the tag rule, naming expected and actual', async () => {
-    const d = await decide('github-slsa.yaml', spec('gh-prov-branch', { provRef: 'refs/heads/main' }), NAME, { root });
-    expect(find(d, 'attestations/provenance/slsa/sourceRef')).toMatchObject({ status: 'fail', actual: 'refs/heads/main' });
+    const d = await decide('github-slsa.yaml', spec('gh-prov-branch', { provRef: 'refs/heads/main' }), NAME, {
+      root,
+    });
+    expect(find(d, 'attestations/provenance/slsa/sourceRef')).toMatchObject({
+      status: 'fail',
+      actual: 'refs/heads/main',
+    });
   });
 });
 
@@ -138,22 +191,43 @@ describe('platform-baseline.yaml', () => {
   const AT = '2026-06-01T00:00:00Z';
 
   test('prod by digest, signed, with provenance: allowed; by tag: denied with the pin to use', async () => {
-    const ok = await decide('platform-baseline.yaml', good('prod/api'), 'registry.example.com/prod/api', { reference: byDigest, at: AT });
+    const ok = await decide('platform-baseline.yaml', good('prod/api'), 'registry.example.com/prod/api', {
+      reference: byDigest,
+      at: AT,
+    });
     expect(ok).toMatchObject({ decision: 'allow' });
     expect(ok.rules.map((r) => r.name)).toEqual(['registries', 'prod']);
-    const tagged = await decide('platform-baseline.yaml', good('prod/api-tag'), 'registry.example.com/prod/api', { at: AT });
+    const tagged = await decide(
+      'platform-baseline.yaml',
+      good('prod/api-tag'),
+      'registry.example.com/prod/api',
+      { at: AT },
+    );
     expect(find(tagged, 'digest')).toMatchObject({ status: 'fail' });
   });
 
   test('another registry is denied; unsigned outside prod only warns (exit 3)', async () => {
-    const hub = await decide('platform-baseline.yaml', good('hub'), 'docker.io/library/nginx', { reference: byDigest, at: AT });
+    const hub = await decide('platform-baseline.yaml', good('hub'), 'docker.io/library/nginx', {
+      reference: byDigest,
+      at: AT,
+    });
     expect(find(hub, 'registry')).toMatchObject({ status: 'fail', actual: 'docker.io' });
-    const dev = await decide('platform-baseline.yaml', { seed: 'dev/tool' }, 'registry.example.com/dev/tool', { at: AT });
+    const dev = await decide(
+      'platform-baseline.yaml',
+      { seed: 'dev/tool' },
+      'registry.example.com/dev/tool',
+      { at: AT },
+    );
     expect(dev).toMatchObject({ decision: 'allow', status: 'warn', exitCode: ExitCode.WARNINGS });
   });
 
   test('the denied digest fails although everything else passes', async () => {
-    const d = await decide('platform-baseline.yaml', good('prod/compromised-api'), 'registry.example.com/prod/compromised-api', { reference: byDigest, at: AT });
+    const d = await decide(
+      'platform-baseline.yaml',
+      good('prod/compromised-api'),
+      'registry.example.com/prod/compromised-api',
+      { reference: byDigest, at: AT },
+    );
     expect(d.decision).toBe('deny');
     expect(d.rules.every((r) => r.status === 'pass')).toBe(true);
     expect(find(d, 'deny/digest')!.reason).toContain('INC-2026-014');
@@ -161,19 +235,41 @@ describe('platform-baseline.yaml', () => {
 
   test('the exception waives the unsigned legacy image until it expires, then says it expired', async () => {
     const name = 'registry.example.com/prod/legacy-batch';
-    const before = await decide('platform-baseline.yaml', { seed: 'prod/legacy-batch' }, name, { reference: byDigest, at: AT });
+    const before = await decide('platform-baseline.yaml', { seed: 'prod/legacy-batch' }, name, {
+      reference: byDigest,
+      at: AT,
+    });
     expect(before.decision).toBe('allow');
-    expect(find(before, 'signatures')!.exception).toMatchObject({ name: 'legacy-batch', ticket: 'PLAT-1234' });
-    const after = await decide('platform-baseline.yaml', { seed: 'prod/legacy-batch' }, name, { reference: byDigest, at: '2027-04-01T00:00:00Z' });
+    expect(find(before, 'signatures')!.exception).toMatchObject({
+      name: 'legacy-batch',
+      ticket: 'PLAT-1234',
+    });
+    const after = await decide('platform-baseline.yaml', { seed: 'prod/legacy-batch' }, name, {
+      reference: byDigest,
+      at: '2027-04-01T00:00:00Z',
+    });
     expect(after.decision).toBe('deny');
     expect(find(after, 'signatures')!.reason).toContain('expired at 2027-03-31');
   });
 
   test('a signature older than the key’s notBefore does not count; stale provenance fails maxAge', async () => {
-    const old = await decide('platform-baseline.yaml', { ...good('prod/old'), signatures: [by('platform', 1735689600)] }, 'registry.example.com/prod/old', { reference: byDigest, at: AT });
+    const old = await decide(
+      'platform-baseline.yaml',
+      { ...good('prod/old'), signatures: [by('platform', 1735689600)] },
+      'registry.example.com/prod/old',
+      { reference: byDigest, at: AT },
+    );
     expect(find(old, 'signatures')!.reason).toContain('before key');
-    const stale = await decide('platform-baseline.yaml', good('prod/stale'), 'registry.example.com/prod/stale', { reference: byDigest, at: '2026-12-01T00:00:00Z' });
-    expect(find(stale, 'attestations/provenance', 'prod')).toMatchObject({ status: 'fail', expected: '<= 90d' });
+    const stale = await decide(
+      'platform-baseline.yaml',
+      good('prod/stale'),
+      'registry.example.com/prod/stale',
+      { reference: byDigest, at: '2026-12-01T00:00:00Z' },
+    );
+    expect(find(stale, 'attestations/provenance', 'prod')).toMatchObject({
+      status: 'fail',
+      expected: '<= 90d',
+    });
   });
 });
 
@@ -190,7 +286,15 @@ describe('vuln-gate.yaml', () => {
     attestations: [
       { type: 'cyclonedx', predicate: sample('cyclonedx'), by: by('scanner') },
       { type: 'vuln', predicate: vuln(finished), by: by('scanner') },
-      ...(triage ? [{ type: 'triage', predicate: { trivyignore: '# unreachable in this image\nCVE-2024-0001\n' }, by: by('scanner') }] : []),
+      ...(triage
+        ? [
+            {
+              type: 'triage',
+              predicate: { trivyignore: '# unreachable in this image\nCVE-2024-0001\n' },
+              by: by('scanner'),
+            },
+          ]
+        : []),
     ],
   });
 
@@ -206,7 +310,9 @@ describe('vuln-gate.yaml', () => {
   });
 
   test('a scan older than 7 days fails', async () => {
-    const d = await decide('vuln-gate.yaml', spec('vuln-old', true, '2026-05-01T00:00:00Z'), NAME, { at: AT });
+    const d = await decide('vuln-gate.yaml', spec('vuln-old', true, '2026-05-01T00:00:00Z'), NAME, {
+      at: AT,
+    });
     expect(find(d, 'vulnerabilities')).toMatchObject({ status: 'fail', expected: '<= 7d' });
   });
 });

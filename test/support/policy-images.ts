@@ -5,7 +5,11 @@
  */
 import { join } from 'node:path';
 import { CosignAnnotation } from '../../src/discovery/media-types.js';
-import { COSIGN_KIND_ANNOTATION, CosignLayoutKind, REF_NAME_ANNOTATION } from '../../src/oci/layout/layout-source.js';
+import {
+  COSIGN_KIND_ANNOTATION,
+  CosignLayoutKind,
+  REF_NAME_ANNOTATION,
+} from '../../src/oci/layout/layout-source.js';
 import { predicateTypeFor } from '../../src/verify/attestations.js';
 import { statementEmbedding } from './attest-builder.js';
 import { attLayer, dsseEnvelope } from './cosign-att.js';
@@ -38,7 +42,10 @@ export const DEFAULT_LOG_TIME = 1780099200;
 
 let logIndex = 100;
 
-export async function writePolicyImage(dir: string, spec: PolicyImageSpec): Promise<{ ref: string; digest: string }> {
+export async function writePolicyImage(
+  dir: string,
+  spec: PolicyImageSpec,
+): Promise<{ ref: string; digest: string }> {
   const image = buildImage({ seed: spec.seed });
   const digest = image.manifest.digest;
   const sigLayers: SigLayer[] = [];
@@ -100,12 +107,16 @@ export async function writePolicyImage(dir: string, spec: PolicyImageSpec): Prom
   if (sigLayers.length > 0) {
     const sigs = buildSigManifest(sigLayers);
     blobs.push(sigs.manifest, ...sigs.blobs);
-    descriptors.push(descriptorOf(sigs.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.SIGS } }));
+    descriptors.push(
+      descriptorOf(sigs.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.SIGS } }),
+    );
   }
   if (attLayers.length > 0) {
     const atts = buildSigManifest(attLayers);
     blobs.push(atts.manifest, ...atts.blobs);
-    descriptors.push(descriptorOf(atts.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.ATTS } }));
+    descriptors.push(
+      descriptorOf(atts.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.ATTS } }),
+    );
   }
   const path = join(dir, spec.seed);
   writeLayout(path, blobs, descriptors);
