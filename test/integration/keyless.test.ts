@@ -128,9 +128,11 @@ describe('keyless verification (offline throwaway PKI)', () => {
     for (const name of ['good', 'bundle']) {
       const r = await verify(name, exact);
       expect(r.code, `${name}: ${r.reason}`).toBe(ExitCode.OK);
-      expect(r.run.images[0]!.signatures[0]!.identity).toEqual({
+      expect(r.run.images[0]!.signatures[0]!.identity).toMatchObject({
         subjectAlternativeName: `${WORKFLOW}@${TAG}`,
         issuer: ISSUER,
+        // Fulcio claims by name, for policy conditions and audit records.
+        claims: { sourceRepositoryRef: TAG, issuer: ISSUER },
       });
     }
   });
