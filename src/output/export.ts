@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { discover } from '../discovery/discover.js';
 import { TrustgateError } from '../errors.js';
 import { RegistryClient } from '../oci/registry/client.js';
+import type { PolicyDecision } from '../policy/evaluate.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
 import { PREDICATE_TYPES, verifyAttestations } from '../verify/attestations.js';
@@ -24,6 +25,10 @@ export interface ExportOptions extends VerifyOptions {
   tar?: boolean;
   /** The time recorded in summary.json (the only field that changes between runs). */
   now?: Date;
+  /** Also evaluate this policy file and record its decision in summary.json. */
+  policy?: string;
+  /** With `policy` and an OCI layout: the registry/repository to match rules against. */
+  imageName?: string;
 }
 
 export interface ExportResult {
@@ -32,6 +37,8 @@ export interface ExportResult {
   tarball?: string;
   verifiedAttestations: number;
   verifiedSignatures: number;
+  /** The policy decision, when a policy was given. */
+  decision?: PolicyDecision;
 }
 
 const SHORT_BY_TYPE = new Map<string, string>();
@@ -162,17 +169,40 @@ export async function exportEvidence(reference: string, options: ExportOptions):
         // Unreadable bundles are already reported as such in the items.
       }
     }
+    const now = options.now ?? new Date();
+    let decision: PolicyDecision | undefined;
+    if (options.policy) {
+      const { evaluateImages } = await import('../policy/run.js');
+      const run = await evaluateImages([reference], {
+        ...options,
+        client,
+        policy: options.policy,
+        effectiveTime: now,
+        ...(options.imageName ? { layoutName: options.imageName } : {}),
+      });
+      decision = run.decisions[0]!;
+      // The policy saw the reference again: if a tag moved in between, the archive would not match it.
+      if (decision.digest && decision.digest !== image.digest) {
+        throw new TrustgateError(
+          'DIGEST_MISMATCH',
+          `${reference} moved from ${image.digest} to ${decision.digest} during the export`,
+          { hint: 'export by digest (repo@sha256:…) to archive one image' },
+        );
+      }
+    }
     const summary = {
       schemaVersion: 1,
       reference,
       canonical: image.canonical,
       digest: image.digest,
-      time: (options.now ?? new Date()).toISOString(),
+      time: now.toISOString(),
       tool: { name: 'trustgate', version: VERSION },
       trustRoot: trustRoot.description,
       trust: trustText,
       items,
       unsigned: d.unsigned,
+      // The decision as of `time` (its own copy of the time is left out: one time field per archive).
+      ...(decision ? { policy: { ...decision, effectiveTime: undefined } } : {}),
     };
     files.set('summary.json', Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
     const names = [...files.keys()].sort();
@@ -193,6 +223,7 @@ export async function exportEvidence(reference: string, options: ExportOptions):
       files: [...files.keys()].sort(),
       verifiedAttestations: atts.filter((a) => a.verified).length,
       verifiedSignatures: sigs.filter((s) => s.verified).length,
+      ...(decision ? { decision } : {}),
     };
     if (options.tar) {
       const tarball = `${options.dir.replace(/\/+$/, '')}.tar.gz`;

@@ -132,3 +132,41 @@ describe('export', () => {
     expect(typeFileName('x'.repeat(500)).length).toBe(60);
   });
 });
+
+describe('export --policy', () => {
+  const root = join(import.meta.dirname, '..', '..');
+  const demo = {
+    keys: [join(root, 'fixtures/trust/cosign.pub')],
+    trustedRoot: join(root, 'fixtures/trust/trusted_root.json'),
+    policy: join(root, 'fixtures/demo-policy.yaml'),
+  };
+
+  test('summary.json records the decision with its checks; re-runs stay byte-identical apart from the time', async () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    const a = join(work, 'policy-a');
+    const b = join(work, 'policy-b');
+    const opts = { ...demo, imageName: 'registry.example/trustgate/demo', now };
+    const ra = await exportEvidence(`oci:${join(root, 'fixtures/demo')}`, { ...opts, dir: a });
+    await exportEvidence(`oci:${join(root, 'fixtures/demo')}`, { ...opts, dir: b });
+    expect(ra.decision).toMatchObject({ decision: 'allow', exitCode: 0 });
+    const summary = JSON.parse(readFileSync(join(a, 'summary.json'), 'utf8'));
+    expect(summary.policy).toMatchObject({
+      decision: 'allow',
+      policy: { name: 'demo' },
+      rules: [{ name: 'demo-images', status: 'pass' }],
+    });
+    expect(summary.policy.effectiveTime).toBeUndefined();
+    expect(readFileSync(join(a, 'SHA256SUMS'))).toEqual(readFileSync(join(b, 'SHA256SUMS')));
+  });
+
+  test('a denying policy still writes the evidence and reports the decision', async () => {
+    const r = await exportEvidence(`oci:${join(root, 'fixtures/demo')}`, {
+      ...demo,
+      dir: join(work, 'policy-deny'),
+    });
+    expect(r.decision).toMatchObject({ decision: 'deny', checks: [{ id: 'noMatch', status: 'fail' }] });
+    expect(JSON.parse(readFileSync(join(work, 'policy-deny', 'summary.json'), 'utf8')).policy.decision).toBe(
+      'deny',
+    );
+  });
+});

@@ -8,6 +8,8 @@ interface ExportFlags extends RegistryFlags, TrustFlags {
   dir: string;
   tar?: boolean;
   platform?: string;
+  policy?: string;
+  imageName?: string;
 }
 
 export function registerExport(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -20,7 +22,19 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
   addTrustOptions(cmd)
     .requiredOption('--dir <dir>', 'a new or empty directory to write into')
     .addOption(new Option('--tar', 'also write one deterministic <dir>.tar.gz'))
-    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
+    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"))
+    .addOption(
+      new Option(
+        '--policy <file>',
+        "also record this policy's decision in summary.json; exit 1 denied, 3 warnings",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--image-name <registry/repository>',
+        'with --policy and an oci: layout: the name rules match',
+      ),
+    );
   addRegistryOptions(cmd).action(async (image: string, flags: ExportFlags) => {
     const trust = trustOptions(flags);
     const { exportEvidence } = await import('../../output/export.js');
@@ -30,10 +44,19 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
       dir: flags.dir,
       tar: flags.tar ?? false,
       ...(flags.platform ? { platform: flags.platform } : {}),
+      ...(flags.policy ? { policy: flags.policy } : {}),
+      ...(flags.imageName ? { imageName: flags.imageName } : {}),
     });
     io.out(
       `wrote ${r.files.length} files to ${r.dir}${r.tarball ? ` and ${r.tarball}` : ''}: ${r.verifiedSignatures} verified signature(s), ${r.verifiedAttestations} verified attestation(s)`,
     );
+    if (r.decision) {
+      io.out(
+        `policy decision: ${r.decision.decision}${r.decision.status === 'warn' ? ' with warnings' : ''} (recorded in summary.json)`,
+      );
+      setExit(r.decision.exitCode);
+      return;
+    }
     setExit(ExitCode.OK);
   });
 }
