@@ -2,6 +2,26 @@
 export * from './errors.js';
 export * from './exit-codes.js';
 export * from './oci/index.js';
+export { type ExportOptions, type ExportResult, exportEvidence } from './output/export.js';
+export { type CheckResult, evaluatePolicy, type PolicyDecision, type RuleResult } from './policy/evaluate.js';
+export type { ImageEvidence } from './policy/evidence.js';
+export { buildPolicyVerifiers, gatherEvidence } from './policy/gather.js';
+export { type CompiledPolicy, compilePolicy, loadPolicy, PolicyInvalidError } from './policy/load.js';
+export { evaluateImages, type PolicyRun, type PolicyRunOptions } from './policy/run.js';
 export * from './reference/index.js';
 export * from './resolve/resolve.js';
+export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
+export {
+  type AttestationOptions,
+  type AttestationRun,
+  type ImageAttestations,
+  verifyImageAttestations,
+} from './verify/verify-attestations-image.js';
+export {
+  type ImageVerdict,
+  type ImageVerification,
+  type VerifyOptions,
+  type VerifyRun,
+  verifyImages,
+} from './verify/verify-image.js';
 export { VERSION } from './version.js';
