@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import {
   COSIGN_KIND_ANNOTATION,
@@ -79,22 +79,25 @@ describe.skipIf(missing !== undefined)('extract', () => {
     };
     const dir = join(work, 'layout');
     const keyFile = join(work, 'key.pub');
-    const layers = Object.entries(files).map(([t, f]) =>
-      attestationLayer(key, img.manifest.digest, types[t as keyof typeof types], readFileSync(f)),
-    );
-    const cdx2 = attestationLayer(key, img.manifest.digest, types.cyclonedx, readFileSync(files.cyclonedx));
-    const atts = buildSigManifest([...layers, cdx2]);
-    writeLayout(
-      dir,
-      [...img.blobs, atts.manifest, ...atts.blobs],
-      [
-        descriptorOf(img.manifest, {
-          annotations: { [REF_NAME_ANNOTATION]: 'v1', [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.IMAGE },
-        }),
-        descriptorOf(atts.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.ATTS } }),
-      ],
-    );
-    writeFileSync(keyFile, key.pem);
+    // Read in beforeAll: a skipped describe still runs its body to collect tests, and ../shared may be absent.
+    beforeAll(() => {
+      const layers = Object.entries(files).map(([t, f]) =>
+        attestationLayer(key, img.manifest.digest, types[t as keyof typeof types], readFileSync(f)),
+      );
+      const cdx2 = attestationLayer(key, img.manifest.digest, types.cyclonedx, readFileSync(files.cyclonedx));
+      const atts = buildSigManifest([...layers, cdx2]);
+      writeLayout(
+        dir,
+        [...img.blobs, atts.manifest, ...atts.blobs],
+        [
+          descriptorOf(img.manifest, {
+            annotations: { [REF_NAME_ANNOTATION]: 'v1', [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.IMAGE },
+          }),
+          descriptorOf(atts.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.ATTS } }),
+        ],
+      );
+      writeFileSync(keyFile, key.pem);
+    });
     const base = ['--key', keyFile, '--insecure-ignore-tlog', `oci:${dir}`];
 
     test.each(['spdxjson', 'vuln'] as const)('%s round-trips byte for byte through --predicate-only', (t) => {
