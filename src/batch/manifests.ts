@@ -1,0 +1,174 @@
+/**
+ * Image references out of deployment files: Kubernetes YAML (multi-document, every workload kind and
+ * its init and ephemeral containers, CronJob and pod templates, Lists), rendered Helm output, and
+ * docker-compose files. Each reference keeps its file, line and YAML path, for CI annotations and for
+ * `pin`. An `image:` where no known schema puts one (an unknown CRD) is reported as skipped, never
+ * guessed at. Bad YAML is an error naming the file and line.
+ */
+import { readFileSync } from 'node:fs';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Scalar } from 'yaml';
+
+export interface FoundImage {
+  reference: string;
+  file: string;
+  line: number;
+  column: number;
+  /** YAML path, e.g. spec.template.spec.containers[0].image (document index first when several). */
+  path: string;
+  /** Offsets of the scalar in the file, for rewriting it in place (pin). */
+  range: [number, number];
+  document: number;
+}
+
+export interface SkippedImage {
+  file: string;
+  line: number;
+  path: string;
+  reason: string;
+}
+
+export interface ManifestScan {
+  images: FoundImage[];
+  skipped: SkippedImage[];
+  errors: Array<{ file: string; line: number; column: number; message: string }>;
+}
+
+/** Workload kinds → where their pod spec is. */
+const POD_SPEC_PATHS: Record<string, string[][]> = {
+  Pod: [['spec']],
+  Deployment: [['spec', 'template', 'spec']],
+  StatefulSet: [['spec', 'template', 'spec']],
+  DaemonSet: [['spec', 'template', 'spec']],
+  ReplicaSet: [['spec', 'template', 'spec']],
+  ReplicationController: [['spec', 'template', 'spec']],
+  Job: [['spec', 'template', 'spec']],
+  CronJob: [['spec', 'jobTemplate', 'spec', 'template', 'spec']],
+  PodTemplate: [['template', 'spec']],
+};
+const CONTAINER_LISTS = ['containers', 'initContainers', 'ephemeralContainers'];
+
+export function scanManifestFile(file: string, text?: string): ManifestScan {
+  const source = text ?? readFileSync(file, 'utf8');
+  const lines = new LineCounter();
+  const docs = parseAllDocuments(source, { lineCounter: lines, uniqueKeys: false });
+  const out: ManifestScan = { images: [], skipped: [], errors: [] };
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const [di, doc] of list.entries()) {
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const p = lines.linePos(e.pos[0]);
+      out.errors.push({ file, line: p.line, column: p.col, message: e.message.split('\n')[0] ?? e.message });
+      continue;
+    }
+    scanDocument(doc, di, list.length > 1, file, lines, out);
+  }
+  return out;
+}
+
+function get(node: unknown, key: string): Node | undefined {
+  return isMap(node) ? (node.get(key, true) as Node | undefined) : undefined;
+}
+
+function scanDocument(doc: Document, index: number, multi: boolean, file: string, lines: LineCounter, out: ManifestScan): void {
+  const root = doc.contents;
+  if (!isMap(root)) return;
+  const prefix = multi ? `[${index}].` : '';
+  const found = new Set<Node>();
+  const add = (node: Node | undefined, path: string) => {
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return;
+    found.add(node);
+    const p = lines.linePos(node.range[0]);
+    out.images.push({
+      reference: node.value,
+      file,
+      line: p.line,
+      column: p.col,
+      path: `${prefix}${path}`,
+      range: [node.range[0], node.range[1]],
+      document: index,
+    });
+  };
+  const podSpec = (spec: unknown, path: string) => {
+    for (const listName of CONTAINER_LISTS) {
+      const list = get(spec, listName);
+      if (!isSeq(list)) continue;
+      list.items.forEach((c, i) => add(get(c, 'image'), `${path}.${listName}[${i}].image`));
+    }
+  };
+  const walkObject = (obj: unknown, path: string) => {
+    const kind = get(obj, 'kind');
+    const k = isScalar(kind) ? String(kind.value) : undefined;
+    if (k === 'List') {
+      const items = get(obj, 'items');
+      if (isSeq(items)) items.items.forEach((it, i) => walkObject(it, `${path}items[${i}].`));
+      return;
+    }
+    if (k && POD_SPEC_PATHS[k]) {
+      for (const sp of POD_SPEC_PATHS[k]) {
+        let n: unknown = obj;
+        for (const seg of sp) n = get(n, seg);
+        if (n) podSpec(n, `${path}${sp.join('.')}`);
+      }
+    }
+  };
+  // docker-compose: a top-level `services` map whose entries may carry `image`.
+  const services = get(root, 'services');
+  if (isMap(services) && !get(root, 'kind')) {
+    for (const item of services.items) {
+      const name = isScalar(item.key) ? String(item.key.value) : '?';
+      add(get(item.value, 'image'), `services.${name}.image`);
+    }
+  } else {
+    walkObject(root, '');
+  }
+  // Any other `image:` string is reported, not guessed at (an unknown CRD's field may not be an image).
+  const visit = (node: unknown, path: string) => {
+    if (isMap(node)) {
+      for (const item of node.items) {
+        const key = isScalar(item.key) ? String(item.key.value) : '?';
+        const v = item.value as Node | undefined;
+        if (key === 'image' && isScalar(v) && typeof v.value === 'string' && !found.has(v)) {
+          const p = lines.linePos((v as Scalar).range?.[0] ?? 0);
+          const kind = get(root, 'kind');
+          out.skipped.push({
+            file,
+            line: p.line,
+            path: `${prefix}${path}${key}`,
+            reason: `an image field in ${isScalar(kind) ? `kind ${String(kind.value)}` : 'an unknown document'}, which no known schema defines; not verified`,
+          });
+        } else visit(v, `${path}${key}.`);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((it, i) => visit(it, `${path.replace(/\.$/, '')}[${i}].`));
+    }
+  };
+  visit(root, '');
+}
+
+export function scanManifests(files: string[]): ManifestScan {
+  const all: ManifestScan = { images: [], skipped: [], errors: [] };
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      all.errors.push({ file: f, line: 0, column: 0, message: 'cannot read the file' });
+      continue;
+    }
+    const r = scanManifestFile(f, text);
+    all.images.push(...r.images);
+    all.skipped.push(...r.skipped);
+    all.errors.push(...r.errors);
+  }
+  return all;
+}
+
+/** `--images-from`: one reference per line; `#` starts a comment; blank lines ignored. */
+export function parseImageList(text: string, file: string): Array<{ reference: string; file: string; line: number }> {
+  const out: Array<{ reference: string; file: string; line: number }> = [];
+  text.split('\n').forEach((raw, i) => {
+    const t = raw.replace(/#.*/, '').trim();
+    if (t) out.push({ reference: t, file, line: i + 1 });
+  });
+  return out;
+}
