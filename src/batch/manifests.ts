@@ -6,7 +6,16 @@
  * guessed at. Bad YAML is an error naming the file and line.
  */
 import { readFileSync } from 'node:fs';
-import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments, type Scalar } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseAllDocuments,
+  type Scalar,
+} from 'yaml';
 
 export interface FoundImage {
   reference: string;
@@ -69,7 +78,14 @@ function get(node: unknown, key: string): Node | undefined {
   return isMap(node) ? (node.get(key, true) as Node | undefined) : undefined;
 }
 
-function scanDocument(doc: Document, index: number, multi: boolean, file: string, lines: LineCounter, out: ManifestScan): void {
+function scanDocument(
+  doc: Document,
+  index: number,
+  multi: boolean,
+  file: string,
+  lines: LineCounter,
+  out: ManifestScan,
+): void {
   const root = doc.contents;
   if (!isMap(root)) return;
   const prefix = multi ? `[${index}].` : '';
@@ -164,7 +180,10 @@ export function scanManifests(files: string[]): ManifestScan {
 }
 
 /** `--images-from`: one reference per line; `#` starts a comment; blank lines ignored. */
-export function parseImageList(text: string, file: string): Array<{ reference: string; file: string; line: number }> {
+export function parseImageList(
+  text: string,
+  file: string,
+): Array<{ reference: string; file: string; line: number }> {
   const out: Array<{ reference: string; file: string; line: number }> = [];
   text.split('\n').forEach((raw, i) => {
     const t = raw.replace(/#.*/, '').trim();

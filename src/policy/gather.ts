@@ -141,17 +141,92 @@ export function buildPolicyVerifiers(
   return { byAuthority, anySigner, trustRoots };
 }
 
+type Verified = Pick<ImageEvidence, 'signatures' | 'attestations' | 'rejections' | 'signers'>;
+
+/** Everything the authorities verify on one image (discovered once). */
+async function verifyImage(
+  image: Awaited<ReturnType<typeof resolveImage>>,
+  repository: string,
+  verifiers: PolicyVerifiers,
+): Promise<Verified> {
+  const out: Verified = { signatures: [], attestations: [], rejections: {}, signers: [] };
+  const discovery = await discover(image.source, image.digest, { attestations: true });
+  for (const [authority, v] of verifiers.byAuthority) {
+    const sigs = verifySignatures(discovery, { digest: image.digest, repository }, v);
+    const reasons: string[] = [];
+    for (const s of sigs.verdicts) {
+      if (!s.verified) {
+        if (s.reason) reasons.push(s.reason);
+        continue;
+      }
+      out.signatures.push({
+        authority,
+        format: s.format,
+        via: s.origin.via,
+        ...(s.key ? { key: s.key } : {}),
+        ...(s.identity ? { identity: s.identity } : {}),
+        ...(s.tlog ? { time: s.tlog.integratedTime } : {}),
+      });
+    }
+    for (const a of verifyAttestations(discovery, v)) {
+      if (!a.verified || !a.statement || !a.predicateType) {
+        if (a.reason) reasons.push(a.reason);
+        continue;
+      }
+      out.attestations.push({
+        authority,
+        predicateType: a.predicateType,
+        format: a.format,
+        via: a.origin.via,
+        ...(a.signer?.key ? { key: a.signer.key } : {}),
+        ...(a.signer?.identity ? { identity: a.signer.identity } : {}),
+        ...(a.tlog ? { time: a.tlog.integratedTime } : {}),
+        statement: a.statement,
+      });
+    }
+    if (reasons.length > 0) out.rejections[authority] = [...new Set(reasons)];
+  }
+  const seen = new Set<string>();
+  for (const v of verifiers.anySigner) {
+    const found = [
+      ...verifySignatures(discovery, { digest: image.digest, repository }, v)
+        .verdicts.filter((s) => s.verified)
+        .map((s) => s.identity),
+      ...verifyAttestations(discovery, v)
+        .filter((a) => a.verified)
+        .map((a) => a.signer?.identity),
+    ];
+    for (const id of found) {
+      if (!id) continue;
+      const k = `${id.subjectAlternativeName}\n${id.issuer}`;
+      if (!seen.has(k)) out.signers.push(id);
+      seen.add(k);
+    }
+  }
+  return out;
+}
+
+export interface GatherHooks {
+  /** Checked before each image starts: true stops the run (the rest are reported as not verified). */
+  shouldStop?: () => boolean;
+  /** Each image's evidence as soon as it is complete. */
+  onEvidence?: (ev: ImageEvidence, index: number) => void;
+}
+
 export async function gatherEvidence(
   references: string[],
   verifiers: PolicyVerifiers,
   options: GatherOptions,
+  hooks: GatherHooks = {},
 ): Promise<ImageEvidence[]> {
   const client = options.client ?? new RegistryClient(options);
+  // One verification per distinct image (registry/repository@digest), shared by every reference to it.
+  const byImage = new Map<string, Promise<Verified>>();
   try {
     return await mapLimit(
       references,
       options.imageConcurrency ?? 8,
-      async (reference): Promise<ImageEvidence> => {
+      async (reference, index): Promise<ImageEvidence> => {
         let ev: ImageEvidence = {
           reference,
           name: reference,
@@ -163,6 +238,10 @@ export async function gatherEvidence(
           signers: [],
         };
         try {
+          if (hooks.shouldStop?.()) {
+            ev.error = 'not verified: --fail-fast stopped the run after an earlier failure';
+            return ev;
+          }
           const ref = parseReference(reference);
           if (ref.kind === 'registry') {
             ev = {
@@ -187,63 +266,19 @@ export async function gatherEvidence(
           });
           ev.digest = image.digest;
           ev.canonical = image.canonical;
-          const discovery = await discover(image.source, image.digest, { attestations: true });
           const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
-          for (const [authority, v] of verifiers.byAuthority) {
-            const sigs = verifySignatures(discovery, { digest: image.digest, repository }, v);
-            const reasons: string[] = [];
-            for (const s of sigs.verdicts) {
-              if (!s.verified) {
-                if (s.reason) reasons.push(s.reason);
-                continue;
-              }
-              ev.signatures.push({
-                authority,
-                format: s.format,
-                via: s.origin.via,
-                ...(s.key ? { key: s.key } : {}),
-                ...(s.identity ? { identity: s.identity } : {}),
-                ...(s.tlog ? { time: s.tlog.integratedTime } : {}),
-              });
-            }
-            for (const a of verifyAttestations(discovery, v)) {
-              if (!a.verified || !a.statement || !a.predicateType) {
-                if (a.reason) reasons.push(a.reason);
-                continue;
-              }
-              ev.attestations.push({
-                authority,
-                predicateType: a.predicateType,
-                format: a.format,
-                via: a.origin.via,
-                ...(a.signer?.key ? { key: a.signer.key } : {}),
-                ...(a.signer?.identity ? { identity: a.signer.identity } : {}),
-                ...(a.tlog ? { time: a.tlog.integratedTime } : {}),
-                statement: a.statement,
-              });
-            }
-            if (reasons.length > 0) ev.rejections[authority] = [...new Set(reasons)];
+          let pending = byImage.get(image.canonical);
+          if (!pending) {
+            pending = verifyImage(image, repository, verifiers);
+            byImage.set(image.canonical, pending);
           }
-          const seen = new Set<string>();
-          for (const v of verifiers.anySigner) {
-            const found = [
-              ...verifySignatures(discovery, { digest: image.digest, repository }, v)
-                .verdicts.filter((s) => s.verified)
-                .map((s) => s.identity),
-              ...verifyAttestations(discovery, v)
-                .filter((a) => a.verified)
-                .map((a) => a.signer?.identity),
-            ];
-            for (const id of found) {
-              if (!id) continue;
-              const k = `${id.subjectAlternativeName}\n${id.issuer}`;
-              if (!seen.has(k)) ev.signers.push(id);
-              seen.add(k);
-            }
-          }
+          ev = { ...ev, ...(await pending) };
           return ev;
         } catch (e) {
-          return { ...ev, error: describeError(e) };
+          ev = { ...ev, error: describeError(e) };
+          return ev;
+        } finally {
+          hooks.onEvidence?.(ev, index);
         }
       },
     );

@@ -14,6 +14,10 @@ export interface PolicyRunOptions extends GatherOptions {
   effectiveTime?: Date;
   /** Append one JSON line per decision here (fsynced). */
   auditLog?: string;
+  /** Stop starting new images after the first denial; the rest are denied as not verified. */
+  failFast?: boolean;
+  /** Called as each image is decided (for progress on a terminal). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface PolicyRun {
@@ -34,8 +38,19 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
   const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
   const now = options.effectiveTime ?? new Date();
   const verifiers = buildPolicyVerifiers(policy, options.trustRoots);
-  const evidence = await gatherEvidence(references, verifiers, options);
-  const decisions = evidence.map((ev) => evaluatePolicy(policy, ev, now));
+  // Each image is decided as soon as its evidence is in, so --fail-fast can stop the rest.
+  const decisions = new Array<PolicyDecision>(references.length);
+  let stop = false;
+  let done = 0;
+  await gatherEvidence(references, verifiers, options, {
+    shouldStop: () => stop,
+    onEvidence: (ev, i) => {
+      const d = evaluatePolicy(policy, ev, now);
+      decisions[i] = d;
+      if (options.failFast && d.status === 'fail') stop = true;
+      options.onProgress?.(++done, references.length);
+    },
+  });
   if (options.auditLog) {
     const at = new Date();
     appendAudit(

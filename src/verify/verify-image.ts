@@ -68,6 +68,10 @@ export interface VerifyOptions extends RegistryClientOptions {
    * By default, referrers are examined first and the legacy `.sig` tag only if none verified there.
    */
   allSignatures?: boolean;
+  /** Stop starting new images after the first that does not verify; the rest are reported as skipped. */
+  failFast?: boolean;
+  /** Called as each image finishes (for progress on a terminal). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export type ImageVerdict = 'verified' | 'no-signatures' | 'none-matched' | 'error';
@@ -170,6 +174,59 @@ export async function verifyImages(references: string[], options: VerifyOptions)
       `--signature-repository ${options.signatureRepository} must be registry/repository, with no tag or digest`,
     );
   }
+  // One verification per distinct image (registry/repository@digest), reported for every reference.
+  const byImage = new Map<string, Promise<Omit<ImageVerification, 'reference'>>>();
+  let stop = false;
+  let done = 0;
+  const verifyResolved = async (
+    ref: (typeof parsed)[number],
+    image: Awaited<ReturnType<typeof resolveImage>>,
+  ): Promise<Omit<ImageVerification, 'reference'>> => {
+    const out: Omit<ImageVerification, 'reference'> = {
+      canonical: image.canonical,
+      digest: image.digest,
+      verdict: 'error',
+      message: '',
+      signatures: [],
+      notSignatures: [],
+      unsigned: [],
+      searched: [],
+      stoppedEarly: false,
+    };
+    const discoverOptions = {
+      ...(sigRepo ? { signatureSource: openSource(sigRepo, client) } : {}),
+      ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
+    };
+    const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
+    const expect = { digest: image.digest, repository };
+    // Referrers first, then the legacy tag: one verified signature is enough unless all are asked for.
+    const discovery = emptyDiscovery(image.digest);
+    await discoverReferrers(image.source, image.digest, discoverOptions, discovery);
+    let result = verifySignatures(discovery, expect, verifiers);
+    if (options.allSignatures || !result.verdicts.some((v) => v.verified)) {
+      await discoverLegacyTags(image.source, image.digest, discoverOptions, discovery);
+      result = verifySignatures(discovery, expect, verifiers);
+    } else {
+      out.stoppedEarly = true;
+    }
+    out.signatures = result.verdicts;
+    out.notSignatures = result.notSignatures;
+    out.unsigned = discovery.unsigned;
+    out.searched = discovery.searched;
+    const ok = result.verdicts.filter((v) => v.verified);
+    if (ok.length > 0) {
+      out.verdict = 'verified';
+      out.message = `${ok.length} of ${result.verdicts.length} signature(s) verified (${[...new Set(ok.map((v) => (v.key ? shortFingerprint(v.key) : (v.identity?.subjectAlternativeName ?? 'certificate'))))].join(', ')})`;
+    } else if (result.verdicts.length === 0) {
+      out.verdict = 'no-signatures';
+      const extra = result.notSignatures.length + discovery.unsigned.length;
+      out.message = `no signatures found for ${image.digest} (looked in ${discovery.searched.join('; ')})${extra > 0 ? `; ${extra} other attachment(s), none a signature` : ''}`;
+    } else {
+      out.verdict = 'none-matched';
+      out.message = `${result.verdicts.length} signature(s) found, none verified with ${trustText}`;
+    }
+    return out;
+  };
   try {
     const images = await mapLimit(
       parsed,
@@ -185,48 +242,29 @@ export async function verifyImages(references: string[], options: VerifyOptions)
           searched: [],
           stoppedEarly: false,
         };
+        if (stop) {
+          const message = 'not verified: --fail-fast stopped the run after an earlier failure';
+          return { ...base, message, error: { code: 'SKIPPED', message } };
+        }
         try {
           const image = await resolveImage(ref, {
             client,
             ...(options.platform ? { platform: options.platform } : {}),
           });
-          const out: ImageVerification = { ...base, canonical: image.canonical, digest: image.digest };
-          const discoverOptions = {
-            ...(sigRepo ? { signatureSource: openSource(sigRepo, client) } : {}),
-            ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
-          };
-          const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
-          const expect = { digest: image.digest, repository };
-          // Referrers first, then the legacy tag: one verified signature is enough unless all are asked for.
-          const discovery = emptyDiscovery(image.digest);
-          await discoverReferrers(image.source, image.digest, discoverOptions, discovery);
-          let result = verifySignatures(discovery, expect, verifiers);
-          if (options.allSignatures || !result.verdicts.some((v) => v.verified)) {
-            await discoverLegacyTags(image.source, image.digest, discoverOptions, discovery);
-            result = verifySignatures(discovery, expect, verifiers);
-          } else {
-            out.stoppedEarly = true;
+          let pending = byImage.get(image.canonical);
+          if (!pending) {
+            pending = verifyResolved(ref, image);
+            byImage.set(image.canonical, pending);
           }
-          out.signatures = result.verdicts;
-          out.notSignatures = result.notSignatures;
-          out.unsigned = discovery.unsigned;
-          out.searched = discovery.searched;
-          const ok = result.verdicts.filter((v) => v.verified);
-          if (ok.length > 0) {
-            out.verdict = 'verified';
-            out.message = `${ok.length} of ${result.verdicts.length} signature(s) verified (${[...new Set(ok.map((v) => (v.key ? shortFingerprint(v.key) : (v.identity?.subjectAlternativeName ?? 'certificate'))))].join(', ')})`;
-          } else if (result.verdicts.length === 0) {
-            out.verdict = 'no-signatures';
-            const extra = result.notSignatures.length + discovery.unsigned.length;
-            out.message = `no signatures found for ${image.digest} (looked in ${discovery.searched.join('; ')})${extra > 0 ? `; ${extra} other attachment(s), none a signature` : ''}`;
-          } else {
-            out.verdict = 'none-matched';
-            out.message = `${result.verdicts.length} signature(s) found, none verified with ${trustText}`;
-          }
-          return out;
+          const r = { ...(await pending), reference: ref.original };
+          if (r.verdict !== 'verified' && options.failFast) stop = true;
+          return r;
         } catch (e) {
+          if (options.failFast) stop = true;
           const code = isTrustgateError(e) ? e.code : 'ERROR';
           return { ...base, message: describeError(e), error: { code, message: describeError(e) } };
+        } finally {
+          options.onProgress?.(++done, parsed.length);
         }
       },
     );

@@ -1,4 +1,14 @@
 import { type Command, Option } from 'commander';
+import { ExitCode } from '../../exit-codes.js';
+import { printable } from '../../util/printable.js';
+import {
+  addBatchOptions,
+  type BatchFlags,
+  type OutputSpec,
+  parseOutputs,
+  progress,
+  writeBatchOutputs,
+} from '../batch-output.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -8,11 +18,10 @@ import {
 } from '../registry-options.js';
 import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
 
-interface VerifyFlags extends RegistryFlags, TrustFlags {
+interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags {
   signatureRepository?: string;
   requireDockerReference?: boolean;
   platform?: string;
-  output: string;
   allSignatures?: boolean;
   policy?: string;
   effectiveTime?: string;
@@ -26,7 +35,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     .description(
       'verify the signatures attached to images (cosign verify): exit 0 verified, 10 none found, 12 none matched',
     )
-    .argument('<image...>', 'image references: [registry/]repo[:tag][@sha256:…] or oci:PATH[:tag|@sha256:…]');
+    .argument('[image...]', 'image references: [registry/]repo[:tag][@sha256:…] or oci:PATH[:tag|@sha256:…]');
   addTrustOptions(cmd)
     .addOption(
       new Option('--signature-repository <repo>', 'registry/repo holding the .sig tags').env(
@@ -61,36 +70,72 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
         '--image-name <registry/repository>',
         'with --policy and an oci: layout: the name to match rules against (what it will be pulled as)',
       ),
-    )
-    .addOption(
-      new Option('-o, --output <format>', 'text, json or cosign')
-        .choices(['text', 'json', 'cosign'])
-        .default('text'),
     );
-  addRegistryOptions(cmd).action(async (images: string[], flags: VerifyFlags) => {
+  addBatchOptions(cmd);
+  addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyFlags) => {
+    const outputs = parseOutputs(flags.output);
+    const { collectInputs } = await import('../../batch/inputs.js');
+    const inputs = collectInputs({
+      images: positional,
+      ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
+      ...(flags.fromManifests ? { fromManifests: flags.fromManifests } : {}),
+    });
+    for (const e of inputs.errors)
+      io.err(`${io.errChalk.red('error:')} ${printable(`${e.file}:${e.line}:${e.column}: ${e.message}`)}`);
+    for (const k of inputs.skipped)
+      io.err(
+        `${io.errChalk.yellow('skipped:')} ${printable(`${k.file}:${k.line} ${k.path ?? ''}: ${k.reason}`)}`,
+      );
+    const images = inputs.references;
+    if (images.length === 0 && inputs.errors.length === 0)
+      throw new UsageError('no images: give references, --images-from FILE or --from-manifests PATH');
+    // A manifest that could not be read may name images that were never checked: fail closed.
+    const inputFailure = inputs.errors.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
+    const batch = images.length > 1 || flags.imagesFrom !== undefined || flags.fromManifests !== undefined;
     if (flags.policy) {
-      await verifyWithPolicy(images, flags, io, setExit);
+      await verifyWithPolicy(
+        images,
+        flags,
+        io,
+        (c) => setExit(inputFailure ? ExitCode.FAILURE : c),
+        outputs,
+        inputs,
+        batch,
+      );
       return;
     }
     for (const f of ['effectiveTime', 'auditLog', 'imageName'] as const)
       if (flags[f])
         throw new UsageError(`--${f.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} needs --policy`);
     const trust = trustOptions(flags);
+    const wantsCosign = outputs.some((o) => o.format === 'cosign');
     // Loaded on use: sigstore-js is not needed to start every command.
     const { verifyImages } = await import('../../verify/verify-image.js');
+    const onProgress = progress(io);
     const run = await verifyImages(images, {
       ...registryClientOptions(flags),
       ...trust,
       ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
       requireDockerReference: flags.requireDockerReference ?? false,
-      allSignatures: (flags.allSignatures ?? false) || flags.output === 'cosign',
+      allSignatures: (flags.allSignatures ?? false) || wantsCosign,
       ...(flags.platform ? { platform: flags.platform } : {}),
+      ...(flags.failFast ? { failFast: true } : {}),
+      ...(onProgress ? { onProgress } : {}),
     });
-    const render = await import('../render/verify.js');
-    if (flags.output === 'json') io.out(JSON.stringify(render.verifyJson(run), null, 2));
-    else if (flags.output === 'cosign') render.renderVerifyCosign(run, io);
-    else render.renderVerifyText(run, io);
-    setExit(run.exitCode);
+    const [render, { reportFromVerify }, { formatText }, { VERSION }] = await Promise.all([
+      import('../render/verify.js'),
+      import('../../batch/report.js'),
+      import('../../batch/formats.js'),
+      import('../../version.js'),
+    ]);
+    const report = reportFromVerify(run, inputs.locations, VERSION, inputs.skipped);
+    await writeBatchOutputs(report, outputs, io, (format) => {
+      if (format === 'json') io.out(JSON.stringify(render.verifyJson(run), null, 2));
+      else if (format === 'cosign') render.renderVerifyCosign(run, io);
+      else if (batch) io.out(formatText(report));
+      else render.renderVerifyText(run, io);
+    });
+    setExit(run.exitCode === ExitCode.OK ? inputFailure : run.exitCode);
   });
 }
 
@@ -99,10 +144,14 @@ async function verifyWithPolicy(
   flags: VerifyFlags,
   io: Io,
   setExit: (code: number) => void,
+  outputs: OutputSpec[],
+  inputs: import('../../batch/inputs.js').BatchInputs,
+  batch: boolean,
 ): Promise<void> {
   if ((flags.key?.length ?? 0) > 0 || flags.certificateIdentity || flags.certificateIdentityRegexp)
     throw new UsageError('--policy names its own authorities; drop --key and --certificate-identity flags');
-  if (flags.output === 'cosign') throw new UsageError('-o cosign has no policy form; use text or json');
+  if (outputs.some((o) => o.format === 'cosign'))
+    throw new UsageError('-o cosign has no policy form; use text or json');
   let effectiveTime: Date | undefined;
   if (flags.effectiveTime) {
     effectiveTime = new Date(flags.effectiveTime);
@@ -112,6 +161,7 @@ async function verifyWithPolicy(
       );
   }
   const { evaluateImages } = await import('../../policy/run.js');
+  const onProgress = progress(io);
   const run = await evaluateImages(images, {
     ...registryClientOptions(flags),
     policy: flags.policy!,
@@ -119,9 +169,20 @@ async function verifyWithPolicy(
     ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
     ...(flags.imageName ? { layoutName: flags.imageName } : {}),
     ...(flags.platform ? { platform: flags.platform } : {}),
+    ...(flags.failFast ? { failFast: true } : {}),
+    ...(onProgress ? { onProgress } : {}),
   });
-  const render = await import('../render/policy.js');
-  if (flags.output === 'json') io.out(JSON.stringify(render.policyJson(run), null, 2));
-  else render.renderPolicyText(run, io);
+  const [render, { reportFromPolicy }, { formatText }, { VERSION }] = await Promise.all([
+    import('../render/policy.js'),
+    import('../../batch/report.js'),
+    import('../../batch/formats.js'),
+    import('../../version.js'),
+  ]);
+  const report = reportFromPolicy(run, inputs.locations, VERSION, inputs.skipped);
+  await writeBatchOutputs(report, outputs, io, (format) => {
+    if (format === 'json') io.out(JSON.stringify(render.policyJson(run), null, 2));
+    else if (batch) io.out(formatText(report));
+    else render.renderPolicyText(run, io);
+  });
   setExit(run.exitCode);
 }

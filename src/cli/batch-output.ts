@@ -1,0 +1,129 @@
+/**
+ * The batch side of `verify`: image inputs (--images-from, --from-manifests), --fail-fast, progress
+ * on a terminal, and repeatable outputs (`-o json=out.json -o sarif=out.sarif`). Rendering is the
+ * library's (src/batch/formats.ts); this file only routes text to stdout, files or the step summary.
+ */
+import { appendFileSync } from 'node:fs';
+import { type Command, Option } from 'commander';
+import type { BatchReport } from '../batch/report.js';
+import type { Io } from './output.js';
+import { UsageError } from './registry-options.js';
+
+export const BATCH_FORMATS = ['text', 'json', 'cosign', 'sarif', 'junit', 'markdown', 'github'] as const;
+export type BatchFormat = (typeof BATCH_FORMATS)[number];
+
+export interface OutputSpec {
+  format: BatchFormat;
+  /** A file; none means stdout. */
+  file?: string;
+}
+
+export interface BatchFlags {
+  output: string[];
+  imagesFrom?: string;
+  fromManifests?: string[];
+  failFast?: boolean;
+}
+
+export function addBatchOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--images-from <file>',
+        'read image references from a file (one per line, # comments; - for stdin)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--from-manifests <path...>',
+        'verify every image named in Kubernetes YAML, Helm output or compose files (files or folders)',
+      ),
+    )
+    .addOption(new Option('--fail-fast', 'stop starting new images after the first failure'))
+    .addOption(
+      new Option(
+        '-o, --output <format[=file]>',
+        `repeatable: ${BATCH_FORMATS.join(', ')}; with =FILE written there (markdown also goes to $GITHUB_STEP_SUMMARY)`,
+      )
+        .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+        .default([]),
+    );
+}
+
+export function parseOutputs(values: string[]): OutputSpec[] {
+  const specs = (values.length > 0 ? values : ['text']).map((v) => {
+    const i = v.indexOf('=');
+    const format = (i < 0 ? v : v.slice(0, i)) as BatchFormat;
+    if (!BATCH_FORMATS.includes(format))
+      throw new UsageError(`-o ${v}: the format is one of ${BATCH_FORMATS.join(', ')}`);
+    const file = i < 0 ? undefined : v.slice(i + 1);
+    if (file === '') throw new UsageError(`-o ${v}: give a file after =`);
+    return { format, ...(file ? { file } : {}) };
+  });
+  const toStdout = specs.filter(
+    (s) => !s.file && s.format !== 'github' && !(s.format === 'markdown' && process.env.GITHUB_STEP_SUMMARY),
+  );
+  if (toStdout.length > 1)
+    throw new UsageError(
+      `only one output can go to stdout; give the others a file (-o ${toStdout[1]!.format}=FILE)`,
+    );
+  return specs;
+}
+
+/** A counter with an ETA on stderr, only when stderr is a terminal. */
+export function progress(io: Io): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY || process.env.CI) return undefined;
+  const start = Date.now();
+  return (done, total) => {
+    if (total < 2) return;
+    const eta = done > 0 ? ((Date.now() - start) / done) * (total - done) : 0;
+    process.stderr.write(
+      `\r${done}/${total} images${done < total ? `, about ${Math.ceil(eta / 1000)} s left` : ''}   `,
+    );
+    if (done === total) process.stderr.write('\r\x1b[2K');
+    void io;
+  };
+}
+
+export async function writeBatchOutputs(
+  report: BatchReport,
+  specs: OutputSpec[],
+  io: Io,
+  stdoutRenderer: (format: 'text' | 'json' | 'cosign') => void,
+): Promise<void> {
+  const f = await import('../batch/formats.js');
+  const { writeOutputFile } = await import('../output/write-file.js');
+  for (const s of specs) {
+    let text: string | undefined;
+    if (s.format === 'text' || s.format === 'json' || s.format === 'cosign') {
+      if (!s.file) {
+        stdoutRenderer(s.format);
+        continue;
+      }
+      if (s.format === 'cosign') throw new UsageError('-o cosign goes to stdout only');
+      text = s.format === 'json' ? f.formatJson(report) : f.formatText(report);
+    } else if (s.format === 'sarif') text = f.formatSarif(report);
+    else if (s.format === 'junit') text = f.formatJunit(report);
+    else if (s.format === 'markdown') {
+      text = f.formatMarkdown(report);
+      const summary = process.env.GITHUB_STEP_SUMMARY;
+      if (!s.file && summary) {
+        appendFileSync(summary, text);
+        continue;
+      }
+    } else if (s.format === 'github') {
+      if (process.env.GITHUB_ACTIONS !== 'true') {
+        io.err('-o github: annotations are printed only under GitHub Actions (GITHUB_ACTIONS=true)');
+        continue;
+      }
+      text = f.formatGithub(report);
+      if (!s.file) {
+        if (text) io.out(text);
+        continue;
+      }
+    }
+    if (text === undefined) continue;
+    if (s.file) await writeOutputFile(s.file, Buffer.from(text.endsWith('\n') ? text : `${text}\n`));
+    else io.out(text.replace(/\n$/, ''));
+  }
+}
