@@ -4,6 +4,7 @@
  * library's (src/batch/formats.ts); this file only routes text to stdout, files or the step summary.
  */
 import { appendFileSync } from 'node:fs';
+import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import type { BatchReport } from '../batch/report.js';
 import type { Io } from './output.js';
@@ -89,7 +90,7 @@ export async function writeBatchOutputs(
   report: BatchReport,
   specs: OutputSpec[],
   io: Io,
-  stdoutRenderer: (format: 'text' | 'json' | 'cosign') => void,
+  render: (format: 'text' | 'json' | 'cosign', to: Io) => void,
 ): Promise<void> {
   const f = await import('../batch/formats.js');
   const { writeOutputFile } = await import('../output/write-file.js');
@@ -97,11 +98,13 @@ export async function writeBatchOutputs(
     let text: string | undefined;
     if (s.format === 'text' || s.format === 'json' || s.format === 'cosign') {
       if (!s.file) {
-        stdoutRenderer(s.format);
+        render(s.format, io);
         continue;
       }
-      if (s.format === 'cosign') throw new UsageError('-o cosign goes to stdout only');
-      text = s.format === 'json' ? f.formatJson(report) : f.formatText(report);
+      // The same rendering as on stdout, captured without colour.
+      const lines: string[] = [];
+      render(s.format, { ...io, out: (l) => lines.push(l), outChalk: new Chalk({ level: 0 }) });
+      text = lines.join('\n');
     } else if (s.format === 'sarif') text = f.formatSarif(report);
     else if (s.format === 'junit') text = f.formatJunit(report);
     else if (s.format === 'markdown') {

@@ -19,11 +19,21 @@ test('workload kinds: Pod, Deployment (with init containers), StatefulSet, Daemo
     'spec.template.spec.containers[1].image = docker.io/envoyproxy/envoy:v1.31.0 @22',
     'spec.template.spec.initContainers[0].image = ghcr.io/org/api-migrations:v2.1.0 @17',
   ]);
-  expect(refs('03-statefulset.yaml')).toEqual(['spec.template.spec.containers[0].image = postgres:16-alpine @11']);
-  expect(refs('04-daemonset.yaml')).toEqual(['spec.template.spec.containers[0].image = quay.io/prometheus/node-exporter:v1.8.2 @10']);
-  expect(refs('05-job.yaml')[0]).toMatch(/^spec\.template\.spec\.containers\[0\]\.image = registry\.example\.com\/data\/backfill@sha256:0+1 @11$/);
-  expect(refs('06-cronjob.yaml')).toEqual(['spec.jobTemplate.spec.template.spec.containers[0].image = registry.example.com/reports/nightly:2026.11 @14']);
-  expect(refs('07-replicaset.yaml')).toEqual(['spec.template.spec.containers[0].image = registry.example.com/legacy/app:1.0 @10']);
+  expect(refs('03-statefulset.yaml')).toEqual([
+    'spec.template.spec.containers[0].image = postgres:16-alpine @11',
+  ]);
+  expect(refs('04-daemonset.yaml')).toEqual([
+    'spec.template.spec.containers[0].image = quay.io/prometheus/node-exporter:v1.8.2 @10',
+  ]);
+  expect(refs('05-job.yaml')[0]).toMatch(
+    /^spec\.template\.spec\.containers\[0\]\.image = registry\.example\.com\/data\/backfill@sha256:0+1 @11$/,
+  );
+  expect(refs('06-cronjob.yaml')).toEqual([
+    'spec.jobTemplate.spec.template.spec.containers[0].image = registry.example.com/reports/nightly:2026.11 @14',
+  ]);
+  expect(refs('07-replicaset.yaml')).toEqual([
+    'spec.template.spec.containers[0].image = registry.example.com/legacy/app:1.0 @10',
+  ]);
   expect(refs('14-ephemeral.yaml')).toEqual([
     'spec.containers[0].image = ghcr.io/org/app:5.0.0 @8',
     'spec.ephemeralContainers[0].image = busybox:1.36 @11',
@@ -32,9 +42,15 @@ test('workload kinds: Pod, Deployment (with init containers), StatefulSet, Daemo
 });
 
 test('multi-document files and Helm output: document index in the path; a ConfigMap value named image is not an image', () => {
-  expect(refs('08-multi-doc.yaml')).toEqual(['[1].spec.template.spec.containers[0].image = ghcr.io/org/shop:3.4.5 @18']);
+  expect(refs('08-multi-doc.yaml')).toEqual([
+    '[1].spec.template.spec.containers[0].image = ghcr.io/org/shop:3.4.5 @18',
+  ]);
   expect(scan('08-multi-doc.yaml').skipped).toEqual([
-    expect.objectContaining({ path: '[2].data.image', line: 25, reason: expect.stringContaining('kind ConfigMap') }),
+    expect.objectContaining({
+      path: '[2].data.image',
+      line: 25,
+      reason: expect.stringContaining('kind ConfigMap'),
+    }),
   ]);
   expect(refs('09-helm-output.yaml')).toEqual([
     '[1].spec.template.spec.containers[0].image = ghcr.io/org/monitoring:0.4.2 @21',
@@ -48,7 +64,10 @@ test('multi-document files and Helm output: document index in the path; a Config
 });
 
 test('compose v2 and v3: services with an image; build-only services have none', () => {
-  expect(refs('10-compose-v2.yml')).toEqual(['services.web.image = ghcr.io/org/web:1.2.3 @4', 'services.cache.image = redis:7 @7']);
+  expect(refs('10-compose-v2.yml')).toEqual([
+    'services.web.image = ghcr.io/org/web:1.2.3 @4',
+    'services.cache.image = redis:7 @7',
+  ]);
   expect(refs('11-compose-v3.yaml')).toEqual([
     'services.app.image = registry.example.com/team/app:latest @4',
     'services.db.image = postgres:16 @7',
@@ -58,14 +77,26 @@ test('compose v2 and v3: services with an image; build-only services have none',
 test('an image under an unknown CRD is reported as skipped, not guessed', () => {
   const r = scan('12-crd-unknown.yaml');
   expect(r.images).toEqual([]);
-  expect(r.skipped).toEqual([expect.objectContaining({ path: 'spec.image', line: 6, reason: expect.stringContaining('kind ModelServer') })]);
+  expect(r.skipped).toEqual([
+    expect.objectContaining({
+      path: 'spec.image',
+      line: 6,
+      reason: expect.stringContaining('kind ModelServer'),
+    }),
+  ]);
 });
 
 test('bad YAML is an error with the file and line, never a crash; other files still count', () => {
   const r = scanManifests([join(DIR, '16-bad.yaml'), join(DIR, '01-pod.yaml'), join(DIR, 'missing.yaml')]);
-  expect(r.errors[0]).toMatchObject({ file: expect.stringContaining('16-bad.yaml'), line: expect.any(Number) });
+  expect(r.errors[0]).toMatchObject({
+    file: expect.stringContaining('16-bad.yaml'),
+    line: expect.any(Number),
+  });
   expect(r.errors[0]!.line).toBeGreaterThanOrEqual(6);
-  expect(r.errors[1]).toMatchObject({ file: expect.stringContaining('missing.yaml'), message: 'cannot read the file' });
+  expect(r.errors[1]).toMatchObject({
+    file: expect.stringContaining('missing.yaml'),
+    message: 'cannot read the file',
+  });
   expect(r.images.map((i) => i.reference)).toEqual(['nginx:1.27']);
 });
 

@@ -129,11 +129,11 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       import('../../version.js'),
     ]);
     const report = reportFromVerify(run, inputs.locations, VERSION, inputs.skipped);
-    await writeBatchOutputs(report, outputs, io, (format) => {
-      if (format === 'json') io.out(JSON.stringify(render.verifyJson(run), null, 2));
-      else if (format === 'cosign') render.renderVerifyCosign(run, io);
-      else if (batch) io.out(formatText(report));
-      else render.renderVerifyText(run, io);
+    await writeBatchOutputs(report, outputs, io, (format, to) => {
+      if (format === 'json') to.out(JSON.stringify(render.verifyJson(run), null, 2));
+      else if (format === 'cosign') render.renderVerifyCosign(run, to);
+      else if (batch) to.out(formatText(report));
+      else render.renderVerifyText(run, to);
     });
     setExit(run.exitCode === ExitCode.OK ? inputFailure : run.exitCode);
   });
@@ -179,10 +179,10 @@ async function verifyWithPolicy(
     import('../../version.js'),
   ]);
   const report = reportFromPolicy(run, inputs.locations, VERSION, inputs.skipped);
-  await writeBatchOutputs(report, outputs, io, (format) => {
-    if (format === 'json') io.out(JSON.stringify(render.policyJson(run), null, 2));
-    else if (batch) io.out(formatText(report));
-    else render.renderPolicyText(run, io);
+  await writeBatchOutputs(report, outputs, io, (format, to) => {
+    if (format === 'json') to.out(JSON.stringify(render.policyJson(run), null, 2));
+    else if (batch) to.out(formatText(report));
+    else render.renderPolicyText(run, to);
   });
   setExit(run.exitCode);
 }

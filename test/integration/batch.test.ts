@@ -1,0 +1,235 @@
+/**
+ * Batch verification against the real registry: many images, one verification per distinct digest,
+ * a registry answering 500 for one image, --fail-fast, and the CI formats from the CLI.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ExitCode } from '../../src/exit-codes.js';
+import { RegistryClient } from '../../src/oci/registry/client.js';
+import { verifyImages } from '../../src/verify/verify-image.js';
+import { simpleSigningPayload } from '../support/cosign-sig.js';
+import { type FaultServer, startFaultServer } from '../support/fault-server.js';
+import { buildImage } from '../support/image-builder.js';
+import { pushImage, pushSig } from '../support/push.js';
+import { type RunningRegistry, startRegistry } from '../support/registry.js';
+import { generateKey, signBytes, simpleSigningAnnotations } from '../support/signing.js';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const N = 49;
+const key = generateKey('p256');
+const work = mkdtempSync(join(tmpdir(), 'tg-batch-'));
+const keyFile = join(work, 'key.pub');
+let reg: RunningRegistry;
+let broken: FaultServer;
+const refs: string[] = [];
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'trustgate.js'), ...args], {
+    cwd: work,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', ...env },
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(async () => {
+  writeFileSync(keyFile, key.pem);
+  reg = await startRegistry();
+  const client = new RegistryClient();
+  for (let i = 0; i < N; i++) {
+    const img = buildImage({ seed: `batch-${i}` });
+    await pushImage(client, reg.host, `batch/app${i}`, img, 'v1');
+    const payload = simpleSigningPayload(img.manifest.digest, `${reg.host}/batch/app${i}`);
+    if (i !== 7)
+      await pushSig(client, reg.host, `batch/app${i}`, img.manifest.digest, [
+        { payload, annotations: simpleSigningAnnotations(signBytes(key, payload)) },
+      ]);
+    refs.push(`${reg.host}/batch/app${i}:v1`);
+  }
+  await client.close();
+  broken = await startFaultServer((_req, res) => {
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('internal error');
+  });
+}, 60_000);
+afterAll(async () => {
+  await broken?.close();
+  await reg?.stop();
+});
+
+describe('batch verification', () => {
+  test('1 of 50 behind a 500-ing registry: a clear error for it, correct results for the other 49', async () => {
+    const all = [...refs, `${broken.host}/elsewhere/app:v1`];
+    const run = await verifyImages(all, { keys: [keyFile], ignoreTlog: true, maxRetries: 0 });
+    const bad = run.images.at(-1)!;
+    expect(bad.verdict).toBe('error');
+    expect(bad.message).toContain(broken.host);
+    expect(bad.message).toMatch(/500/);
+    const rest = run.images.slice(0, -1);
+    expect(rest.filter((i) => i.verdict === 'verified')).toHaveLength(N - 1);
+    expect(rest[7]!.verdict).toBe('no-signatures');
+    expect(run.exitCode).toBe(ExitCode.FAILURE);
+  });
+
+  test('one verification per distinct digest, reported for every reference to it', async () => {
+    const client = new RegistryClient();
+    const one = await verifyImages([refs[0]!], { keys: [keyFile], ignoreTlog: true, client });
+    const single = client.transport.counters.requests;
+    await client.close();
+    const digest = one.images[0]!.digest!;
+    const counting = new RegistryClient();
+    const three = await verifyImages(
+      [refs[0]!, `${reg.host}/batch/app0@${digest}`, `${reg.host}/batch/app0:v1@${digest}`],
+      {
+        keys: [keyFile],
+        ignoreTlog: true,
+        client: counting,
+      },
+    );
+    const triple = counting.transport.counters.requests;
+    await counting.close();
+    expect(three.images.map((i) => i.verdict)).toEqual(['verified', 'verified', 'verified']);
+    expect(three.images.map((i) => i.reference)).toEqual([
+      refs[0],
+      `${reg.host}/batch/app0@${digest}`,
+      `${reg.host}/batch/app0:v1@${digest}`,
+    ]);
+    // The second and third references cost one resolve each, and no discovery or verification.
+    expect(triple).toBeLessThanOrEqual(single + 2);
+    expect(single).toBeGreaterThan(3);
+  });
+
+  test('--fail-fast stops starting images after the first failure', async () => {
+    const list = [refs[7]!, ...refs.slice(10, 30)];
+    const run = await verifyImages(list, {
+      keys: [keyFile],
+      ignoreTlog: true,
+      failFast: true,
+      imageConcurrency: 1,
+    });
+    expect(run.images[0]!.verdict).toBe('no-signatures');
+    expect(run.images.slice(1).every((i) => i.error?.code === 'SKIPPED')).toBe(true);
+  });
+});
+
+describe('CI outputs from the CLI', () => {
+  let listFile: string;
+  beforeAll(() => {
+    listFile = join(work, 'images.txt');
+    writeFileSync(listFile, `# release images\n${refs.slice(0, 5).join('\n')}\n${refs[7]}  # unsigned\n`);
+  });
+
+  test('text: a summary table with failures first, their reasons and where they were listed', () => {
+    const r = cli(['verify', '--key', keyFile, '--insecure-ignore-tlog', '--images-from', listFile]);
+    expect(r.code).toBe(ExitCode.NO_SIGNATURES);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe('6 image(s), 6 distinct digest(s): 5 passed, 1 failed, 0 with warnings');
+    expect(lines[1]).toMatch(/^FAIL {2}.*batch\/app7:v1/);
+    expect(lines.find((l) => l.includes('at '))).toBe(`        at ${listFile}:7`);
+  });
+
+  test('sarif, junit and json files in one run; SARIF 2.1.0 structure and JUnit XML that parses', () => {
+    const sarif = join(work, 'out.sarif');
+    const junit = join(work, 'out.xml');
+    const json = join(work, 'out.json');
+    const r = cli([
+      'verify',
+      '--key',
+      keyFile,
+      '--insecure-ignore-tlog',
+      '--images-from',
+      listFile,
+      '-o',
+      `sarif=${sarif}`,
+      '-o',
+      `junit=${junit}`,
+      '-o',
+      `json=${json}`,
+      '-o',
+      'text',
+    ]);
+    expect(r.code).toBe(ExitCode.NO_SIGNATURES);
+    const s = JSON.parse(readFileSync(sarif, 'utf8'));
+    expect(s.version).toBe('2.1.0');
+    expect(s.$schema).toContain('sarif-2.1.0');
+    expect(s.runs).toHaveLength(1);
+    expect(s.runs[0].tool.driver).toMatchObject({ name: 'trustgate', rules: [{ id: 'signatures' }] });
+    expect(s.runs[0].results).toHaveLength(1);
+    const res = s.runs[0].results[0];
+    expect(res).toMatchObject({
+      ruleId: 'signatures',
+      level: 'error',
+      message: { text: expect.stringContaining('app7') },
+    });
+    expect(res.locations[0].physicalLocation).toEqual({
+      artifactLocation: { uri: listFile },
+      region: { startLine: 7 },
+    });
+    for (const x of s.runs[0].results)
+      expect(s.runs[0].tool.driver.rules.map((y: { id: string }) => y.id)).toContain(x.ruleId);
+
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites name="trustgate" tests="6" failures="1">/,
+    );
+    expect(xml.match(/<testcase /g)).toHaveLength(6);
+    expect(xml.match(/<failure /g)).toHaveLength(1);
+    // Well-formed: every element opened is closed, in order.
+    const stack: string[] = [];
+    for (const m of xml.replace(/<\?xml[^>]*\?>/, '').matchAll(/<(\/?)([a-z-]+)[^>]*?(\/?)>/g)) {
+      if (m[3]) continue;
+      if (m[1]) expect(stack.pop()).toBe(m[2]);
+      else stack.push(m[2]!);
+    }
+    expect(stack).toEqual([]);
+    expect(JSON.parse(readFileSync(json, 'utf8')).images).toHaveLength(6);
+  });
+
+  test('markdown goes to $GITHUB_STEP_SUMMARY; github annotations only under GitHub Actions', () => {
+    const summary = join(work, 'summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const r = cli(
+      [
+        'verify',
+        '--key',
+        keyFile,
+        '--insecure-ignore-tlog',
+        '--images-from',
+        listFile,
+        '-o',
+        'markdown',
+        '-o',
+        'github',
+      ],
+      {
+        GITHUB_STEP_SUMMARY: summary,
+        GITHUB_ACTIONS: 'true',
+      },
+    );
+    expect(r.code).toBe(ExitCode.NO_SIGNATURES);
+    const md = readFileSync(summary, 'utf8');
+    expect(md.startsWith('# earlier step\n### trustgate verify: ❌ failed')).toBe(true);
+    expect(md).toContain('| ❌ |');
+    expect(md.match(/^\| ✅ \|/gm)).toHaveLength(5);
+    expect(r.stdout.trim()).toBe(
+      `::error file=${listFile.replace(/:/g, '%3A')},line=7,title=trustgate signatures::${refs[7]}: ${r.stdout
+        .split('::')
+        .at(-1)!
+        .slice(refs[7]!.length + 2)
+        .trim()}`,
+    );
+    const quiet = cli(['verify', '--key', keyFile, '--insecure-ignore-tlog', refs[0]!, '-o', 'github']);
+    expect(quiet.stdout).toBe('');
+    expect(quiet.stderr).toContain('only under GitHub Actions');
+  });
+
+  test('two outputs to stdout are a usage error', () => {
+    expect(cli(['verify', '--key', keyFile, refs[0]!, '-o', 'json', '-o', 'sarif']).code).toBe(
+      ExitCode.USAGE,
+    );
+  });
+});
