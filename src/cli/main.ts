@@ -7,6 +7,7 @@ import { VERSION } from '../version.js';
 import { registerAttestations } from './commands/attestations.js';
 import { registerExport } from './commands/export.js';
 import { registerExtract } from './commands/extract.js';
+import { registerPin } from './commands/pin.js';
 import { registerPolicy } from './commands/policy.js';
 import { registerResolve } from './commands/resolve.js';
 import { registerVerify } from './commands/verify.js';
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
   registerExport(program, io, setExit);
   registerVerifyBundle(program, io, setExit);
   registerPolicy(program, io, setExit);
+  registerPin(program, io, setExit);
   try {
     await program.parseAsync(argv as string[]);
     return exit;

@@ -233,3 +233,63 @@ describe('CI outputs from the CLI', () => {
     );
   });
 });
+
+describe('trustgate pin', () => {
+  const manifest = () => `# release manifest: comments and quoting must survive
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app # the app
+spec:
+  template:
+    spec:
+      initContainers:
+        - name: init
+          image: "${refs[1]}"   # quoted, with a comment
+      containers:
+        - name: app
+          image: ${refs[0]}
+        - name: unsigned
+          image: '${refs[7]}'
+---
+services:
+  worker:
+    image: ${refs[0]}
+`;
+
+  test('without --write: a unified diff; with --write: the file keeps every comment and quote', async () => {
+    const file = join(work, 'deploy.yaml');
+    writeFileSync(file, manifest());
+    const diff = cli(['pin', file]);
+    expect(diff.code).toBe(ExitCode.OK);
+    expect(diff.stdout).toContain(`--- a/${file}`);
+    expect(diff.stdout).toContain(`-          image: ${refs[0]}`);
+    expect(diff.stdout).toMatch(
+      new RegExp(`\\+ {10}image: ${refs[0]!.replace(/[.:/]/g, '\\$&')}@sha256:[0-9a-f]{64}`),
+    );
+    expect(readFileSync(file, 'utf8')).toBe(manifest());
+
+    expect(cli(['pin', '--write', file]).code).toBe(ExitCode.OK);
+    const after = readFileSync(file, 'utf8');
+    const d0 = new RegExp(`${refs[0]!.replace(/[.:/]/g, '\\$&')}@sha256:[0-9a-f]{64}`, 'g');
+    expect(after.match(d0)).toHaveLength(2);
+    expect(after).toMatch(/image: "[^"]+@sha256:[0-9a-f]{64}" {3}# quoted, with a comment/);
+    expect(after).toMatch(/image: '[^']+app7:v1@sha256:[0-9a-f]{64}'/);
+    // Only the image values changed: the same text once the digests are taken out.
+    expect(after.replace(/@sha256:[0-9a-f]{64}/g, '')).toBe(manifest());
+    // Already pinned: a second run changes nothing.
+    const again = cli(['pin', file]);
+    expect(again.stdout).toBe('');
+  });
+
+  test('--verify pins only images that verify, and exits 1 naming the others', () => {
+    const file = join(work, 'deploy-verify.yaml');
+    writeFileSync(file, manifest());
+    const r = cli(['pin', '--write', '--verify', '--key', keyFile, '--insecure-ignore-tlog', file]);
+    expect(r.code).toBe(ExitCode.FAILURE);
+    expect(r.stderr).toContain(`not pinned: ${refs[7]} (${file}:16)`);
+    const after = readFileSync(file, 'utf8');
+    expect(after).toContain(`'${refs[7]}'`);
+    expect(after).toMatch(new RegExp(`${refs[0]!.replace(/[.:/]/g, '\\$&')}@sha256:`));
+  });
+});
