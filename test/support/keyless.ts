@@ -26,6 +26,11 @@ const V1 = /^1\.3\.6\.1\.4\.1\.57264\.1\.[1-6]$/;
 type MockCA = Awaited<ReturnType<typeof initializeCA>>;
 type MockTLog = Awaited<ReturnType<typeof initializeTLog>>;
 
+/** Ed25519 signs the message itself; the other key types sign its SHA-256. */
+function hashFor(key: KeyObject): string | null {
+  return key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+}
+
 /** The base64 body of a PEM block, joined. */
 function pemBody(text: string): string {
   return text.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
@@ -49,6 +54,12 @@ export interface KeylessWorld {
     who: KeylessIdentity,
     opts?: { tlog?: MockTLog },
   ): Promise<{ certificate: string; chain: string; signature: string; rekorBundle: string }>;
+  /** The same with a key instead of a certificate (cosign sign --key, logged). */
+  signLegacy(
+    payload: Uint8Array,
+    who: KeySigner,
+    opts?: { tlog?: MockTLog },
+  ): Promise<{ signature: string; rekorBundle: string }>;
   /** A v0.3 bundle: DSSE over `statement`, certificate, dsse log entry with inclusion proof. */
   signBundle(statement: Uint8Array, who: KeylessIdentity | KeySigner): Promise<Buffer>;
   /** A legacy `.att` layer as cosign 2 keyless writes it: envelope, certificate, intoto 0.0.2 entry. */
@@ -153,25 +164,33 @@ export async function keylessWorld(
     tlog,
     rootPem: pem(ca.rootCertificate as Uint8Array),
     trustedRootJson: `${JSON.stringify(trustedRoot, null, 2)}\n`,
-    async signLegacy(payload, who, o = {}) {
-      const { signer, certPem } = await certify(who);
-      const signature = sign('sha256', payload, signer.privateKey).toString('base64');
+    async signLegacy(payload: Uint8Array, who: KeylessIdentity | KeySigner, o: { tlog?: MockTLog } = {}) {
+      const { privateKey, verifierPem, certPem } = await signerFor(who);
+      const signature = sign(hashFor(privateKey), payload, privateKey).toString('base64');
       const entry = await (o.tlog ?? tlog).log({
         apiVersion: '0.0.1',
         kind: 'hashedrekord',
         spec: {
           data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') } },
-          signature: { content: signature, publicKey: { content: Buffer.from(certPem).toString('base64') } },
+          signature: {
+            content: signature,
+            publicKey: { content: Buffer.from(verifierPem).toString('base64') },
+          },
         },
       });
       const rekorBundle = rekorBundleAnnotation(entry);
-      return { certificate: certPem, chain: pem(ca.rootCertificate as Uint8Array), signature, rekorBundle };
+      // biome-ignore lint/suspicious/noExplicitAny: the overloads above say which shape each signer gets
+      return {
+        ...(certPem ? { certificate: certPem, chain: pem(ca.rootCertificate as Uint8Array) } : {}),
+        signature,
+        rekorBundle,
+      } as any;
     },
     async signLegacyAttestation(statement, who) {
       const { privateKey, verifierPem, certPem } = await signerFor(who);
       const payloadType = 'application/vnd.in-toto+json';
       const sig = sign(
-        'sha256',
+        hashFor(privateKey),
         dsse.preAuthEncoding(payloadType, Buffer.from(statement)),
         privateKey,
       ).toString('base64');
@@ -212,7 +231,7 @@ export async function keylessWorld(
       const { privateKey, verifierPem, certPem } = await signerFor(who);
       const payloadType = 'application/vnd.in-toto+json';
       const sig = sign(
-        'sha256',
+        hashFor(privateKey),
         dsse.preAuthEncoding(payloadType, Buffer.from(statement)),
         privateKey,
       ).toString('base64');

@@ -44,6 +44,7 @@ export async function pushSig(
   repo: string,
   subject: Digest,
   layers: SigLayer[],
+  suffix: '.sig' | '.att' = '.sig',
 ): Promise<void> {
   const built = buildSigManifest(layers);
   for (const b of built.blobs) await pushBlob(client, registry, repo, b.bytes);
@@ -51,7 +52,7 @@ export async function pushSig(
     client,
     registry,
     repo,
-    digestTag(subject, '.sig'),
+    digestTag(subject, suffix),
     built.manifest.bytes,
     built.manifest.mediaType,
   );

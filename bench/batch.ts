@@ -1,0 +1,201 @@
+/**
+ * bench/batch, the headline figure: 500 distinct images in a local registry, each with one signature
+ * (half legacy `.sig`, half Sigstore bundle referrers) and two attestations (SLSA v1 + CycloneDX, in
+ * the same format), all logged in a throwaway log, evaluated under policies/platform-baseline.yaml
+ * (its registry replaced by the local one and its authority pointed at the throwaway log's root).
+ * Reports, in one run:
+ *  (a) one `trustgate verify --policy … --images-from list` of all 500: images/s, peak RSS, and HTTP
+ *      requests per image (through the library, same code path);
+ *  (b) a loop of single-image `cosign verify` + `cosign verify-attestation` runs (what CI does today)
+ *      and a loop of single-image `trustgate verify --policy` runs, as ratios to (a).
+ * Not a test: npm run bench:batch. BENCH_IMAGES, BENCH_LOOP (images in the loops) to shrink it.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseDocument } from 'yaml';
+import { examplePolicyKeys } from '../scripts/build-fixtures.js';
+import { RegistryClient } from '../src/oci/registry/client.js';
+import { evaluateImages } from '../src/policy/run.js';
+import type { Digest } from '../src/reference/digest.js';
+import { statementEmbedding } from '../test/support/attest-builder.js';
+import { attLayer } from '../test/support/cosign-att.js';
+import { simpleSigningPayload } from '../test/support/cosign-sig.js';
+import { buildImage } from '../test/support/image-builder.js';
+import { keylessWorld } from '../test/support/keyless.js';
+import { peer } from '../test/support/peers.js';
+import { predicateSamples } from '../test/support/predicates.js';
+import { pushBundleReferrer, pushImage, pushSig } from '../test/support/push.js';
+import { startRegistry } from '../test/support/registry.js';
+import { repoRoot } from '../test/support/repo-root.js';
+import { COSIGN_SIGN_V1, simpleSigningAnnotations, statementFor } from '../test/support/signing.js';
+import { median } from './stats.js';
+
+const N = Number(process.env.BENCH_IMAGES ?? 500);
+const LOOP = Math.min(N, Number(process.env.BENCH_LOOP ?? N));
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const root = repoRoot();
+
+function measure(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { ms: number; rssKb: number; status: number } {
+  const t = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  return { ms, rssKb: Number(r.stderr.trim().split('\n').pop()), status: r.status ?? -1 };
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'tg-bench-batch-'));
+  const env = { ...process.env, TUF_ROOT: join(work, 'tuf'), NO_COLOR: '1', CI: '1' };
+  const key = examplePolicyKeys().platform;
+  const keyFile = join(work, 'platform.pub');
+  writeFileSync(keyFile, key.pem);
+  const world = await keylessWorld();
+  const rootFile = join(work, 'trusted_root.json');
+  writeFileSync(rootFile, world.trustedRootJson);
+  const signer = { privateKey: key.privateKey, pem: key.pem };
+
+  const reg = await startRegistry();
+  const client = new RegistryClient();
+  const refs: string[] = [];
+  const slsa = (d: Digest) => predicateSamples(d).find((s) => s.type === 'slsaprovenance1')!;
+  const cdx = (d: Digest) => predicateSamples(d).find((s) => s.type === 'cyclonedx')!;
+  for (let i = 0; i < N; i++) {
+    const repo = `prod/app${i}`;
+    const img = buildImage({ seed: `bench-batch-${i}` });
+    const digest = img.manifest.digest;
+    await pushImage(client, reg.host, repo, img, 'v1');
+    const atts = [slsa(digest), cdx(digest)].map((s) => ({
+      s,
+      statement: statementEmbedding(digest, s.predicateType, s.predicate),
+    }));
+    if (i % 2 === 0) {
+      const payload = simpleSigningPayload(digest, `${reg.host}/${repo}`);
+      const sig = await world.signLegacy(payload, signer);
+      await pushSig(client, reg.host, repo, digest, [
+        { payload, annotations: simpleSigningAnnotations(sig.signature, sig.rekorBundle) },
+      ]);
+      const layers = [];
+      for (const a of atts) {
+        const signed = await world.signLegacyAttestation(a.statement, signer);
+        layers.push(
+          attLayer(signed.envelope, a.s.predicateType, { 'dev.sigstore.cosign/bundle': signed.rekorBundle }),
+        );
+      }
+      await pushSig(client, reg.host, repo, digest, layers, '.att');
+    } else {
+      const size = img.manifest.bytes.length;
+      await pushBundleReferrer(
+        client,
+        reg.host,
+        repo,
+        digest,
+        size,
+        await world.signBundle(statementFor(digest, COSIGN_SIGN_V1), signer),
+      );
+      for (const a of atts)
+        await pushBundleReferrer(
+          client,
+          reg.host,
+          repo,
+          digest,
+          size,
+          await world.signBundle(a.statement, signer),
+        );
+    }
+    refs.push(`${reg.host}/${repo}@${digest}`);
+  }
+  await client.close();
+
+  // The platform baseline, pointed at this registry and the throwaway log.
+  const doc = parseDocument(
+    readFileSync(join(root, 'policies', 'platform-baseline.yaml'), 'utf8').replaceAll(
+      'registry.example.com',
+      reg.host,
+    ),
+  );
+  doc.setIn(['trustRoots'], { bench: { trustedRoot: rootFile } });
+  doc.setIn(['authorities', 'platform', 'keys', 0, 'file'], keyFile);
+  doc.setIn(['authorities', 'platform', 'trustRoot'], 'bench');
+  const policyFile = join(work, 'platform-baseline.yaml');
+  writeFileSync(policyFile, doc.toString());
+  const listFile = join(work, 'images.txt');
+  writeFileSync(listFile, `${refs.join('\n')}\n`);
+
+  // Requests per image, through the library.
+  const counting = new RegistryClient();
+  const lib = await evaluateImages(refs, { policy: policyFile, client: counting });
+  const denied = lib.decisions.filter((d) => d.decision !== 'allow');
+  if (denied.length > 0)
+    throw new Error(
+      `policy denied ${denied.length}: ${JSON.stringify(denied[0]!.rules.flatMap((r) => r.checks).find((c) => c.status === 'fail'))}`,
+    );
+  const requests = counting.transport.counters.requests;
+  const byMethod = counting.transport.counters.byMethod;
+  await counting.close();
+
+  const tg = [join(root, 'bin', 'trustgate.js'), 'verify', '--policy', policyFile];
+  measure(process.execPath, [...tg, refs[0]!], env); // warm the compile cache
+  const batch: Array<{ ms: number; rssKb: number }> = [];
+  for (let r = 0; r < REPS; r++) {
+    const m = measure(process.execPath, [...tg, '--images-from', listFile], env);
+    if (m.status !== 0) throw new Error(`trustgate batch run exited ${m.status}`);
+    batch.push(m);
+  }
+
+  let tgLoopMs = 0;
+  for (const ref of refs.slice(0, LOOP)) tgLoopMs += measure(process.execPath, [...tg, ref], env).ms;
+  const cosign = peer('cosign');
+  let cosignLoopMs = Number.NaN;
+  let cosignFailures = 0;
+  if (cosign) {
+    cosignLoopMs = 0;
+    const common = ['--key', keyFile, '--insecure-ignore-tlog', '--allow-http-registry'];
+    for (const ref of refs.slice(0, LOOP)) {
+      const a = measure(cosign, ['verify', ...common, ref], env);
+      const b = measure(cosign, ['verify-attestation', ...common, '--type', 'slsaprovenance1', ref], env);
+      cosignLoopMs += a.ms + b.ms;
+      if (a.status !== 0 || b.status !== 0) cosignFailures++;
+    }
+  }
+  await reg.stop();
+
+  const batchMs = median(batch.map((b) => b.ms));
+  const scale = N / LOOP;
+  const out = {
+    images: N,
+    loopImages: LOOP,
+    requestsPerImage: requests / N,
+    requestsByMethod: byMethod,
+    batchMs,
+    imagesPerSecond: (N / batchMs) * 1000,
+    peakRssMiB: median(batch.map((b) => b.rssKb)) / 1024,
+    trustgateLoopMs: tgLoopMs * scale,
+    cosignLoopMs: cosign ? cosignLoopMs * scale : null,
+    cosignLoopFailures: cosignFailures,
+    vsCosignLoop: cosign ? (cosignLoopMs * scale) / batchMs : null,
+    vsTrustgateLoop: (tgLoopMs * scale) / batchMs,
+  };
+  const f = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(1));
+  console.log(
+    `bench/batch: ${N} images (half legacy, half bundle referrers; 1 signature + 2 attestations each) under platform-baseline.yaml; median of ${REPS}`,
+  );
+  console.log(
+    `(a) one trustgate verify --policy --images-from: ${f(batchMs)} ms = ${f(out.imagesPerSecond)} images/s (target >= 150); ${out.requestsPerImage.toFixed(2)} requests/image ${JSON.stringify(byMethod)} (target <= 6); peak RSS ${f(out.peakRssMiB)} MiB (target <= 300)`,
+  );
+  console.log(
+    `(b) loops over ${LOOP} images${LOOP < N ? `, scaled to ${N}` : ''}: cosign verify + verify-attestation ${f(out.cosignLoopMs)} ms (${cosignFailures} image(s) failed in cosign) = ${f(out.vsCosignLoop)}x (a) (target >= 10x); single-image trustgate runs ${f(out.trustgateLoopMs)} ms = ${f(out.vsTrustgateLoop)}x (a)`,
+  );
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  writeFileSync(join(root, 'bench', 'results', 'batch.json'), `${JSON.stringify(out, null, 2)}\n`);
+}
+
+await main();
