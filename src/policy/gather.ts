@@ -4,12 +4,16 @@
  * trust material (built once per run). Deny lists need to know every keyless signer, so each trust
  * root in use also gets a verifier that accepts any identity, for naming signers only.
  */
+import { createHash } from 'node:crypto';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
+import type { VerificationCache } from '../batch/cache.js';
 import { discover } from '../discovery/discover.js';
+import type { Discovery } from '../discovery/types.js';
 import { describeError } from '../errors.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
-import { mapLimit } from '../util/semaphore.js';
+import { DEFAULT_IMAGE_CONCURRENCY, mapLimit } from '../util/semaphore.js';
 import { verifyAttestations } from '../verify/attestations.js';
 import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../verify/claims.js';
 import type { IdentityPolicy } from '../verify/identity.js';
@@ -25,6 +29,7 @@ import {
   type SignatureVerifiers,
   verifySignatures,
 } from '../verify/verify-signatures.js';
+import { VERSION } from '../version.js';
 import type { ImageEvidence } from './evidence.js';
 import type { CompiledAuthority, CompiledPolicy } from './load.js';
 
@@ -42,9 +47,15 @@ export interface GatherOptions extends RegistryClientOptions {
    * (for instance a root refreshed from a TUF mirror by the caller).
    */
   trustRoots?: Record<string, LoadedTrustRoot>;
+  /** Discoveries cached across runs, re-verified on every read (src/batch/cache.ts). */
+  cache?: VerificationCache;
+  /** What the cache entries are for: the policy's sha256. */
+  cacheContext?: string;
 }
 
 export interface PolicyVerifiers {
+  /** sha256 over the trust roots' content: part of every cache key. */
+  trustRootsHash: string;
   byAuthority: Map<string, SignatureVerifiers>;
   /** Any keyless signer, per trust root, for deny lists. */
   anySigner: SignatureVerifiers[];
@@ -138,19 +149,22 @@ export function buildPolicyVerifiers(
           }),
       )
     : [];
-  return { byAuthority, anySigner, trustRoots };
+  const hash = createHash('sha256');
+  for (const [name, r] of [...trustRoots].sort(([a], [b]) => a.localeCompare(b)))
+    hash.update(name).update(JSON.stringify(TrustedRoot.toJSON(r.root)));
+  return { trustRootsHash: hash.digest('hex'), byAuthority, anySigner, trustRoots };
 }
 
 type Verified = Pick<ImageEvidence, 'signatures' | 'attestations' | 'rejections' | 'signers'>;
 
 /** Everything the authorities verify on one image (discovered once). */
-async function verifyImage(
+function verifyDiscovery(
   image: Awaited<ReturnType<typeof resolveImage>>,
+  discovery: Discovery,
   repository: string,
   verifiers: PolicyVerifiers,
-): Promise<Verified> {
+): Verified {
   const out: Verified = { signatures: [], attestations: [], rejections: {}, signers: [] };
-  const discovery = await discover(image.source, image.digest, { attestations: true });
   for (const [authority, v] of verifiers.byAuthority) {
     const sigs = verifySignatures(discovery, { digest: image.digest, repository }, v);
     const reasons: string[] = [];
@@ -206,6 +220,38 @@ async function verifyImage(
   return out;
 }
 
+/** Discovery from the cache when a sound entry is there, else from the registry (then cached). */
+async function verifyImage(
+  image: Awaited<ReturnType<typeof resolveImage>>,
+  repository: string,
+  verifiers: PolicyVerifiers,
+  options: GatherOptions,
+): Promise<Verified> {
+  const cache = options.cache;
+  const key = cache && {
+    image: image.canonical,
+    context: options.cacheContext ?? '',
+    trustRoots: verifiers.trustRootsHash,
+    tool: `trustgate ${VERSION}`,
+  };
+  const count = (v: Verified) => v.signatures.length + v.attestations.length;
+  if (cache && key) {
+    const hit = cache.get(key);
+    if (hit) {
+      const v = verifyDiscovery(image, hit.discovery, repository, verifiers);
+      if (count(v) >= hit.verified) return v;
+      cache.discard(
+        key,
+        `re-verification found ${count(v)} verified item(s) where ${hit.verified} were recorded`,
+      );
+    }
+  }
+  const discovery = await discover(image.source, image.digest, { attestations: true });
+  const v = verifyDiscovery(image, discovery, repository, verifiers);
+  if (cache && key) cache.put(key, discovery, count(v));
+  return v;
+}
+
 export interface GatherHooks {
   /** Checked before each image starts: true stops the run (the rest are reported as not verified). */
   shouldStop?: () => boolean;
@@ -225,7 +271,7 @@ export async function gatherEvidence(
   try {
     return await mapLimit(
       references,
-      options.imageConcurrency ?? 8,
+      options.imageConcurrency ?? DEFAULT_IMAGE_CONCURRENCY,
       async (reference, index): Promise<ImageEvidence> => {
         let ev: ImageEvidence = {
           reference,
@@ -269,7 +315,7 @@ export async function gatherEvidence(
           const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
           let pending = byImage.get(image.canonical);
           if (!pending) {
-            pending = verifyImage(image, repository, verifiers);
+            pending = verifyImage(image, repository, verifiers, options);
             byImage.set(image.canonical, pending);
           }
           ev = { ...ev, ...(await pending) };

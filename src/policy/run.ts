@@ -42,15 +42,20 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
   const decisions = new Array<PolicyDecision>(references.length);
   let stop = false;
   let done = 0;
-  await gatherEvidence(references, verifiers, options, {
-    shouldStop: () => stop,
-    onEvidence: (ev, i) => {
-      const d = evaluatePolicy(policy, ev, now);
-      decisions[i] = d;
-      if (options.failFast && d.status === 'fail') stop = true;
-      options.onProgress?.(++done, references.length);
+  await gatherEvidence(
+    references,
+    verifiers,
+    { ...options, cacheContext: policy.sha256 },
+    {
+      shouldStop: () => stop,
+      onEvidence: (ev, i) => {
+        const d = evaluatePolicy(policy, ev, now);
+        decisions[i] = d;
+        if (options.failFast && d.status === 'fail') stop = true;
+        options.onProgress?.(++done, references.length);
+      },
     },
-  });
+  );
   if (options.auditLog) {
     const at = new Date();
     appendAudit(

@@ -50,3 +50,10 @@ export async function mapLimit<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/**
+ * Images in flight at once in a batch. Verification is mostly waiting on registries (each image is
+ * a short chain of dependent requests), so this is well above the request bound (--concurrency,
+ * default 16) that actually limits load on a registry.
+ */
+export const DEFAULT_IMAGE_CONCURRENCY = 32;

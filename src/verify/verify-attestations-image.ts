@@ -8,7 +8,7 @@ import { describeError, isTrustgateError } from '../errors.js';
 import { RegistryClient } from '../oci/registry/client.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
-import { mapLimit } from '../util/semaphore.js';
+import { DEFAULT_IMAGE_CONCURRENCY, mapLimit } from '../util/semaphore.js';
 import { type AttestationVerdict, predicateTypeFor, verifyAttestations } from './attestations.js';
 import { buildTrust, exitCodeFor, type ImageVerdict, type VerifyOptions } from './verify-image.js';
 
@@ -56,7 +56,7 @@ export async function verifyImageAttestations(
   try {
     const images = await mapLimit(
       parsed,
-      options.imageConcurrency ?? 8,
+      options.imageConcurrency ?? DEFAULT_IMAGE_CONCURRENCY,
       async (ref): Promise<ImageAttestations> => {
         const base: ImageAttestations = {
           reference: ref.original,

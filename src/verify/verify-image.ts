@@ -16,7 +16,7 @@ import { ExitCode } from '../exit-codes.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
 import { parseReference } from '../reference/parse.js';
 import { openSource, resolveImage } from '../resolve/resolve.js';
-import { mapLimit } from '../util/semaphore.js';
+import { DEFAULT_IMAGE_CONCURRENCY, mapLimit } from '../util/semaphore.js';
 import { type IdentityPolicyInput, identityPolicy } from './identity.js';
 import { loadKey, shortFingerprint, type VerificationKey } from './keys.js';
 import {
@@ -230,7 +230,7 @@ export async function verifyImages(references: string[], options: VerifyOptions)
   try {
     const images = await mapLimit(
       parsed,
-      options.imageConcurrency ?? 8,
+      options.imageConcurrency ?? DEFAULT_IMAGE_CONCURRENCY,
       async (ref): Promise<ImageVerification> => {
         const base: ImageVerification = {
           reference: ref.original,

@@ -27,6 +27,8 @@ interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags {
   effectiveTime?: string;
   auditLog?: string;
   imageName?: string;
+  cache?: string;
+  cacheTtl?: string;
 }
 
 export function registerVerify(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -67,6 +69,15 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     .addOption(new Option('--audit-log <file>', 'with --policy: append one JSON line per decision (fsynced)'))
     .addOption(
       new Option(
+        '--cache <dir>',
+        'with --policy: keep what was fetched per digest here and re-verify it on later runs (untrusted; off by default)',
+      ),
+    )
+    .addOption(
+      new Option('--cache-ttl <duration>', 'how long cache entries are used: 30m, 12h, 7d').default('24h'),
+    )
+    .addOption(
+      new Option(
         '--image-name <registry/repository>',
         'with --policy and an oci: layout: the name to match rules against (what it will be pulled as)',
       ),
@@ -104,7 +115,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       );
       return;
     }
-    for (const f of ['effectiveTime', 'auditLog', 'imageName'] as const)
+    for (const f of ['effectiveTime', 'auditLog', 'imageName', 'cache'] as const)
       if (flags[f])
         throw new UsageError(`--${f.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} needs --policy`);
     const trust = trustOptions(flags);
@@ -162,7 +173,22 @@ async function verifyWithPolicy(
   }
   const { evaluateImages } = await import('../../policy/run.js');
   const onProgress = progress(io);
+  let cache: import('../../batch/cache.js').VerificationCache | undefined;
+  if (flags.cache) {
+    const [{ VerificationCache }, { parseDuration }] = await Promise.all([
+      import('../../batch/cache.js'),
+      import('../../policy/duration.js'),
+    ]);
+    let ttlMs: number;
+    try {
+      ttlMs = parseDuration(flags.cacheTtl ?? '24h');
+    } catch {
+      throw new UsageError(`--cache-ttl ${flags.cacheTtl}: a duration such as 30m, 12h or 7d`);
+    }
+    cache = new VerificationCache(flags.cache, { ttlMs });
+  }
   const run = await evaluateImages(images, {
+    ...(cache ? { cache } : {}),
     ...registryClientOptions(flags),
     policy: flags.policy!,
     ...(effectiveTime ? { effectiveTime } : {}),
@@ -172,6 +198,15 @@ async function verifyWithPolicy(
     ...(flags.failFast ? { failFast: true } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
+  if (cache) {
+    for (const e of cache.events)
+      if (e.kind !== 'hit' && e.kind !== 'miss')
+        io.err(
+          `${io.errChalk.yellow('cache:')} discarded the ${e.kind} entry for ${printable(e.image)}: ${printable(e.reason)}; fetched it again`,
+        );
+    const hits = cache.events.filter((e) => e.kind === 'hit').length;
+    io.err(`cache: ${hits} of ${images.length} image(s) re-verified from ${printable(flags.cache!)}`);
+  }
   const [render, { reportFromPolicy }, { formatText }, { VERSION }] = await Promise.all([
     import('../render/policy.js'),
     import('../../batch/report.js'),
