@@ -108,7 +108,9 @@ function scanDocument(
     for (const listName of CONTAINER_LISTS) {
       const list = get(spec, listName);
       if (!isSeq(list)) continue;
-      list.items.forEach((c, i) => add(get(c, 'image'), `${path}.${listName}[${i}].image`));
+      list.items.forEach((c, i) => {
+        add(get(c, 'image'), `${path}.${listName}[${i}].image`);
+      });
     }
   };
   const walkObject = (obj: unknown, path: string) => {
@@ -116,7 +118,7 @@ function scanDocument(
     const k = isScalar(kind) ? String(kind.value) : undefined;
     if (k === 'List') {
       const items = get(obj, 'items');
-      if (isSeq(items)) items.items.forEach((it, i) => walkObject(it, `${path}items[${i}].`));
+      if (isSeq(items)) for (const [i, it] of items.items.entries()) walkObject(it, `${path}items[${i}].`);
       return;
     }
     if (k && POD_SPEC_PATHS[k]) {
@@ -155,7 +157,7 @@ function scanDocument(
         } else visit(v, `${path}${key}.`);
       }
     } else if (isSeq(node)) {
-      node.items.forEach((it, i) => visit(it, `${path.replace(/\.$/, '')}[${i}].`));
+      for (const [i, it] of node.items.entries()) visit(it, `${path.replace(/\.$/, '')}[${i}].`);
     }
   };
   visit(root, '');
