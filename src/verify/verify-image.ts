@@ -102,6 +102,20 @@ export interface VerifyRun {
   exitCode: number;
 }
 
+/** An image's result before anything is known: an error until verification says otherwise. */
+function unverified(reference: string): ImageVerification {
+  return {
+    reference,
+    verdict: 'error',
+    message: '',
+    signatures: [],
+    notSignatures: [],
+    unsigned: [],
+    searched: [],
+    stoppedEarly: false,
+  };
+}
+
 export function exitCodeFor(verdicts: ImageVerdict[]): number {
   if (verdicts.includes('error')) return ExitCode.FAILURE;
   if (verdicts.includes('none-matched')) return ExitCode.NONE_MATCHED;
@@ -182,16 +196,11 @@ export async function verifyImages(references: string[], options: VerifyOptions)
     ref: (typeof parsed)[number],
     image: Awaited<ReturnType<typeof resolveImage>>,
   ): Promise<Omit<ImageVerification, 'reference'>> => {
+    const { reference: _, ...blank } = unverified('');
     const out: Omit<ImageVerification, 'reference'> = {
+      ...blank,
       canonical: image.canonical,
       digest: image.digest,
-      verdict: 'error',
-      message: '',
-      signatures: [],
-      notSignatures: [],
-      unsigned: [],
-      searched: [],
-      stoppedEarly: false,
     };
     const discoverOptions = {
       ...(sigRepo ? { signatureSource: openSource(sigRepo, client) } : {}),
@@ -232,16 +241,7 @@ export async function verifyImages(references: string[], options: VerifyOptions)
       parsed,
       options.imageConcurrency ?? DEFAULT_IMAGE_CONCURRENCY,
       async (ref): Promise<ImageVerification> => {
-        const base: ImageVerification = {
-          reference: ref.original,
-          verdict: 'error',
-          message: '',
-          signatures: [],
-          notSignatures: [],
-          unsigned: [],
-          searched: [],
-          stoppedEarly: false,
-        };
+        const base = unverified(ref.original);
         if (stop) {
           const message = 'not verified: --fail-fast stopped the run after an earlier failure';
           return { ...base, message, error: { code: 'SKIPPED', message } };

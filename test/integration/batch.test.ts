@@ -1,8 +1,3 @@
-/**
- * Batch verification against the real registry: many images, one verification per distinct digest,
- * a registry answering 500 for one image, --fail-fast, and the CI formats from the CLI.
- */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,9 +10,10 @@ import { type FaultServer, startFaultServer } from '../support/fault-server.js';
 import { buildImage } from '../support/image-builder.js';
 import { pushImage, pushSig } from '../support/push.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
+import { runCli } from '../support/run-cli.js';
 import { generateKey, signBytes, simpleSigningAnnotations } from '../support/signing.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
+const _root = resolve(import.meta.dirname, '..', '..');
 const N = 49;
 const key = generateKey('p256');
 const work = mkdtempSync(join(tmpdir(), 'tg-batch-'));
@@ -27,13 +23,7 @@ let broken: FaultServer;
 const refs: string[] = [];
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(root, 'bin', 'trustgate.js'), ...args], {
-    cwd: work,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '', ...env },
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { cwd: work, env: { NO_COLOR: '1', ...env } });
 }
 
 beforeAll(async () => {

@@ -1,23 +1,16 @@
-/** The real binary, spawned as a user or CI would run it. */
-import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { buildImage } from '../support/image-builder.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
+import { runCli } from '../support/run-cli.js';
 
-const root = resolve(import.meta.dirname, '..', '..');
+const _root = resolve(import.meta.dirname, '..', '..');
 const DEMO_LATEST = 'sha256:33c94403be9e506bab4e6600e4251f05e8c61645a68db4373d5f8c06c8dc2f56';
 const DEMO_MULTI = 'sha256:ea6c5a6478c4779add93e93e1818aa9ae7cac7fb4cc71bc7091f71e322c8fb6a';
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [resolve(root, 'bin/trustgate.js'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env },
-    timeout: 30_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { env });
 }
 
 describe('trustgate resolve (embedded fixture, no network)', () => {

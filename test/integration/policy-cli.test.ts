@@ -1,10 +1,9 @@
-/** `trustgate verify --policy` and `trustgate policy …`, spawned as a user or CI would run them. */
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
+import { runCli } from '../support/run-cli.js';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const DEMO = 'sha256:33c94403be9e506bab4e6600e4251f05e8c61645a68db4373d5f8c06c8dc2f56';
@@ -13,13 +12,7 @@ const AS = ['--image-name', 'registry.example/trustgate/demo'];
 let dir: string;
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [resolve(root, 'bin/trustgate.js'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', ...env },
-    timeout: 30_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { env });
 }
 
 beforeAll(() => {

@@ -26,6 +26,17 @@ const V1 = /^1\.3\.6\.1\.4\.1\.57264\.1\.[1-6]$/;
 type MockCA = Awaited<ReturnType<typeof initializeCA>>;
 type MockTLog = Awaited<ReturnType<typeof initializeTLog>>;
 
+const IN_TOTO = 'application/vnd.in-toto+json';
+
+/** A DSSE signature (base64) over an in-toto statement's PAE. */
+function signDsse(statement: Uint8Array, privateKey: KeyObject): string {
+  return sign(
+    hashFor(privateKey),
+    dsse.preAuthEncoding(IN_TOTO, Buffer.from(statement)),
+    privateKey,
+  ).toString('base64');
+}
+
 /** Ed25519 signs the message itself; the other key types sign its SHA-256. */
 function hashFor(key: KeyObject): string | null {
   return key.asymmetricKeyType === 'ed25519' ? null : 'sha256';
@@ -188,12 +199,8 @@ export async function keylessWorld(
     },
     async signLegacyAttestation(statement, who) {
       const { privateKey, verifierPem, certPem } = await signerFor(who);
-      const payloadType = 'application/vnd.in-toto+json';
-      const sig = sign(
-        hashFor(privateKey),
-        dsse.preAuthEncoding(payloadType, Buffer.from(statement)),
-        privateKey,
-      ).toString('base64');
+      const payloadType = IN_TOTO;
+      const sig = signDsse(statement, privateKey);
       const envelope = Buffer.from(
         JSON.stringify({
           payloadType,
@@ -229,12 +236,8 @@ export async function keylessWorld(
     },
     async signBundle(statement, who) {
       const { privateKey, verifierPem, certPem } = await signerFor(who);
-      const payloadType = 'application/vnd.in-toto+json';
-      const sig = sign(
-        hashFor(privateKey),
-        dsse.preAuthEncoding(payloadType, Buffer.from(statement)),
-        privateKey,
-      ).toString('base64');
+      const payloadType = IN_TOTO;
+      const sig = signDsse(statement, privateKey);
       const proposed = {
         apiVersion: '0.0.1',
         kind: 'dsse',
