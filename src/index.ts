@@ -1,4 +1,30 @@
 /** trustgate as a library: every CLI command is one of these calls. */
+
+export { type CacheEvent, type CacheKey, VerificationCache } from './batch/cache.js';
+export {
+  formatGithub,
+  formatJson,
+  formatJunit,
+  formatMarkdown,
+  formatSarif,
+  formatText,
+} from './batch/formats.js';
+export { type BatchInputs, collectInputs } from './batch/inputs.js';
+export {
+  type FoundImage,
+  type ManifestScan,
+  parseImageList,
+  scanManifestFile,
+  scanManifests,
+} from './batch/manifests.js';
+export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './batch/pin.js';
+export {
+  type BatchEntry,
+  type BatchReport,
+  reportFromPolicy,
+  reportFromVerify,
+  type SourceLocation,
+} from './batch/report.js';
 export * from './errors.js';
 export * from './exit-codes.js';
 export * from './oci/index.js';

@@ -176,7 +176,9 @@ describe('CI outputs from the CLI', () => {
       else stack.push(m[2]!);
     }
     expect(stack).toEqual([]);
-    expect(JSON.parse(readFileSync(json, 'utf8')).images).toHaveLength(6);
+    const j = JSON.parse(readFileSync(json, 'utf8'));
+    expect(j.images).toHaveLength(6);
+    expect(j.images[5]).toMatchObject({ verdict: 'no-signatures', locations: [{ file: listFile, line: 7 }] });
   });
 
   test('markdown goes to $GITHUB_STEP_SUMMARY; github annotations only under GitHub Actions', () => {

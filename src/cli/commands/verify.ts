@@ -141,7 +141,8 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     ]);
     const report = reportFromVerify(run, inputs.locations, VERSION, inputs.skipped);
     await writeBatchOutputs(report, outputs, io, (format, to) => {
-      if (format === 'json') to.out(JSON.stringify(render.verifyJson(run), null, 2));
+      if (format === 'json')
+        to.out(JSON.stringify(withLocations(render.verifyJson(run), 'images', inputs), null, 2));
       else if (format === 'cosign') render.renderVerifyCosign(run, to);
       else if (batch) to.out(formatText(report));
       else render.renderVerifyText(run, to);
@@ -215,9 +216,24 @@ async function verifyWithPolicy(
   ]);
   const report = reportFromPolicy(run, inputs.locations, VERSION, inputs.skipped);
   await writeBatchOutputs(report, outputs, io, (format, to) => {
-    if (format === 'json') to.out(JSON.stringify(render.policyJson(run), null, 2));
+    if (format === 'json')
+      to.out(JSON.stringify(withLocations(render.policyJson(run), 'decisions', inputs), null, 2));
     else if (batch) to.out(formatText(report));
     else render.renderPolicyText(run, to);
   });
   setExit(run.exitCode);
+}
+
+/** Where each image was named (list files, manifests), added to the JSON results and the skipped fields. */
+function withLocations(
+  json: unknown,
+  list: 'images' | 'decisions',
+  inputs: import('../../batch/inputs.js').BatchInputs,
+): unknown {
+  const j = json as Record<string, unknown>;
+  const items = (j[list] as Array<{ reference: string }>).map((i) => {
+    const locations = inputs.locations.get(i.reference) ?? [];
+    return locations.length > 0 ? { ...i, locations } : i;
+  });
+  return { ...j, [list]: items, ...(inputs.skipped.length > 0 ? { skipped: inputs.skipped } : {}) };
 }
