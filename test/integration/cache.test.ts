@@ -117,17 +117,16 @@ describe('verification cache', () => {
 
     const fresh = mkdtempSync(join(work, 'c-'));
     await run(fresh);
+    const mine = readdirSync(fresh).filter((f) => f.endsWith('.json'));
+    expect(mine).toHaveLength(3);
     // Another policy has other keys: nothing is shared...
     const other = await run(fresh, { policy: otherPolicy });
     expect(other.cache.events.filter((e) => e.kind === 'hit')).toHaveLength(0);
-    // ...and an entry copied under another policy's name is refused as foreign.
-    const mine = readdirSync(fresh).filter((f) => f.endsWith('.json'));
-    const before = new Set(mine);
+    // ...and an entry of policy A copied under policy B's name is refused as foreign.
     const dirB = mkdtempSync(join(work, 'c-'));
     await run(dirB, { policy: otherPolicy });
     const theirs = readdirSync(dirB).filter((f) => f.endsWith('.json'));
-    for (const f of theirs)
-      writeFileSync(join(dirB, f), readFileSync(join(fresh, [...before][theirs.indexOf(f)]!)));
+    for (const [i, f] of theirs.entries()) writeFileSync(join(dirB, f), readFileSync(join(fresh, mine[i]!)));
     const forged = await run(dirB, { policy: otherPolicy });
     expect(forged.cache.events.filter((e) => e.kind === 'foreign')).toHaveLength(3);
     expect(forged.r.decisions.map((d) => d.decision)).toEqual(['allow', 'allow', 'allow']);
