@@ -308,6 +308,7 @@ export async function gatherEvidence(
           }
           const image = await resolveImage(ref, {
             client,
+            digestOnly: true,
             ...(options.platform ? { platform: options.platform } : {}),
           });
           ev.digest = image.digest;

@@ -44,6 +44,12 @@ export interface ResolveOptions {
   platform?: string;
   /** Shared client (connection pool, token cache); one is created if absent. */
   client?: RegistryClient;
+  /**
+   * For a registry reference by digest (and no platform): make no request. Verification needs only
+   * the digest, which names the content; an image missing from the registry then shows as having no
+   * signatures rather than as unknown. `mediaType` and `size` are left empty.
+   */
+  digestOnly?: boolean;
 }
 
 /** The ImageSource for a parsed reference. */
@@ -58,6 +64,17 @@ export async function resolveImage(
 ): Promise<ResolvedImage> {
   const parsed = typeof input === 'string' ? parseReference(input) : input;
   const source = openSource(parsed, options.client);
+  if (options.digestOnly && !options.platform && parsed.kind === 'registry' && parsed.digest) {
+    return {
+      reference: parsed.original,
+      canonical: formatDigestReference(parsed, parsed.digest),
+      digest: parsed.digest,
+      mediaType: '',
+      size: 0,
+      source,
+      parsed,
+    };
+  }
   const want = options.platform ? parsePlatform(options.platform) : undefined;
   let desc = await resolveTop(parsed, source);
   let platform: string | undefined;

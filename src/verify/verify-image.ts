@@ -249,6 +249,7 @@ export async function verifyImages(references: string[], options: VerifyOptions)
         try {
           const image = await resolveImage(ref, {
             client,
+            digestOnly: true,
             ...(options.platform ? { platform: options.platform } : {}),
           });
           let pending = byImage.get(image.canonical);

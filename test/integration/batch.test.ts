@@ -93,6 +93,16 @@ describe('batch verification', () => {
     expect(single).toBeGreaterThan(3);
   });
 
+  test('a reference by digest costs no resolve request; a digest the registry lacks has no signatures', async () => {
+    const client = new RegistryClient();
+    const missing = `${reg.host}/batch/app0@sha256:${'0'.repeat(64)}`;
+    const run = await verifyImages([missing], { keys: [keyFile], ignoreTlog: true, client });
+    expect(client.transport.counters.byMethod.HEAD ?? 0).toBe(0);
+    await client.close();
+    expect(run.images[0]).toMatchObject({ verdict: 'no-signatures', digest: `sha256:${'0'.repeat(64)}` });
+    expect(run.exitCode).toBe(ExitCode.NO_SIGNATURES);
+  });
+
   test('--fail-fast stops starting images after the first failure', async () => {
     const list = [refs[7]!, ...refs.slice(10, 30)];
     const run = await verifyImages(list, {
