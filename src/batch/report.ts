@@ -4,6 +4,7 @@
  * facts: per image, its status, its checks, and where in the repository it was named.
  */
 import type { PolicyRun } from '../policy/run.js';
+import type { AttestationRun } from '../verify/verify-attestations-image.js';
 import type { VerifyRun } from '../verify/verify-image.js';
 
 export type BatchStatus = 'pass' | 'fail' | 'warn';
@@ -35,7 +36,7 @@ export interface BatchEntry {
 
 export interface BatchReport {
   tool: { name: 'trustgate'; version: string };
-  mode: 'verify' | 'policy';
+  mode: 'verify' | 'verify-attestation' | 'policy';
   entries: BatchEntry[];
   /** Manifest fields that looked like images but were not verified (unknown CRDs). */
   skipped: Array<SourceLocation & { reason: string }>;
@@ -108,6 +109,42 @@ export function reportFromPolicy(
   return {
     tool: { name: 'trustgate', version },
     mode: 'policy',
+    entries,
+    skipped,
+    exitCode: run.exitCode,
+    summary: summarise(entries),
+  };
+}
+
+export function reportFromAttestations(
+  run: AttestationRun,
+  locations: Map<string, SourceLocation[]>,
+  version: string,
+  skipped: BatchReport['skipped'] = [],
+): BatchReport {
+  const entries = run.images.map((i): BatchEntry => {
+    const status: BatchStatus = i.verdict === 'verified' ? 'pass' : 'fail';
+    const checks: BatchCheck[] = i.error
+      ? [{ id: 'verification', status: 'fail', reason: i.message }]
+      : i.attestations.length === 0
+        ? [{ id: 'attestations', status: 'fail', reason: i.message }]
+        : i.attestations.map((a) => ({
+            id: `attestations/${a.predicateType ?? 'unreadable'}`,
+            status: a.verified ? 'pass' : 'fail',
+            reason: a.verified ? `verified (${a.format})` : (a.reason ?? 'not verified'),
+          }));
+    return {
+      reference: i.reference,
+      ...(i.digest ? { digest: i.digest } : {}),
+      status,
+      summary: i.message,
+      checks,
+      locations: locations.get(i.reference) ?? [],
+    };
+  });
+  return {
+    tool: { name: 'trustgate', version },
+    mode: 'verify-attestation',
     entries,
     skipped,
     exitCode: run.exitCode,

@@ -7,6 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import type { BatchReport } from '../batch/report.js';
+import { printable } from '../util/printable.js';
 import type { Io } from './output.js';
 import { UsageError } from './registry-options.js';
 
@@ -129,4 +130,14 @@ export async function writeBatchOutputs(
     if (s.file) await writeOutputFile(s.file, Buffer.from(text.endsWith('\n') ? text : `${text}\n`));
     else io.out(text.replace(/\n$/, ''));
   }
+}
+
+/** Manifest errors and skipped image fields, one line each on stderr. */
+export function reportInputProblems(inputs: import('../batch/inputs.js').BatchInputs, io: Io): void {
+  for (const e of inputs.errors)
+    io.err(`${io.errChalk.red('error:')} ${printable(`${e.file}:${e.line}:${e.column}: ${e.message}`)}`);
+  for (const k of inputs.skipped)
+    io.err(
+      `${io.errChalk.yellow('skipped:')} ${printable(`${k.file}:${k.line} ${k.path ?? ''}: ${k.reason}`)}`,
+    );
 }

@@ -53,6 +53,40 @@ export async function verifyImageAttestations(
   const { verifiers, trustRoot, trustText } = await buildTrust(options);
   const predicateType = options.type ? predicateTypeFor(options.type) : undefined;
   const client = options.client ?? new RegistryClient(options);
+  // One verification per distinct image (registry/repository@digest), reported for every reference.
+  const byImage = new Map<string, Promise<Omit<ImageAttestations, 'reference'>>>();
+  let stop = false;
+  let done = 0;
+  const verifyResolved = async (image: Awaited<ReturnType<typeof resolveImage>>) => {
+    const found = await discover(image.source, image.digest, {
+      attestations: true,
+      ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
+    });
+    const all = verifyAttestations(found, verifiers);
+    const wanted = predicateType ? all.filter((a) => a.predicateType === predicateType) : all;
+    const ok = wanted.filter((a) => a.verified);
+    const out: Omit<ImageAttestations, 'reference'> = {
+      verdict: 'error',
+      message: '',
+      canonical: image.canonical,
+      digest: image.digest,
+      attestations: wanted,
+      unsigned: found.unsigned,
+      searched: found.searched,
+    };
+    const what = predicateType ? `attestation(s) of type ${predicateType}` : 'attestation(s)';
+    if (ok.length > 0) {
+      out.verdict = 'verified';
+      out.message = `${ok.length} of ${wanted.length} ${what} verified`;
+    } else if (wanted.length === 0) {
+      out.verdict = 'no-signatures';
+      out.message = `no ${what} found for ${image.digest}${predicateType ? `; found: ${countByType(all)}` : ''}`;
+    } else {
+      out.verdict = 'none-matched';
+      out.message = `${wanted.length} ${what} found, none verified with ${trustText}`;
+    }
+    return out;
+  };
   try {
     const images = await mapLimit(
       parsed,
@@ -67,40 +101,29 @@ export async function verifyImageAttestations(
           searched: [],
         };
         try {
+          if (stop) {
+            const message = 'not verified: --fail-fast stopped the run after an earlier failure';
+            return { ...base, message, error: { code: 'SKIPPED', message } };
+          }
           const image = await resolveImage(ref, {
             client,
+            digestOnly: true,
             ...(options.platform ? { platform: options.platform } : {}),
           });
-          const found = await discover(image.source, image.digest, {
-            attestations: true,
-            ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
-          });
-          const all = verifyAttestations(found, verifiers);
-          const wanted = predicateType ? all.filter((a) => a.predicateType === predicateType) : all;
-          const ok = wanted.filter((a) => a.verified);
-          const out: ImageAttestations = {
-            ...base,
-            canonical: image.canonical,
-            digest: image.digest,
-            attestations: wanted,
-            unsigned: found.unsigned,
-            searched: found.searched,
-          };
-          const what = predicateType ? `attestation(s) of type ${predicateType}` : 'attestation(s)';
-          if (ok.length > 0) {
-            out.verdict = 'verified';
-            out.message = `${ok.length} of ${wanted.length} ${what} verified`;
-          } else if (wanted.length === 0) {
-            out.verdict = 'no-signatures';
-            out.message = `no ${what} found for ${image.digest}${predicateType ? `; found: ${countByType(all)}` : ''}`;
-          } else {
-            out.verdict = 'none-matched';
-            out.message = `${wanted.length} ${what} found, none verified with ${trustText}`;
+          let pending = byImage.get(image.canonical);
+          if (!pending) {
+            pending = verifyResolved(image);
+            byImage.set(image.canonical, pending);
           }
-          return out;
+          const r = { ...(await pending), reference: ref.original };
+          if (r.verdict !== 'verified' && options.failFast) stop = true;
+          return r;
         } catch (e) {
+          if (options.failFast) stop = true;
           const code = isTrustgateError(e) ? e.code : 'ERROR';
           return { ...base, message: describeError(e), error: { code, message: describeError(e) } };
+        } finally {
+          options.onProgress?.(++done, parsed.length);
         }
       },
     );

@@ -242,11 +242,11 @@ export async function verifyImages(references: string[], options: VerifyOptions)
       options.imageConcurrency ?? DEFAULT_IMAGE_CONCURRENCY,
       async (ref): Promise<ImageVerification> => {
         const base = unverified(ref.original);
-        if (stop) {
-          const message = 'not verified: --fail-fast stopped the run after an earlier failure';
-          return { ...base, message, error: { code: 'SKIPPED', message } };
-        }
         try {
+          if (stop) {
+            const message = 'not verified: --fail-fast stopped the run after an earlier failure';
+            return { ...base, message, error: { code: 'SKIPPED', message } };
+          }
           const image = await resolveImage(ref, {
             client,
             digestOnly: true,

@@ -295,3 +295,50 @@ services:
     expect(after).toMatch(new RegExp(`${refs[0]!.replace(/[.:/]/g, '\\$&')}@sha256:`));
   });
 });
+
+describe('verify-attestation in a batch', () => {
+  test('--images-from with -o junit: one testcase per attestation, failures for images without any', async () => {
+    const { attestationLayer } = await import('../support/attest-builder.js');
+    const client = new RegistryClient();
+    const img = buildImage({ seed: 'batch-attested' });
+    await pushImage(client, reg.host, 'batch/attested', img, 'v1');
+    await pushSig(
+      client,
+      reg.host,
+      'batch/attested',
+      img.manifest.digest,
+      [
+        attestationLayer(
+          key,
+          img.manifest.digest,
+          'https://cyclonedx.org/bom',
+          Buffer.from('{"bomFormat":"CycloneDX"}'),
+        ),
+      ],
+      '.att',
+    );
+    await client.close();
+    const list = join(work, 'att-images.txt');
+    writeFileSync(list, `${reg.host}/batch/attested:v1\n${refs[0]}\n`);
+    const junit = join(work, 'att.xml');
+    const r = cli([
+      'verify-attestation',
+      '--key',
+      keyFile,
+      '--insecure-ignore-tlog',
+      '--images-from',
+      list,
+      '-o',
+      `junit=${junit}`,
+      '-o',
+      'text',
+    ]);
+    expect(r.code).toBe(ExitCode.NO_SIGNATURES);
+    expect(r.stdout.split('\n')[0]).toBe(
+      '2 image(s), 2 distinct digest(s): 1 passed, 1 failed, 0 with warnings',
+    );
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain('name="attestations/https://cyclonedx.org/bom"></testcase>');
+    expect(xml).toMatch(/<testcase classname="[^"]+app0:v1" name="attestations">\n\s+<failure /);
+  });
+});

@@ -1,12 +1,25 @@
 import { type Command, Option } from 'commander';
+import { ExitCode } from '../../exit-codes.js';
+import {
+  addBatchOptions,
+  type BatchFlags,
+  parseOutputs,
+  progress,
+  reportInputProblems,
+  writeBatchOutputs,
+} from '../batch-output.js';
 import type { Io } from '../output.js';
-import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
+import {
+  addRegistryOptions,
+  type RegistryFlags,
+  registryClientOptions,
+  UsageError,
+} from '../registry-options.js';
 import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
 
-interface VerifyAttestationFlags extends RegistryFlags, TrustFlags {
+interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags {
   type?: string;
   platform?: string;
-  output: string;
 }
 
 export function registerVerifyAttestation(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -15,7 +28,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     .description(
       'verify in-toto attestations attached to images (cosign verify-attestation): exit 0 verified, 10 none found, 12 none matched',
     )
-    .argument('<image...>', 'image references: [registry/]repo[:tag][@sha256:…] or oci:PATH[:tag|@sha256:…]');
+    .argument('[image...]', 'image references: [registry/]repo[:tag][@sha256:…] or oci:PATH[:tag|@sha256:…]');
   addTrustOptions(cmd)
     .addOption(
       new Option(
@@ -23,25 +36,45 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
         'slsaprovenance, slsaprovenance1, spdx, cyclonedx, vuln, openvex, link, custom, triage, license, or a predicateType URI; none: every attestation, by type (no silent default)',
       ),
     )
-    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"))
-    .addOption(
-      new Option('-o, --output <format>', 'text, json or cosign')
-        .choices(['text', 'json', 'cosign'])
-        .default('text'),
-    );
-  addRegistryOptions(cmd).action(async (images: string[], flags: VerifyAttestationFlags) => {
+    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
+  addBatchOptions(cmd);
+  addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyAttestationFlags) => {
+    const outputs = parseOutputs(flags.output);
+    const { collectInputs } = await import('../../batch/inputs.js');
+    const inputs = collectInputs({
+      images: positional,
+      ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
+      ...(flags.fromManifests ? { fromManifests: flags.fromManifests } : {}),
+    });
+    reportInputProblems(inputs, io);
+    const images = inputs.references;
+    if (images.length === 0 && inputs.errors.length === 0)
+      throw new UsageError('no images: give references, --images-from FILE or --from-manifests PATH');
+    const batch = images.length > 1 || flags.imagesFrom !== undefined || flags.fromManifests !== undefined;
     const trust = trustOptions(flags);
+    const onProgress = progress(io);
     const { verifyImageAttestations } = await import('../../verify/verify-attestations-image.js');
     const run = await verifyImageAttestations(images, {
       ...registryClientOptions(flags),
       ...trust,
       ...(flags.type ? { type: flags.type } : {}),
       ...(flags.platform ? { platform: flags.platform } : {}),
+      ...(flags.failFast ? { failFast: true } : {}),
+      ...(onProgress ? { onProgress } : {}),
     });
-    const render = await import('../render/attestations.js');
-    if (flags.output === 'json') io.out(JSON.stringify(render.attestationsJson(run), null, 2));
-    else if (flags.output === 'cosign') render.renderAttestationsCosign(run, io);
-    else render.renderAttestationsText(run, io);
-    setExit(run.exitCode);
+    const [render, { reportFromAttestations }, { formatText }, { VERSION }] = await Promise.all([
+      import('../render/attestations.js'),
+      import('../../batch/report.js'),
+      import('../../batch/formats.js'),
+      import('../../version.js'),
+    ]);
+    const report = reportFromAttestations(run, inputs.locations, VERSION, inputs.skipped);
+    await writeBatchOutputs(report, outputs, io, (format, to) => {
+      if (format === 'json') to.out(JSON.stringify(render.attestationsJson(run), null, 2));
+      else if (format === 'cosign') render.renderAttestationsCosign(run, to);
+      else if (batch) to.out(formatText(report));
+      else render.renderAttestationsText(run, to);
+    });
+    setExit(inputs.errors.length > 0 && run.exitCode === ExitCode.OK ? ExitCode.FAILURE : run.exitCode);
   });
 }

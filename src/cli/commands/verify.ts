@@ -7,6 +7,7 @@ import {
   type OutputSpec,
   parseOutputs,
   progress,
+  reportInputProblems,
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
@@ -91,12 +92,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
       ...(flags.fromManifests ? { fromManifests: flags.fromManifests } : {}),
     });
-    for (const e of inputs.errors)
-      io.err(`${io.errChalk.red('error:')} ${printable(`${e.file}:${e.line}:${e.column}: ${e.message}`)}`);
-    for (const k of inputs.skipped)
-      io.err(
-        `${io.errChalk.yellow('skipped:')} ${printable(`${k.file}:${k.line} ${k.path ?? ''}: ${k.reason}`)}`,
-      );
+    reportInputProblems(inputs, io);
     const images = inputs.references;
     if (images.length === 0 && inputs.errors.length === 0)
       throw new UsageError('no images: give references, --images-from FILE or --from-manifests PATH');
