@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import {
   type Document,
+  isAlias,
   isMap,
   isScalar,
   isSeq,
@@ -74,8 +75,30 @@ export function scanManifestFile(file: string, text?: string): ManifestScan {
   return out;
 }
 
-function get(node: unknown, key: string): Node | undefined {
-  return isMap(node) ? (node.get(key, true) as Node | undefined) : undefined;
+/**
+ * A map's value for `key`, following aliases (`*ref`) and YAML merge keys (`<<: *base`), as
+ * Kubernetes and compose do when they load the file: an image given that way is still found.
+ */
+function lookup(doc: Document, node: unknown, key: string, depth = 0): Node | undefined {
+  const map = deref(doc, node);
+  if (!isMap(map) || depth > 20) return undefined;
+  const direct = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+  if (direct) return deref(doc, direct.value) as Node | undefined;
+  for (const p of map.items) {
+    if (!isScalar(p.key) || p.key.value !== '<<') continue;
+    const src = deref(doc, p.value);
+    for (const m of isSeq(src) ? src.items : [src]) {
+      const v = lookup(doc, m, key, depth + 1);
+      if (v !== undefined) return v;
+    }
+  }
+  return undefined;
+}
+
+function deref(doc: Document, node: unknown): unknown {
+  let n = node;
+  for (let i = 0; i < 20 && isAlias(n); i++) n = n.resolve(doc);
+  return n;
 }
 
 function scanDocument(
@@ -106,35 +129,35 @@ function scanDocument(
   };
   const podSpec = (spec: unknown, path: string) => {
     for (const listName of CONTAINER_LISTS) {
-      const list = get(spec, listName);
+      const list = lookup(doc, spec, listName);
       if (!isSeq(list)) continue;
       list.items.forEach((c, i) => {
-        add(get(c, 'image'), `${path}.${listName}[${i}].image`);
+        add(lookup(doc, c, 'image'), `${path}.${listName}[${i}].image`);
       });
     }
   };
   const walkObject = (obj: unknown, path: string) => {
-    const kind = get(obj, 'kind');
+    const kind = lookup(doc, obj, 'kind');
     const k = isScalar(kind) ? String(kind.value) : undefined;
     if (k === 'List') {
-      const items = get(obj, 'items');
+      const items = lookup(doc, obj, 'items');
       if (isSeq(items)) for (const [i, it] of items.items.entries()) walkObject(it, `${path}items[${i}].`);
       return;
     }
-    if (k && POD_SPEC_PATHS[k]) {
-      for (const sp of POD_SPEC_PATHS[k]) {
+    if (k && Object.hasOwn(POD_SPEC_PATHS, k)) {
+      for (const sp of POD_SPEC_PATHS[k]!) {
         let n: unknown = obj;
-        for (const seg of sp) n = get(n, seg);
+        for (const seg of sp) n = lookup(doc, n, seg);
         if (n) podSpec(n, `${path}${sp.join('.')}`);
       }
     }
   };
   // docker-compose: a top-level `services` map whose entries may carry `image`.
-  const services = get(root, 'services');
-  if (isMap(services) && !get(root, 'kind')) {
+  const services = lookup(doc, root, 'services');
+  if (isMap(services) && !lookup(doc, root, 'kind')) {
     for (const item of services.items) {
       const name = isScalar(item.key) ? String(item.key.value) : '?';
-      add(get(item.value, 'image'), `services.${name}.image`);
+      add(lookup(doc, item.value, 'image'), `services.${name}.image`);
     }
   } else {
     walkObject(root, '');
@@ -144,10 +167,10 @@ function scanDocument(
     if (isMap(node)) {
       for (const item of node.items) {
         const key = isScalar(item.key) ? String(item.key.value) : '?';
-        const v = item.value as Node | undefined;
+        const v = deref(doc, item.value) as Node | undefined;
         if (key === 'image' && isScalar(v) && typeof v.value === 'string' && !found.has(v)) {
           const p = lines.linePos((v as Scalar).range?.[0] ?? 0);
-          const kind = get(root, 'kind');
+          const kind = lookup(doc, root, 'kind');
           out.skipped.push({
             file,
             line: p.line,

@@ -5,8 +5,9 @@
  * verifier, only images that pass are pinned; the rest are listed as failures.
  */
 
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { describeError } from '../errors.js';
 import type { RegistryClient } from '../oci/registry/client.js';
@@ -80,14 +81,19 @@ export async function planPins(
     }
   });
   if (options.verify && pinnedTo.size > 0) {
-    // Verified by digest: what is checked is exactly what gets written.
-    const byPinned = new Map([...pinnedTo].map(([r, p]) => [p, r]));
+    // Verified by digest: what is checked is exactly what gets written. Several references can pin to
+    // the same string (nginx and nginx:latest); each is pinned only on an explicit pass.
+    const byPinned = new Map<string, string[]>();
+    for (const [r, p] of pinnedTo) byPinned.set(p, [...(byPinned.get(p) ?? []), r]);
     const verdicts = await options.verify([...byPinned.keys()]);
-    for (const [p, reason] of verdicts) {
-      if (reason === undefined) continue;
-      const r = byPinned.get(p)!;
-      pinnedTo.delete(r);
-      failed.set(r, reason);
+    for (const [p, refs] of byPinned) {
+      const has = verdicts.has(p);
+      const reason = verdicts.get(p);
+      if (has && reason === undefined) continue;
+      for (const r of refs) {
+        pinnedTo.delete(r);
+        failed.set(r, reason ?? 'no verdict was returned for it');
+      }
     }
   }
   for (const [reference, reason] of failed) {
@@ -116,12 +122,22 @@ export async function planPins(
   return plan;
 }
 
-/** Writes the pinned files, each atomically (a temporary file renamed over it). */
+/**
+ * Writes the pinned files, each atomically: a new temporary file beside it (created exclusively,
+ * with a random name, so no planted file or link is followed), given the original's mode, then
+ * renamed over it.
+ */
 export async function writePins(plan: PinPlan): Promise<void> {
   for (const f of plan.files) {
-    const tmp = join(dirname(f.file), `.${basename(f.file)}.trustgate-pin`);
-    await writeFile(tmp, f.after, { flag: 'w' });
-    await rename(tmp, f.file);
+    const tmp = join(dirname(f.file), `.${basename(f.file)}.${randomBytes(8).toString('hex')}.trustgate-pin`);
+    const mode = (await stat(f.file)).mode & 0o7777;
+    try {
+      await writeFile(tmp, f.after, { flag: 'wx', mode });
+      await rename(tmp, f.file);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
   }
 }
 

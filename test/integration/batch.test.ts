@@ -342,3 +342,38 @@ describe('verify-attestation in a batch', () => {
     expect(xml).toMatch(/<testcase classname="[^"]+app0:v1" name="attestations">\n\s+<failure /);
   });
 });
+
+describe('pin safety', () => {
+  test('two references that pin to the same string are both refused when it is denied; no verdict is no pin', async () => {
+    const { planPins } = await import('../../src/batch/pin.js');
+    const client = new RegistryClient();
+    await pushImage(client, reg.host, 'batch/app0', buildImage({ seed: 'batch-0' }), 'latest');
+    const f1 = join(work, 'p1.yaml');
+    const f2 = join(work, 'p2.yaml');
+    writeFileSync(f1, `services:\n  a:\n    image: ${reg.host}/batch/app0\n`);
+    writeFileSync(f2, `services:\n  b:\n    image: ${reg.host}/batch/app0:latest\n`);
+    const denied = await planPins([f1, f2], {
+      client,
+      verify: async (refs) => new Map(refs.map((r) => [r, 'denied by test'])),
+    });
+    expect(denied.files).toEqual([]);
+    expect(denied.failures.map((f) => f.reason)).toEqual(['denied by test', 'denied by test']);
+    const silent = await planPins([f1, f2], { client, verify: async () => new Map() });
+    expect(silent.files).toEqual([]);
+    expect(silent.failures[0]!.reason).toBe('no verdict was returned for it');
+    await client.close();
+  });
+
+  test('--write never follows a planted temporary file, and keeps the file mode', async () => {
+    const { symlinkSync, statSync, chmodSync, existsSync } = await import('node:fs');
+    const file = join(work, 'mode.yaml');
+    writeFileSync(file, `services:\n  a:\n    image: ${refs[0]}\n`);
+    chmodSync(file, 0o640);
+    const target = join(work, 'not-to-be-touched');
+    symlinkSync(target, join(work, '.mode.yaml.trustgate-pin'));
+    expect(cli(['pin', '--write', file]).code).toBe(ExitCode.OK);
+    expect(existsSync(target)).toBe(false);
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    expect(readFileSync(file, 'utf8')).toMatch(/@sha256:[0-9a-f]{64}\n$/);
+  });
+});

@@ -74,6 +74,20 @@ test('compose v2 and v3: services with an image; build-only services have none',
   ]);
 });
 
+test('images given through YAML aliases and merge keys are found, at the anchor that holds them', () => {
+  expect(refs('18-anchors-compose.yaml')).toEqual([
+    'services.web.image = ghcr.io/org/anchored:1.0 @2',
+    'services.worker.image = ghcr.io/org/merged:2.0 @4',
+  ]);
+  expect(refs('19-anchors-pod.yaml')).toEqual(['spec.containers[0].image = registry.example.com/base:3 @6']);
+  expect(scan('18-anchors-compose.yaml').skipped).toEqual([]);
+});
+
+test('a kind named like an Object property is just unknown, not a crash', () => {
+  expect(scanManifestFile('x.yaml', 'kind: constructor\nspec: {image: a}\n').skipped).toHaveLength(1);
+  expect(scanManifestFile('x.yaml', 'kind: toString\n').images).toEqual([]);
+});
+
 test('an image under an unknown CRD is reported as skipped, not guessed', () => {
   const r = scan('12-crd-unknown.yaml');
   expect(r.images).toEqual([]);
