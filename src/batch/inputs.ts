@@ -3,7 +3,7 @@
  * (files, or folders searched for *.yaml, *.yml and *.json). References are kept once each, in order,
  * with every place they were named.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrustgateError } from '../errors.js';
 import { parseImageList, scanManifests } from './manifests.js';
@@ -19,25 +19,43 @@ export interface BatchInputs {
 
 const MAX_IMAGES = 100_000;
 
+/**
+ * The files named, and the YAML/JSON files in folders named. Links inside folders are not followed
+ * (a loop of links would walk forever); a file named directly is read wherever it points.
+ */
 function manifestFiles(paths: string[]): string[] {
   const out: string[] = [];
-  const walk = (p: string, depth: number) => {
-    let st: ReturnType<typeof statSync>;
+  const walk = (dir: string, depth: number) => {
+    if (depth > 20) return;
+    let names: string[];
     try {
-      st = statSync(p);
+      names = readdirSync(dir).sort();
     } catch {
-      out.push(p); // reported as unreadable by the scan
+      out.push(dir); // reported as unreadable by the scan
       return;
     }
-    if (st.isDirectory()) {
-      if (depth > 20) return;
-      for (const name of readdirSync(p).sort()) {
-        const child = join(p, name);
-        if (statSync(child).isDirectory() || /\.(ya?ml|json)$/i.test(name)) walk(child, depth + 1);
+    for (const name of names) {
+      const child = join(dir, name);
+      let st: ReturnType<typeof lstatSync>;
+      try {
+        st = lstatSync(child);
+      } catch {
+        continue;
       }
-    } else out.push(p);
+      if (st.isDirectory()) walk(child, depth + 1);
+      else if (st.isFile() && /\.(ya?ml|json)$/i.test(name)) out.push(child);
+    }
   };
-  for (const p of paths) walk(p, 0);
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = statSync(p).isDirectory();
+    } catch {
+      // A missing or dangling path: the scan reports it as unreadable.
+    }
+    if (isDir) walk(p, 0);
+    else out.push(p);
+  }
   return out;
 }
 

@@ -45,6 +45,12 @@ function walk(a: unknown, b: unknown, path: string, out: PolicyChange[]): void {
     if (ka && kb) {
       for (const [k, v] of ka) walk(v, kb.get(k), `${path}[${k}]`, out);
       for (const [k, v] of kb) if (!ka.has(k)) walk(undefined, v, `${path}[${k}]`, out);
+      // Order decides too (mostSpecific ties, which exception applies first): report a reordering.
+      const common = (m: Keyed, other: Keyed) => [...m.keys()].filter((k) => other.has(k));
+      const before = common(ka, kb);
+      const after = common(kb, ka);
+      if (before.join('\n') !== after.join('\n'))
+        out.push({ kind: '~', path: `${path} (order)`, before, after });
       return;
     }
     return void out.push({ kind: '~', path, before: a, after: b });

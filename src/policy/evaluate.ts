@@ -156,7 +156,16 @@ function denyChecks(policy: CompiledPolicy, ev: ImageEvidence): CheckResult[] {
     });
   else if (deny?.digests?.length)
     out.push({ id: 'deny/digest', status: 'pass', reason: 'the digest is not on the deny list' });
-  for (const signer of ev.signers) {
+  // Every keyless signer seen: by the deny scan, and by the authorities themselves.
+  const everyone = new Map<string, { subjectAlternativeName?: string; issuer?: string }>();
+  for (const id of [
+    ...ev.signers,
+    ...ev.signatures.map((x) => x.identity),
+    ...ev.attestations.map((x) => x.identity),
+  ]) {
+    if (id) everyone.set(`${id.subjectAlternativeName ?? ''}\n${id.issuer ?? ''}`, id);
+  }
+  for (const signer of everyone.values()) {
     const san = signer.subjectAlternativeName ?? '';
     for (const di of policy.denyIdentities) {
       const subjectHit =
@@ -559,7 +568,7 @@ function vulnerabilityChecks(
   let triaged = new Set<string>();
   if (gate.honourTriage) {
     const t = candidates(policy, ev, PREDICATE_TYPES.triage!, gate.signedBy, now).good[0];
-    if (t) triaged = triagedIds(t.statement.predicate);
+    if (t) triaged = triagedIds(t.statement.predicate, now);
   }
   for (const f of vulnerabilityFindings(vulns, gate, triaged)) out.push(fromFinding(f, ''));
   return out;

@@ -173,15 +173,26 @@ export function scanTime(predicate: unknown): string | undefined {
   return str(md?.scanFinishedOn) ?? str(md?.scanStartedOn);
 }
 
-/** CVE ids a triage attestation waives: `.trivyignore` text (comments allowed) or an `ignore` list. */
-export function triagedIds(predicate: unknown): Set<string> {
+/**
+ * CVE ids a triage attestation waives: `.trivyignore` text (comments allowed; an `exp:YYYY-MM-DD`
+ * entry stops applying after that date, as in Trivy) or an `ignore` list. Ids are upper-cased.
+ */
+export function triagedIds(predicate: unknown, now: Date): Set<string> {
   const p = obj(predicate) ?? {};
   const ids = new Set<string>();
   for (const line of (str(p.trivyignore) ?? '').split('\n')) {
     const t = line.replace(/#.*/, '').trim();
-    if (t) ids.add(t.split(/\s+/)[0]!);
+    if (!t) continue;
+    const [id, ...rest] = t.split(/\s+/);
+    const exp = rest.find((r) => r.startsWith('exp:'))?.slice(4);
+    if (exp !== undefined) {
+      const until = new Date(`${exp}T00:00:00Z`);
+      // An unreadable expiry is no waiver: fail closed.
+      if (Number.isNaN(until.getTime()) || until.getTime() <= now.getTime()) continue;
+    }
+    ids.add(id!.toUpperCase());
   }
-  for (const v of arr(p.ignore)) if (typeof v === 'string') ids.add(v);
+  for (const v of arr(p.ignore)) if (typeof v === 'string') ids.add(v.toUpperCase());
   return ids;
 }
 
@@ -191,17 +202,20 @@ export function vulnerabilityFindings(
   triaged: Set<string>,
 ): Finding[] {
   const out: Finding[] = [];
-  const deny = new Set(gate.denyCVEs ?? []);
+  const deny = new Set((gate.denyCVEs ?? []).map((c) => c.toUpperCase()));
+  // An id is settled by its first instance that matters: the same CVE may be listed for several
+  // packages or severities, and a harmless listing must not hide a failing one.
   const seen = new Set<string>();
   for (const v of vulns) {
-    if (seen.has(v.id)) continue;
-    seen.add(v.id);
-    const denied = deny.has(v.id);
+    const id = v.id.toUpperCase();
+    if (seen.has(id)) continue;
+    const denied = deny.has(id);
     const tooSevere = gate.maxSeverity !== undefined && RANK[v.severity] > RANK[gate.maxSeverity];
     if (!denied && !tooSevere) continue;
     if (!denied && gate.ignoreUnfixed && !v.fixedVersion) continue;
+    seen.add(id);
     const where = `${v.pkg ? ` in ${v.pkg}` : ''}${v.fixedVersion ? ` (fixed in ${v.fixedVersion})` : ' (no fix yet)'}`;
-    if (triaged.has(v.id)) {
+    if (triaged.has(id)) {
       out.push({
         id: `vulnerabilities/${v.id}`,
         ok: true,
@@ -222,6 +236,9 @@ export function vulnerabilityFindings(
   return out;
 }
 
+/** Packages read from one SBOM at most (a 1 MiB predicate holds far fewer). */
+const MAX_PACKAGES = 1_000_000;
+
 export interface SbomPackage {
   name?: string;
   purl?: string;
@@ -234,21 +251,20 @@ export function sbomPackages(predicate: unknown): SbomPackage[] | undefined {
   if (!p) return undefined;
   if (Array.isArray(p.components)) {
     const out: SbomPackage[] = [];
-    const walk = (list: unknown[]) => {
-      for (const c of list) {
-        const o = obj(c);
-        if (!o) continue;
-        const licenses: string[] = [];
-        for (const l of arr(o.licenses)) {
-          const lo = obj(l);
-          const id = str(obj(lo?.license)?.id) ?? str(obj(lo?.license)?.name) ?? str(lo?.expression);
-          if (id) licenses.push(id);
-        }
-        out.push({ ...opt('name', str(o.name)), ...opt('purl', str(o.purl)), licenses });
-        walk(arr(o.components));
+    // Iterative: a hostile SBOM can nest components deep enough to overflow a recursive walk.
+    const stack: unknown[] = [...p.components].reverse();
+    while (stack.length > 0 && out.length < MAX_PACKAGES) {
+      const o = obj(stack.pop());
+      if (!o) continue;
+      const licenses: string[] = [];
+      for (const l of arr(o.licenses)) {
+        const lo = obj(l);
+        const id = str(obj(lo?.license)?.id) ?? str(obj(lo?.license)?.name) ?? str(lo?.expression);
+        if (id) licenses.push(id);
       }
-    };
-    walk(p.components);
+      out.push({ ...opt('name', str(o.name)), ...opt('purl', str(o.purl)), licenses });
+      stack.push(...[...arr(o.components)].reverse());
+    }
     return out;
   }
   if (Array.isArray(p.packages)) {

@@ -120,7 +120,9 @@ export function buildPolicyVerifiers(
 ): PolicyVerifiers {
   const trustRoots = new Map<string, LoadedTrustRoot>(Object.entries(preloaded));
   const byAuthority = new Map<string, SignatureVerifiers>();
-  const keylessRoots = new Map<string, { ignoreTlog: boolean; ignoreSct: boolean }>();
+  // For the deny scan: per trust root, the most permissive flags any keyless authority uses with it
+  // (a certificate one authority would accept must be seen by the deny lists too).
+  const scanFlags = new Map<string, { ignoreTlog: boolean; ignoreSct: boolean }>();
   for (const a of policy.authorities.values()) {
     const trustRoot = loadRoot(policy, a.trustRoot, trustRoots);
     const common = { trustRoot, ignoreTlog: a.raw.ignoreTlog ?? false, requireDockerReference: false };
@@ -129,25 +131,28 @@ export function buildPolicyVerifiers(
         a.name,
         new KeylessVerifiers({ ...common, identity: identityOf(a), ignoreSct: a.raw.ignoreSct ?? false }),
       );
-      keylessRoots.set(a.trustRoot, { ignoreTlog: common.ignoreTlog, ignoreSct: a.raw.ignoreSct ?? false });
+      const f = scanFlags.get(a.trustRoot) ?? { ignoreTlog: false, ignoreSct: false };
+      scanFlags.set(a.trustRoot, {
+        ignoreTlog: f.ignoreTlog || common.ignoreTlog,
+        ignoreSct: f.ignoreSct || (a.raw.ignoreSct ?? false),
+      });
     } else {
       byAuthority.set(a.name, new KeyVerifiers({ ...common, keys: a.keys.map((k) => k.key) }));
     }
   }
   const denies = policy.denyIdentities.length > 0 || (policy.doc.deny?.issuers?.length ?? 0) > 0;
-  if (denies && keylessRoots.size === 0)
-    keylessRoots.set('public-good', { ignoreTlog: false, ignoreSct: false });
+  // Every trust root the policy names is scanned, public-good included, not only those of keyless authorities.
   const anySigner = denies
-    ? [...keylessRoots].map(
-        ([name, o]) =>
-          new KeylessVerifiers({
-            trustRoot: loadRoot(policy, name, trustRoots),
-            identity: ANYONE,
-            ignoreTlog: o.ignoreTlog,
-            ignoreSct: o.ignoreSct,
-            requireDockerReference: false,
-          }),
-      )
+    ? Object.keys(policy.trustRoots).map((name) => {
+        const o = scanFlags.get(name) ?? { ignoreTlog: false, ignoreSct: false };
+        return new KeylessVerifiers({
+          trustRoot: loadRoot(policy, name, trustRoots),
+          identity: ANYONE,
+          ignoreTlog: o.ignoreTlog,
+          ignoreSct: o.ignoreSct,
+          requireDockerReference: false,
+        });
+      })
     : [];
   const hash = createHash('sha256');
   for (const [name, r] of [...trustRoots].sort(([a], [b]) => a.localeCompare(b)))

@@ -49,7 +49,17 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
     {
       shouldStop: () => stop,
       onEvidence: (ev, i) => {
-        const d = evaluatePolicy(policy, ev, now);
+        let d: PolicyDecision;
+        try {
+          d = evaluatePolicy(policy, ev, now);
+        } catch (e) {
+          // One image's evaluation failing must deny that image, not abort the batch.
+          d = evaluatePolicy(
+            policy,
+            { ...ev, error: `policy evaluation failed: ${(e as Error).message}` },
+            now,
+          );
+        }
         decisions[i] = d;
         if (options.failFast && d.status === 'fail') stop = true;
         options.onProgress?.(++done, references.length);

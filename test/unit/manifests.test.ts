@@ -120,3 +120,20 @@ test('--images-from lists: one per line, comments and blanks ignored, lines kept
     { reference: 'ghcr.io/b:2', file: 'list.txt', line: 4 },
   ]);
 });
+
+test('--from-manifests folders: dangling links and link loops are neither followed nor fatal', async () => {
+  const { mkdtempSync, symlinkSync, writeFileSync, mkdirSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { collectInputs } = await import('../../src/batch/inputs.js');
+  const dir = mkdtempSync(join(tmpdir(), 'tg-manifests-'));
+  writeFileSync(
+    join(dir, 'pod.yaml'),
+    'kind: Pod\nspec:\n  containers:\n    - { name: a, image: "ghcr.io/org/a:1" }\n',
+  );
+  symlinkSync(join(dir, 'gone.yaml'), join(dir, 'dangling.yaml'));
+  mkdirSync(join(dir, 'sub'));
+  symlinkSync(dir, join(dir, 'sub', 'loop'));
+  const r = collectInputs({ fromManifests: [dir] });
+  expect(r.references).toEqual(['ghcr.io/org/a:1']);
+  expect(r.errors).toEqual([]);
+});

@@ -262,6 +262,22 @@ deny:
       NOW,
     );
     expect(check(byEvil, 'deny/identity')).toMatchObject({ status: 'fail' });
+    // A signer an authority verified is matched too, even if the deny scan did not see it.
+    const viaAuthority = evaluatePolicy(
+      p,
+      evidence({
+        signatures: [
+          {
+            authority: 'ci',
+            format: 'sigstore-bundle',
+            via: 'referrers',
+            identity: { subjectAlternativeName: 'https://github.com/evil/y', issuer: 'x' },
+          },
+        ],
+      }),
+      NOW,
+    );
+    expect(check(viaAuthority, 'deny/identity')).toMatchObject({ status: 'fail' });
     const viaEvil = evaluatePolicy(
       p,
       { ...perfect(), signers: [{ subjectAlternativeName: 'me', issuer: 'https://evil.example' }] },
@@ -456,6 +472,72 @@ describe('vulnerability and SBOM gates', () => {
           .join('\n')}`,
       ),
     );
+
+  test('the same CVE listed twice: a harmless listing does not hide the failing one', () => {
+    const twice = evidence({
+      attestations: [
+        att(
+          'vuln',
+          report([
+            { id: 'CVE-2026-0009', sev: 'LOW' },
+            { id: 'CVE-2026-0009', sev: 'CRITICAL', fixed: '1.2' },
+          ]),
+        ),
+      ],
+    });
+    expect(
+      check(evaluatePolicy(gate('maxSeverity: HIGH'), twice, NOW), 'vulnerabilities/CVE-2026-0009'),
+    ).toMatchObject({ status: 'fail' });
+    const unfixedFirst = evidence({
+      attestations: [
+        att(
+          'vuln',
+          report([
+            { id: 'CVE-2026-0010', sev: 'CRITICAL' },
+            { id: 'CVE-2026-0010', sev: 'CRITICAL', fixed: '2.0' },
+          ]),
+        ),
+      ],
+    });
+    expect(
+      check(
+        evaluatePolicy(gate('maxSeverity: HIGH\nignoreUnfixed: true'), unfixedFirst, NOW),
+        'vulnerabilities/CVE-2026-0010',
+      ),
+    ).toMatchObject({ status: 'fail' });
+    expect(
+      check(
+        evaluatePolicy(gate('denyCVEs: [cve-2026-0010]'), unfixedFirst, NOW),
+        'vulnerabilities/CVE-2026-0010',
+      ),
+    ).toMatchObject({ status: 'fail' });
+  });
+
+  test('a .trivyignore entry past its exp: date no longer waives; an unreadable one never did', () => {
+    const ev = (ignore: string) =>
+      evidence({
+        attestations: [
+          att('vuln', report([{ id: 'CVE-2026-0001', sev: 'CRITICAL', fixed: '3.1' }])),
+          att('triage', { trivyignore: ignore }),
+        ],
+      });
+    const p = gate('maxSeverity: HIGH\nhonourTriage: true');
+    expect(evaluatePolicy(p, ev('CVE-2026-0001 exp:2026-12-31\n'), NOW).decision).toBe('allow');
+    expect(evaluatePolicy(p, ev('CVE-2026-0001 exp:2026-05-01\n'), NOW).decision).toBe('deny');
+    expect(evaluatePolicy(p, ev('CVE-2026-0001 exp:soon\n'), NOW).decision).toBe('deny');
+  });
+
+  test('a CycloneDX SBOM nested 50,000 levels deep is read without overflowing the stack', () => {
+    let deep: Record<string, unknown> = { name: 'leaf', purl: 'pkg:npm/left-pad@1.0.0' };
+    for (let i = 0; i < 50_000; i++) deep = { name: `c${i}`, components: [deep] };
+    const p = policy(rule('sbom:\n  deniedPackages: ["pkg:npm/left-pad"]'));
+    const d = evaluatePolicy(
+      p,
+      evidence({ attestations: [att('cyclonedx', { bomFormat: 'CycloneDX', components: [deep] })] }),
+      NOW,
+    );
+    expect(check(d, 'sbom/package/pkg:npm/left-pad@1.0.0')).toMatchObject({ status: 'fail' });
+  });
 
   test('a CRITICAL above maxSeverity HIGH fails per CVE; a triaged one passes when triage is honoured', () => {
     const ev = evidence({

@@ -143,3 +143,15 @@ test('policy diff is semantic: formatting and defaults do not show; changed mode
     '+ rules[s]: {"name":"s","images":["x/**"],"mode":"enforce"}',
   ]);
 });
+
+test('policy diff reports a reordering of rules or exceptions, which changes decisions', () => {
+  const a = ok(
+    `${HEAD}matching: mostSpecific\nrules:\n  - { name: r1, images: ["a/*"] }\n  - { name: r2, images: ["a/*"] }\n`,
+  );
+  const b = ok(
+    `${HEAD}matching: mostSpecific\nrules:\n  - { name: r2, images: ["a/*"] }\n  - { name: r1, images: ["a/*"] }\n`,
+  );
+  expect(diffPolicies(a.doc, b.doc).map(formatChange)).toEqual([
+    '~ rules (order): ["r1","r2"] → ["r2","r1"]',
+  ]);
+});
