@@ -55,6 +55,8 @@ function measure(
 }
 
 async function main(): Promise<void> {
+  // The cache key for (d), shared by the spawned runs and the library call, never written to disk.
+  process.env.TRUSTGATE_CACHE_KEY ??= `bench ${process.pid} ${Date.now()}`;
   const work = mkdtempSync(join(tmpdir(), 'tg-bench-batch-'));
   const env = { ...process.env, TUF_ROOT: join(work, 'tuf'), NO_COLOR: '1', CI: '1' };
   const key = examplePolicyKeys().platform;

@@ -8,9 +8,15 @@
  * sha256, trust-root content hash and tool version; each is checked against its key, its TTL, its
  * own content hash and every blob against its digest. An entry that fails any check, or that verifies
  * less than it did when written, is discarded and reported, and the image is fetched again.
+ *
+ * Re-verification cannot see what an entry leaves out (a newer failing scan, a denied signer), so
+ * entries also carry an HMAC under a secret cache key that is not stored with the cache:
+ * TRUSTGATE_CACHE_KEY (a CI secret), else a random key made once in the user's config folder. Whoever
+ * can write the cache folder but not read that key cannot make an entry that is accepted.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Discovery } from '../discovery/types.js';
@@ -43,6 +49,8 @@ const entrySchema = z.strictObject({
   /** How many signatures and attestations verified when the entry was written. */
   verified: z.number().int().min(0),
   contentSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** HMAC-SHA256 over key, time, count and content hash, under the secret cache key. */
+  mac: z.string().regex(/^[0-9a-f]{64}$/),
   discovery: z.strictObject({
     digest: z.string(),
     simpleSigning: z
@@ -127,14 +135,41 @@ function deserialise(d: z.infer<typeof entrySchema>['discovery']): Discovery {
   } as Discovery;
 }
 
+/** The secret cache key: TRUSTGATE_CACHE_KEY, else one made once in the user's config folder. */
+export function cacheSecret(): Buffer {
+  const fromEnv = process.env.TRUSTGATE_CACHE_KEY;
+  if (fromEnv) return Buffer.from(fromEnv, 'utf8');
+  const dir = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'trustgate');
+  const file = join(dir, 'cache.key');
+  try {
+    return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+  } catch {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
+    } catch {
+      // Made by a concurrent run: read theirs.
+    }
+    return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+  }
+}
+
 export class VerificationCache {
   readonly events: CacheEvent[] = [];
+  private readonly secret: Buffer;
 
   constructor(
     readonly dir: string,
-    readonly options: { ttlMs: number; now?: () => Date } = { ttlMs: 24 * 3600e3 },
+    readonly options: { ttlMs: number; now?: () => Date; secret?: Buffer } = { ttlMs: 24 * 3600e3 },
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.secret = options.secret ?? cacheSecret();
+  }
+
+  private mac(key: CacheKey, createdAt: string, verified: number, contentSha256: string): string {
+    return createHmac('sha256', this.secret)
+      .update(JSON.stringify([keyText(key), createdAt, verified, contentSha256]))
+      .digest('hex');
   }
 
   private file(key: CacheKey): string {
@@ -186,6 +221,14 @@ export class VerificationCache {
         file,
         'the entry was written for another image, policy, trust root or version',
       );
+    const mac = Buffer.from(this.mac(key, e.createdAt, e.verified, e.contentSha256), 'hex');
+    if (!timingSafeEqual(mac, Buffer.from(e.mac, 'hex')))
+      return this.reject(
+        'tampered',
+        key,
+        file,
+        'it was not written with this cache key (TRUSTGATE_CACHE_KEY)',
+      );
     const now = (this.options.now ?? (() => new Date()))().getTime();
     const age = now - new Date(e.createdAt).getTime();
     if (age > this.options.ttlMs || age < -60e3)
@@ -218,12 +261,15 @@ export class VerificationCache {
 
   put(key: CacheKey, discovery: Discovery, verified: number): void {
     const body = serialise(discovery);
+    const createdAt = (this.options.now ?? (() => new Date()))().toISOString();
+    const contentSha256 = sha256(JSON.stringify(body));
     const entry = {
       version: 1,
       key,
-      createdAt: (this.options.now ?? (() => new Date()))().toISOString(),
+      createdAt,
       verified,
-      contentSha256: sha256(JSON.stringify(body)),
+      contentSha256,
+      mac: this.mac(key, createdAt, verified, contentSha256),
       discovery: body,
     };
     const file = this.file(key);

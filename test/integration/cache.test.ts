@@ -3,7 +3,7 @@
  * re-verifies what it read; tampered, expired and foreign-policy entries are discarded, reported, and
  * fetched again, and never change a decision.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,23 @@ import { type RunningRegistry, startRegistry } from '../support/registry.js';
 import { generateKey, signBytes, simpleSigningAnnotations } from '../support/signing.js';
 
 const key = generateKey('p256');
+const SECRET = Buffer.from('cache test key: kept outside the cache folder');
+const macOf = (e: {
+  key: { image: string; context: string; trustRoots: string; tool: string };
+  createdAt: string;
+  verified: number;
+  contentSha256: string;
+}) =>
+  createHmac('sha256', SECRET)
+    .update(
+      JSON.stringify([
+        JSON.stringify([e.key.image, e.key.context, e.key.trustRoots, e.key.tool]),
+        e.createdAt,
+        e.verified,
+        e.contentSha256,
+      ]),
+    )
+    .digest('hex');
 const work = mkdtempSync(join(tmpdir(), 'tg-cache-'));
 let reg: RunningRegistry;
 const refs: string[] = [];
@@ -41,6 +58,7 @@ rules:
 async function run(cacheDir: string, opts: { policy?: string; now?: Date; ttlMs?: number } = {}) {
   const cache = new VerificationCache(cacheDir, {
     ttlMs: opts.ttlMs ?? 3600e3,
+    secret: SECRET,
     ...(opts.now ? { now: () => opts.now! } : {}),
   });
   const client = new RegistryClient();
@@ -88,7 +106,7 @@ describe('verification cache', () => {
     // 1: bytes changed without fixing the hash.
     const a = join(dir, files[0]!);
     writeFileSync(a, readFileSync(a, 'utf8').replace('"signature":"', '"signature":"AAAA'));
-    // 2: a careful forger: signature replaced and every hash recomputed; only crypto can tell.
+    // 2: a careful forger without the cache key: signature replaced, content hash recomputed.
     const b = join(dir, files[1]!);
     const e = JSON.parse(readFileSync(b, 'utf8'));
     e.discovery.simpleSigning[0].signature = signBytes(
@@ -97,15 +115,42 @@ describe('verification cache', () => {
     );
     e.contentSha256 = createHash('sha256').update(JSON.stringify(e.discovery)).digest('hex');
     writeFileSync(b, JSON.stringify(e));
+    // 3: the same forgery by someone holding the key: only re-verification can tell.
+    const c = join(dir, files[2]!);
+    const f = JSON.parse(readFileSync(c, 'utf8'));
+    f.discovery.simpleSigning[0].signature = signBytes(
+      generateKey('p256'),
+      Buffer.from(f.discovery.simpleSigning[0].payload, 'base64'),
+    );
+    f.contentSha256 = createHash('sha256').update(JSON.stringify(f.discovery)).digest('hex');
+    f.mac = macOf(f);
+    writeFileSync(c, JSON.stringify(f));
     const again = await run(dir);
     expect(again.r.decisions.map((d) => d.decision)).toEqual(['allow', 'allow', 'allow']);
     const bad = again.cache.events.filter((x) => x.kind === 'tampered');
-    expect(bad).toHaveLength(2);
+    expect(bad).toHaveLength(3);
     expect(bad.map((x) => ('reason' in x ? x.reason : '')).sort()).toEqual([
+      'it was not written with this cache key (TRUSTGATE_CACHE_KEY)',
       'its content does not match its hash',
       're-verification found 0 verified item(s) where 1 were recorded',
     ]);
     expect(again.counters.GET).toBeGreaterThan(0);
+  });
+
+  test('an entry that leaves attachments out cannot be planted without the cache key', async () => {
+    const dir = mkdtempSync(join(work, 'c-'));
+    await run(dir);
+    for (const file of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
+      const e = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      e.discovery.simpleSigning = [];
+      e.verified = 0;
+      e.contentSha256 = createHash('sha256').update(JSON.stringify(e.discovery)).digest('hex');
+      writeFileSync(join(dir, file), JSON.stringify(e));
+    }
+    const again = await run(dir);
+    expect(again.cache.events.filter((x) => x.kind === 'tampered')).toHaveLength(3);
+    expect(again.cache.events.filter((x) => x.kind === 'hit')).toHaveLength(0);
+    expect(again.r.decisions.map((d) => d.decision)).toEqual(['allow', 'allow', 'allow']);
   });
 
   test('expired entries and entries for another policy are not used', async () => {
