@@ -177,3 +177,22 @@ describe('verification cache', () => {
     expect(forged.r.decisions.map((d) => d.decision)).toEqual(['allow', 'allow', 'allow']);
   });
 });
+
+describe('policy batches', () => {
+  test('--fail-fast: after the first denial no image starts; the rest are denied as not verified', async () => {
+    const missing = `${reg.host}/cache/missing:v1`;
+    const run = await evaluateImages([missing, ...refs], {
+      policy: policyFile,
+      failFast: true,
+      imageConcurrency: 1,
+    });
+    expect(run.decisions.map((d) => d.decision)).toEqual(['deny', 'deny', 'deny', 'deny']);
+    for (const d of run.decisions.slice(1))
+      expect(d.checks[0]).toMatchObject({
+        id: 'verification',
+        reason: expect.stringContaining('--fail-fast stopped the run'),
+      });
+    const all = await evaluateImages([missing, ...refs], { policy: policyFile, imageConcurrency: 1 });
+    expect(all.decisions.map((d) => d.decision)).toEqual(['deny', 'allow', 'allow', 'allow']);
+  });
+});
