@@ -9,11 +9,10 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import type { VerificationCache } from '../batch/cache.js';
 import { discover } from '../discovery/discover.js';
 import type { Discovery } from '../discovery/types.js';
-import { describeError } from '../errors.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
-import { parseReference } from '../reference/parse.js';
-import { resolveImage } from '../resolve/resolve.js';
-import { DEFAULT_IMAGE_CONCURRENCY, mapLimit } from '../util/semaphore.js';
+import type { ImageReference } from '../reference/parse.js';
+import { eachImage } from '../resolve/each-image.js';
+import type { ResolvedImage } from '../resolve/resolve.js';
 import { verifyAttestations } from '../verify/attestations.js';
 import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../verify/claims.js';
 import type { IdentityPolicy } from '../verify/identity.js';
@@ -164,7 +163,7 @@ type Verified = Pick<ImageEvidence, 'signatures' | 'attestations' | 'rejections'
 
 /** Everything the authorities verify on one image (discovered once). */
 function verifyDiscovery(
-  image: Awaited<ReturnType<typeof resolveImage>>,
+  image: ResolvedImage,
   discovery: Discovery,
   repository: string,
   verifiers: PolicyVerifiers,
@@ -227,7 +226,7 @@ function verifyDiscovery(
 
 /** Discovery from the cache when a sound entry is there, else from the registry (then cached). */
 async function verifyImage(
-  image: Awaited<ReturnType<typeof resolveImage>>,
+  image: ResolvedImage,
   repository: string,
   verifiers: PolicyVerifiers,
   options: GatherOptions,
@@ -264,6 +263,36 @@ export interface GatherHooks {
   onEvidence?: (ev: ImageEvidence, index: number) => void;
 }
 
+/** What rules match an image by, from its reference alone (an OCI layout takes `layoutName`). */
+function naming(
+  reference: string,
+  ref: ImageReference | undefined,
+  layoutName: string | undefined,
+): ImageEvidence {
+  const base: ImageEvidence = {
+    reference,
+    name: reference,
+    registry: '',
+    givenBy: 'tag',
+    signatures: [],
+    attestations: [],
+    rejections: {},
+    signers: [],
+  };
+  if (!ref) return base;
+  const tag = ref.tag && !ref.digest ? { tag: ref.tag } : {};
+  const givenBy = ref.digest ? 'digest' : 'tag';
+  if (ref.kind === 'registry')
+    return { ...base, name: `${ref.registry}/${ref.repository}`, registry: ref.registry, givenBy, ...tag };
+  return {
+    ...base,
+    name: layoutName ?? `oci:${ref.path}`,
+    registry: layoutName ? layoutName.split('/')[0]! : 'oci',
+    givenBy,
+    ...tag,
+  };
+}
+
 export async function gatherEvidence(
   references: string[],
   verifiers: PolicyVerifiers,
@@ -271,67 +300,34 @@ export async function gatherEvidence(
   hooks: GatherHooks = {},
 ): Promise<ImageEvidence[]> {
   const client = options.client ?? new RegistryClient(options);
-  // One verification per distinct image (registry/repository@digest), shared by every reference to it.
-  const byImage = new Map<string, Promise<Verified>>();
+  const resolved = (ev: ImageEvidence, image?: ResolvedImage): ImageEvidence =>
+    image ? { ...ev, digest: image.digest, canonical: image.canonical } : ev;
   try {
-    return await mapLimit(
+    return await eachImage<Verified, ImageEvidence>(
       references,
-      options.imageConcurrency ?? DEFAULT_IMAGE_CONCURRENCY,
-      async (reference, index): Promise<ImageEvidence> => {
-        let ev: ImageEvidence = {
-          reference,
-          name: reference,
-          registry: '',
-          givenBy: 'tag',
-          signatures: [],
-          attestations: [],
-          rejections: {},
-          signers: [],
-        };
-        try {
-          if (hooks.shouldStop?.()) {
-            ev.error = 'not verified: --fail-fast stopped the run after an earlier failure';
-            return ev;
-          }
-          const ref = parseReference(reference);
-          if (ref.kind === 'registry') {
-            ev = {
-              ...ev,
-              name: `${ref.registry}/${ref.repository}`,
-              registry: ref.registry,
-              givenBy: ref.digest ? 'digest' : 'tag',
-              ...(ref.tag && !ref.digest ? { tag: ref.tag } : {}),
-            };
-          } else {
-            ev = {
-              ...ev,
-              name: options.layoutName ?? `oci:${ref.path}`,
-              registry: options.layoutName ? options.layoutName.split('/')[0]! : 'oci',
-              givenBy: ref.digest ? 'digest' : 'tag',
-              ...(ref.tag && !ref.digest ? { tag: ref.tag } : {}),
-            };
-          }
-          const image = await resolveImage(ref, {
-            client,
-            digestOnly: true,
-            ...(options.platform ? { platform: options.platform } : {}),
-          });
-          ev.digest = image.digest;
-          ev.canonical = image.canonical;
-          const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
-          let pending = byImage.get(image.canonical);
-          if (!pending) {
-            pending = verifyImage(image, repository, verifiers, options);
-            byImage.set(image.canonical, pending);
-          }
-          ev = { ...ev, ...(await pending) };
-          return ev;
-        } catch (e) {
-          ev = { ...ev, error: describeError(e) };
-          return ev;
-        } finally {
-          hooks.onEvidence?.(ev, index);
-        }
+      {
+        client,
+        ...(options.platform ? { platform: options.platform } : {}),
+        ...(options.imageConcurrency ? { imageConcurrency: options.imageConcurrency } : {}),
+        onResult: (ev, index) => hooks.onEvidence?.(ev, index),
+        stopAfter: () => hooks.shouldStop?.() ?? false,
+      },
+      {
+        verify: (image, ref) =>
+          verifyImage(
+            image,
+            ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '',
+            verifiers,
+            options,
+          ),
+        result: (reference, image, shared, ref) => ({
+          ...resolved(naming(reference, ref, options.layoutName), image),
+          ...shared,
+        }),
+        failure: (reference, message, _code, ref, image) => ({
+          ...resolved(naming(reference, ref, options.layoutName), image),
+          error: message,
+        }),
       },
     );
   } finally {

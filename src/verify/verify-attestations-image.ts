@@ -4,13 +4,18 @@
  */
 import { type DiscoveryLimits, discover } from '../discovery/discover.js';
 import type { UnsignedAttachment } from '../discovery/types.js';
-import { describeError, isTrustgateError } from '../errors.js';
 import { RegistryClient } from '../oci/registry/client.js';
 import { parseReference } from '../reference/parse.js';
-import { resolveImage } from '../resolve/resolve.js';
-import { DEFAULT_IMAGE_CONCURRENCY, mapLimit } from '../util/semaphore.js';
+import { eachImage } from '../resolve/each-image.js';
+import type { ResolvedImage } from '../resolve/resolve.js';
 import { type AttestationVerdict, predicateTypeFor, verifyAttestations } from './attestations.js';
-import { buildTrust, exitCodeFor, type ImageVerdict, type VerifyOptions } from './verify-image.js';
+import {
+  batchLoopOptions,
+  buildTrust,
+  exitCodeFor,
+  type ImageVerdict,
+  type VerifyOptions,
+} from './verify-image.js';
 
 export interface AttestationOptions extends VerifyOptions {
   /** A --type shorthand or a full predicateType URI; none means every attestation, reported by type. */
@@ -53,11 +58,7 @@ export async function verifyImageAttestations(
   const { verifiers, trustRoot, trustText } = await buildTrust(options);
   const predicateType = options.type ? predicateTypeFor(options.type) : undefined;
   const client = options.client ?? new RegistryClient(options);
-  // One verification per distinct image (registry/repository@digest), reported for every reference.
-  const byImage = new Map<string, Promise<Omit<ImageAttestations, 'reference'>>>();
-  let stop = false;
-  let done = 0;
-  const verifyResolved = async (image: Awaited<ReturnType<typeof resolveImage>>) => {
+  const verifyResolved = async (image: ResolvedImage): Promise<Omit<ImageAttestations, 'reference'>> => {
     const found = await discover(image.source, image.digest, {
       attestations: true,
       ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
@@ -88,43 +89,21 @@ export async function verifyImageAttestations(
     return out;
   };
   try {
-    const images = await mapLimit(
+    const images = await eachImage<Omit<ImageAttestations, 'reference'>, ImageAttestations>(
       parsed,
-      options.imageConcurrency ?? DEFAULT_IMAGE_CONCURRENCY,
-      async (ref): Promise<ImageAttestations> => {
-        const base: ImageAttestations = {
-          reference: ref.original,
+      batchLoopOptions(options, client, parsed.length),
+      {
+        verify: verifyResolved,
+        result: (reference, _image, shared) => ({ ...shared, reference }),
+        failure: (reference, message, code) => ({
+          reference,
           verdict: 'error',
-          message: '',
+          message,
           attestations: [],
           unsigned: [],
           searched: [],
-        };
-        try {
-          if (stop) {
-            const message = 'not verified: --fail-fast stopped the run after an earlier failure';
-            return { ...base, message, error: { code: 'SKIPPED', message } };
-          }
-          const image = await resolveImage(ref, {
-            client,
-            digestOnly: true,
-            ...(options.platform ? { platform: options.platform } : {}),
-          });
-          let pending = byImage.get(image.canonical);
-          if (!pending) {
-            pending = verifyResolved(image);
-            byImage.set(image.canonical, pending);
-          }
-          const r = { ...(await pending), reference: ref.original };
-          if (r.verdict !== 'verified' && options.failFast) stop = true;
-          return r;
-        } catch (e) {
-          if (options.failFast) stop = true;
-          const code = isTrustgateError(e) ? e.code : 'ERROR';
-          return { ...base, message: describeError(e), error: { code, message: describeError(e) } };
-        } finally {
-          options.onProgress?.(++done, parsed.length);
-        }
+          error: { code, message },
+        }),
       },
     );
     return {

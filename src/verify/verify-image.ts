@@ -11,12 +11,12 @@ import {
   emptyDiscovery,
 } from '../discovery/discover.js';
 import type { UnsignedAttachment } from '../discovery/types.js';
-import { describeError, isTrustgateError, TrustgateError } from '../errors.js';
+import { TrustgateError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
-import { parseReference } from '../reference/parse.js';
-import { openSource, resolveImage } from '../resolve/resolve.js';
-import { DEFAULT_IMAGE_CONCURRENCY, mapLimit } from '../util/semaphore.js';
+import { type ImageReference, parseReference } from '../reference/parse.js';
+import { type EachImageOptions, eachImage } from '../resolve/each-image.js';
+import { openSource, type ResolvedImage } from '../resolve/resolve.js';
 import { type IdentityPolicyInput, identityPolicy } from './identity.js';
 import { loadKey, shortFingerprint, type VerificationKey } from './keys.js';
 import {
@@ -100,6 +100,23 @@ export interface VerifyRun {
   ignoreTlog: boolean;
   images: ImageVerification[];
   exitCode: number;
+}
+
+/** The per-image loop's settings for verify and verify-attestation: --fail-fast on any unverified image. */
+export function batchLoopOptions<R extends { verdict: ImageVerdict }>(
+  options: VerifyOptions,
+  client: RegistryClient,
+  total: number,
+): EachImageOptions<R> {
+  return {
+    client,
+    ...(options.platform ? { platform: options.platform } : {}),
+    ...(options.imageConcurrency ? { imageConcurrency: options.imageConcurrency } : {}),
+    ...(options.onProgress
+      ? { onResult: (_r: R, _i: number, done: number) => options.onProgress?.(done, total) }
+      : {}),
+    ...(options.failFast ? { stopAfter: (r: R) => r.verdict !== 'verified' } : {}),
+  };
 }
 
 /** An image's result before anything is known: an error until verification says otherwise. */
@@ -188,13 +205,9 @@ export async function verifyImages(references: string[], options: VerifyOptions)
       `--signature-repository ${options.signatureRepository} must be registry/repository, with no tag or digest`,
     );
   }
-  // One verification per distinct image (registry/repository@digest), reported for every reference.
-  const byImage = new Map<string, Promise<Omit<ImageVerification, 'reference'>>>();
-  let stop = false;
-  let done = 0;
   const verifyResolved = async (
-    ref: (typeof parsed)[number],
-    image: Awaited<ReturnType<typeof resolveImage>>,
+    image: ResolvedImage,
+    ref: ImageReference,
   ): Promise<Omit<ImageVerification, 'reference'>> => {
     const { reference: _, ...blank } = unverified('');
     const out: Omit<ImageVerification, 'reference'> = {
@@ -237,36 +250,17 @@ export async function verifyImages(references: string[], options: VerifyOptions)
     return out;
   };
   try {
-    const images = await mapLimit(
+    const images = await eachImage<Omit<ImageVerification, 'reference'>, ImageVerification>(
       parsed,
-      options.imageConcurrency ?? DEFAULT_IMAGE_CONCURRENCY,
-      async (ref): Promise<ImageVerification> => {
-        const base = unverified(ref.original);
-        try {
-          if (stop) {
-            const message = 'not verified: --fail-fast stopped the run after an earlier failure';
-            return { ...base, message, error: { code: 'SKIPPED', message } };
-          }
-          const image = await resolveImage(ref, {
-            client,
-            digestOnly: true,
-            ...(options.platform ? { platform: options.platform } : {}),
-          });
-          let pending = byImage.get(image.canonical);
-          if (!pending) {
-            pending = verifyResolved(ref, image);
-            byImage.set(image.canonical, pending);
-          }
-          const r = { ...(await pending), reference: ref.original };
-          if (r.verdict !== 'verified' && options.failFast) stop = true;
-          return r;
-        } catch (e) {
-          if (options.failFast) stop = true;
-          const code = isTrustgateError(e) ? e.code : 'ERROR';
-          return { ...base, message: describeError(e), error: { code, message: describeError(e) } };
-        } finally {
-          options.onProgress?.(++done, parsed.length);
-        }
+      batchLoopOptions(options, client, parsed.length),
+      {
+        verify: verifyResolved,
+        result: (reference, _image, shared) => ({ ...shared, reference }),
+        failure: (reference, message, code) => ({
+          ...unverified(reference),
+          message,
+          error: { code, message },
+        }),
       },
     );
     return {
