@@ -6,6 +6,7 @@
 import type { PolicyRun } from '../policy/run.js';
 import type { AttestationRun } from '../verify/verify-attestations-image.js';
 import type { VerifyRun } from '../verify/verify-image.js';
+import { VERSION } from '../version.js';
 
 export type BatchStatus = 'pass' | 'fail' | 'warn';
 
@@ -54,40 +55,57 @@ function summarise(entries: BatchEntry[]): BatchReport['summary'] {
   };
 }
 
+type EntryFacts = Omit<BatchEntry, 'locations' | 'digest'> & { digest?: string | undefined };
+
+/** The report around per-image facts: each entry gets where it was named; totals are derived. */
+function report(
+  mode: BatchReport['mode'],
+  exitCode: number,
+  facts: EntryFacts[],
+  locations: Map<string, SourceLocation[]>,
+  skipped: BatchReport['skipped'],
+): BatchReport {
+  const entries = facts.map(
+    ({ digest, ...f }): BatchEntry => ({
+      ...f,
+      ...(digest ? { digest } : {}),
+      locations: locations.get(f.reference) ?? [],
+    }),
+  );
+  return {
+    tool: { name: 'trustgate', version: VERSION },
+    mode,
+    entries,
+    skipped,
+    exitCode,
+    summary: summarise(entries),
+  };
+}
+
 export function reportFromVerify(
   run: VerifyRun,
   locations: Map<string, SourceLocation[]>,
-  version: string,
   skipped: BatchReport['skipped'] = [],
 ): BatchReport {
-  const entries = run.images.map((i): BatchEntry => {
+  const facts = run.images.map((i): EntryFacts => {
     const status: BatchStatus = i.verdict === 'verified' ? 'pass' : 'fail';
     return {
       reference: i.reference,
-      ...(i.digest ? { digest: i.digest } : {}),
+      digest: i.digest,
       status,
       summary: i.message,
       checks: [{ id: i.error ? 'verification' : 'signatures', status, reason: i.message }],
-      locations: locations.get(i.reference) ?? [],
     };
   });
-  return {
-    tool: { name: 'trustgate', version },
-    mode: 'verify',
-    entries,
-    skipped,
-    exitCode: run.exitCode,
-    summary: summarise(entries),
-  };
+  return report('verify', run.exitCode, facts, locations, skipped);
 }
 
 export function reportFromPolicy(
   run: PolicyRun,
   locations: Map<string, SourceLocation[]>,
-  version: string,
   skipped: BatchReport['skipped'] = [],
 ): BatchReport {
-  const entries = run.decisions.map((d): BatchEntry => {
+  const facts = run.decisions.map((d): EntryFacts => {
     const checks: BatchCheck[] = [
       ...d.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason })),
       ...d.rules.flatMap((r) =>
@@ -97,57 +115,38 @@ export function reportFromPolicy(
     const firstBad = checks.find((c) => c.status === 'fail') ?? checks.find((c) => c.status === 'warn');
     return {
       reference: d.reference,
-      ...(d.digest ? { digest: d.digest } : {}),
+      digest: d.digest,
       status: d.status === 'skip' ? 'pass' : d.status,
       summary: firstBad
         ? `${d.decision === 'deny' ? 'denied' : 'allowed with warnings'}: ${firstBad.id}: ${firstBad.reason}`
         : 'allowed',
       checks,
-      locations: locations.get(d.reference) ?? [],
     };
   });
-  return {
-    tool: { name: 'trustgate', version },
-    mode: 'policy',
-    entries,
-    skipped,
-    exitCode: run.exitCode,
-    summary: summarise(entries),
-  };
+  return report('policy', run.exitCode, facts, locations, skipped);
 }
 
 export function reportFromAttestations(
   run: AttestationRun,
   locations: Map<string, SourceLocation[]>,
-  version: string,
   skipped: BatchReport['skipped'] = [],
 ): BatchReport {
-  const entries = run.images.map((i): BatchEntry => {
-    const status: BatchStatus = i.verdict === 'verified' ? 'pass' : 'fail';
-    const checks: BatchCheck[] = i.error
-      ? [{ id: 'verification', status: 'fail', reason: i.message }]
-      : i.attestations.length === 0
-        ? [{ id: 'attestations', status: 'fail', reason: i.message }]
-        : i.attestations.map((a) => ({
-            id: `attestations/${a.predicateType ?? 'unreadable'}`,
-            status: a.verified ? 'pass' : 'fail',
-            reason: a.verified ? `verified (${a.format})` : (a.reason ?? 'not verified'),
-          }));
-    return {
+  const facts = run.images.map(
+    (i): EntryFacts => ({
       reference: i.reference,
-      ...(i.digest ? { digest: i.digest } : {}),
-      status,
+      digest: i.digest,
+      status: i.verdict === 'verified' ? 'pass' : 'fail',
       summary: i.message,
-      checks,
-      locations: locations.get(i.reference) ?? [],
-    };
-  });
-  return {
-    tool: { name: 'trustgate', version },
-    mode: 'verify-attestation',
-    entries,
-    skipped,
-    exitCode: run.exitCode,
-    summary: summarise(entries),
-  };
+      checks: i.error
+        ? [{ id: 'verification', status: 'fail', reason: i.message }]
+        : i.attestations.length === 0
+          ? [{ id: 'attestations', status: 'fail', reason: i.message }]
+          : i.attestations.map((a) => ({
+              id: `attestations/${a.predicateType ?? 'unreadable'}`,
+              status: a.verified ? 'pass' : 'fail',
+              reason: a.verified ? `verified (${a.format})` : (a.reason ?? 'not verified'),
+            })),
+    }),
+  );
+  return report('verify-attestation', run.exitCode, facts, locations, skipped);
 }

@@ -7,6 +7,7 @@ import { appendFileSync } from 'node:fs';
 import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import type { BatchReport } from '../batch/report.js';
+import { ExitCode } from '../exit-codes.js';
 import { printable } from '../util/printable.js';
 import type { Io } from './output.js';
 import { UsageError } from './registry-options.js';
@@ -133,11 +134,44 @@ export async function writeBatchOutputs(
 }
 
 /** Manifest errors and skipped image fields, one line each on stderr. */
-export function reportInputProblems(inputs: import('../batch/inputs.js').BatchInputs, io: Io): void {
+function reportInputProblems(inputs: import('../batch/inputs.js').BatchInputs, io: Io): void {
   for (const e of inputs.errors)
     io.err(`${io.errChalk.red('error:')} ${printable(`${e.file}:${e.line}:${e.column}: ${e.message}`)}`);
   for (const k of inputs.skipped)
     io.err(
       `${io.errChalk.yellow('skipped:')} ${printable(`${k.file}:${k.line} ${k.path ?? ''}: ${k.reason}`)}`,
     );
+}
+
+/** The images of a batch command (positional, --images-from, --from-manifests), with problems reported. */
+export async function readBatchInputs(
+  positional: string[],
+  flags: BatchFlags,
+  io: Io,
+): Promise<{ inputs: import('../batch/inputs.js').BatchInputs; images: string[]; batch: boolean }> {
+  const { collectInputs } = await import('../batch/inputs.js');
+  const inputs = collectInputs({
+    images: positional,
+    ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
+    ...(flags.fromManifests ? { fromManifests: flags.fromManifests } : {}),
+  });
+  reportInputProblems(inputs, io);
+  const images = inputs.references;
+  if (images.length === 0 && inputs.errors.length === 0)
+    throw new UsageError('no images: give references, --images-from FILE or --from-manifests PATH');
+  const batch = images.length > 1 || flags.imagesFrom !== undefined || flags.fromManifests !== undefined;
+  return { inputs, images, batch };
+}
+
+/**
+ * The batch's exit code. A manifest that could not be read may name images that were never
+ * checked, so a run that otherwise passed (0, or 3 with warnings) fails closed with 1.
+ */
+export function withInputFailures(
+  inputs: import('../batch/inputs.js').BatchInputs,
+  exitCode: number,
+): number {
+  return inputs.errors.length > 0 && (exitCode === ExitCode.OK || exitCode === ExitCode.WARNINGS)
+    ? ExitCode.FAILURE
+    : exitCode;
 }

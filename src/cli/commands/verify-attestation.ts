@@ -1,20 +1,15 @@
 import { type Command, Option } from 'commander';
-import { ExitCode } from '../../exit-codes.js';
 import {
   addBatchOptions,
   type BatchFlags,
   parseOutputs,
   progress,
-  reportInputProblems,
+  readBatchInputs,
+  withInputFailures,
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
-import {
-  addRegistryOptions,
-  type RegistryFlags,
-  registryClientOptions,
-  UsageError,
-} from '../registry-options.js';
+import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
 
 interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags {
@@ -40,17 +35,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
   addBatchOptions(cmd);
   addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyAttestationFlags) => {
     const outputs = parseOutputs(flags.output);
-    const { collectInputs } = await import('../../batch/inputs.js');
-    const inputs = collectInputs({
-      images: positional,
-      ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
-      ...(flags.fromManifests ? { fromManifests: flags.fromManifests } : {}),
-    });
-    reportInputProblems(inputs, io);
-    const images = inputs.references;
-    if (images.length === 0 && inputs.errors.length === 0)
-      throw new UsageError('no images: give references, --images-from FILE or --from-manifests PATH');
-    const batch = images.length > 1 || flags.imagesFrom !== undefined || flags.fromManifests !== undefined;
+    const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const trust = trustOptions(flags);
     const onProgress = progress(io);
     const { verifyImageAttestations } = await import('../../verify/verify-attestations-image.js');
@@ -62,19 +47,18 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       ...(flags.failFast ? { failFast: true } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
-    const [render, { reportFromAttestations }, { formatText }, { VERSION }] = await Promise.all([
+    const [render, { reportFromAttestations }, { formatText }] = await Promise.all([
       import('../render/attestations.js'),
       import('../../batch/report.js'),
       import('../../batch/formats.js'),
-      import('../../version.js'),
     ]);
-    const report = reportFromAttestations(run, inputs.locations, VERSION, inputs.skipped);
+    const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
     await writeBatchOutputs(report, outputs, io, (format, to) => {
       if (format === 'json') to.out(JSON.stringify(render.attestationsJson(run), null, 2));
       else if (format === 'cosign') render.renderAttestationsCosign(run, to);
       else if (batch) to.out(formatText(report));
       else render.renderAttestationsText(run, to);
     });
-    setExit(inputs.errors.length > 0 && run.exitCode === ExitCode.OK ? ExitCode.FAILURE : run.exitCode);
+    setExit(withInputFailures(inputs, run.exitCode));
   });
 }

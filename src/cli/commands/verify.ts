@@ -1,5 +1,4 @@
 import { type Command, Option } from 'commander';
-import { ExitCode } from '../../exit-codes.js';
 import { printable } from '../../util/printable.js';
 import {
   addBatchOptions,
@@ -7,7 +6,8 @@ import {
   type OutputSpec,
   parseOutputs,
   progress,
-  reportInputProblems,
+  readBatchInputs,
+  withInputFailures,
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
@@ -86,25 +86,13 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
   addBatchOptions(cmd);
   addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyFlags) => {
     const outputs = parseOutputs(flags.output);
-    const { collectInputs } = await import('../../batch/inputs.js');
-    const inputs = collectInputs({
-      images: positional,
-      ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
-      ...(flags.fromManifests ? { fromManifests: flags.fromManifests } : {}),
-    });
-    reportInputProblems(inputs, io);
-    const images = inputs.references;
-    if (images.length === 0 && inputs.errors.length === 0)
-      throw new UsageError('no images: give references, --images-from FILE or --from-manifests PATH');
-    // A manifest that could not be read may name images that were never checked: fail closed.
-    const inputFailure = inputs.errors.length > 0 ? ExitCode.FAILURE : ExitCode.OK;
-    const batch = images.length > 1 || flags.imagesFrom !== undefined || flags.fromManifests !== undefined;
+    const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     if (flags.policy) {
       await verifyWithPolicy(
         images,
         flags,
         io,
-        (c) => setExit(inputFailure ? ExitCode.FAILURE : c),
+        (c) => setExit(withInputFailures(inputs, c)),
         outputs,
         inputs,
         batch,
@@ -129,13 +117,12 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ...(flags.failFast ? { failFast: true } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
-    const [render, { reportFromVerify }, { formatText }, { VERSION }] = await Promise.all([
+    const [render, { reportFromVerify }, { formatText }] = await Promise.all([
       import('../render/verify.js'),
       import('../../batch/report.js'),
       import('../../batch/formats.js'),
-      import('../../version.js'),
     ]);
-    const report = reportFromVerify(run, inputs.locations, VERSION, inputs.skipped);
+    const report = reportFromVerify(run, inputs.locations, inputs.skipped);
     await writeBatchOutputs(report, outputs, io, (format, to) => {
       if (format === 'json')
         to.out(JSON.stringify(withLocations(render.verifyJson(run), 'images', inputs), null, 2));
@@ -143,7 +130,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       else if (batch) to.out(formatText(report));
       else render.renderVerifyText(run, to);
     });
-    setExit(run.exitCode === ExitCode.OK ? inputFailure : run.exitCode);
+    setExit(withInputFailures(inputs, run.exitCode));
   });
 }
 
@@ -204,13 +191,12 @@ async function verifyWithPolicy(
     const hits = cache.events.filter((e) => e.kind === 'hit').length;
     io.err(`cache: ${hits} of ${images.length} image(s) re-verified from ${printable(flags.cache!)}`);
   }
-  const [render, { reportFromPolicy }, { formatText }, { VERSION }] = await Promise.all([
+  const [render, { reportFromPolicy }, { formatText }] = await Promise.all([
     import('../render/policy.js'),
     import('../../batch/report.js'),
     import('../../batch/formats.js'),
-    import('../../version.js'),
   ]);
-  const report = reportFromPolicy(run, inputs.locations, VERSION, inputs.skipped);
+  const report = reportFromPolicy(run, inputs.locations, inputs.skipped);
   await writeBatchOutputs(report, outputs, io, (format, to) => {
     if (format === 'json')
       to.out(JSON.stringify(withLocations(render.policyJson(run), 'decisions', inputs), null, 2));
