@@ -46,6 +46,22 @@ export function decisionRecord(d: PolicyDecision, file: string, now = new Date()
   };
 }
 
+/** The audit event for a policy change: which policy replaced which, and the semantic differences. */
+export function policyChangeRecord(
+  before: { file: string; sha256: string },
+  after: { file: string; sha256: string; name: string },
+  changes: string[],
+  now = new Date(),
+): AuditRecord {
+  return {
+    time: now.toISOString(),
+    tool: `trustgate ${VERSION}`,
+    event: 'policy-change',
+    policy: { name: after.name, sha256: after.sha256, file: after.file },
+    changes: [`from ${before.sha256} (${before.file})`, ...changes],
+  };
+}
+
 /** Appends records as JSON lines and fsyncs them. */
 export function appendAudit(file: string, records: AuditRecord[]): void {
   if (records.length === 0) return;

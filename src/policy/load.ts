@@ -15,6 +15,7 @@ import { parsePublicKey, type VerificationKey } from '../verify/keys.js';
 import { type CompiledCondition, compileCondition } from './cel.js';
 import { parseDuration } from './duration.js';
 import { compileGlob, type ImageGlob } from './glob.js';
+import { policyJsonSchema } from './json-schema.js';
 import { compileRegExp, type FullMatch } from './regexp.js';
 import {
   type AttestationRequirement,
@@ -448,89 +449,30 @@ export function compilePolicy(
   };
 }
 
-const KNOWN_KEYS = [
-  'apiVersion',
-  'kind',
-  'metadata',
-  'matching',
-  'noMatch',
-  'trustRoots',
-  'authorities',
-  'rules',
-  'deny',
-  'exceptions',
-  'images',
-  'exclude',
-  'mode',
-  'allowedRegistries',
-  'allowedNamespaces',
-  'requireDigest',
-  'signatures',
-  'attestations',
-  'vulnerabilities',
-  'sbom',
-  'keys',
-  'keyless',
-  'revoked',
-  'trustRoot',
-  'ignoreTlog',
-  'ignoreSct',
-  'issuer',
-  'issuerRegExp',
-  'subject',
-  'subjectRegExp',
-  'claims',
-  'signedBy',
-  'maxAge',
-  'slsa',
-  'conditions',
-  'builderId',
-  'builderIdRegExp',
-  'sourceUri',
-  'sourceRef',
-  'sourceRefRegExp',
-  'entryPoint',
-  'maxSeverity',
-  'denyCVEs',
-  'ignoreUnfixed',
-  'honourTriage',
-  'deniedPackages',
-  'deniedLicenses',
-  'expiresAt',
-  'reason',
-  'ticket',
-  'checks',
-  'notBefore',
-  'notAfter',
-  'threshold',
-  'anyOf',
-  'allOf',
-  'of',
-  'expr',
-  'message',
-  'severity',
-  'name',
-  'type',
-  'pem',
-  'file',
-  'digests',
-  'identities',
-  'issuers',
-  'digest',
-  'reference',
-  'description',
-  'embedded',
-  'trustedRoot',
-  'caRoots',
-  'caIntermediates',
-  'resolve',
-];
+/** Every key the schema knows, anywhere in a policy: read off the generated JSON Schema, so it cannot drift. */
+let knownKeys: string[] | undefined;
+function allSchemaKeys(): string[] {
+  if (knownKeys) return knownKeys;
+  const keys = new Set<string>();
+  const walk = (node: unknown) => {
+    if (Array.isArray(node)) for (const n of node) walk(n);
+    else if (node !== null && typeof node === 'object') {
+      const o = node as Record<string, unknown>;
+      if (o.properties && typeof o.properties === 'object')
+        for (const k of Object.keys(o.properties)) keys.add(k);
+      for (const v of Object.values(o)) walk(v);
+    }
+  };
+  walk(policyJsonSchema());
+  knownKeys = [...keys].sort();
+  return knownKeys;
+}
 
 /** "did you mean": the known key at the smallest edit distance, when it is close. */
 function unknownKeyHint(key: string): string | undefined {
   let best: string | undefined;
   let bestD = Number.POSITIVE_INFINITY;
-  for (const k of KNOWN_KEYS) {
+  for (const k of allSchemaKeys()) {
     const d = editDistance(key.toLowerCase(), k.toLowerCase());
     if (d < bestD) {
       bestD = d;

@@ -43,12 +43,11 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     .addOption(new Option('--audit-log <file>', 'append a policy-change record (fsynced)'))
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (before: string, after: string, flags: { auditLog?: string; output: string }) => {
-      const [{ loadPolicy }, { diffPolicies, formatChange }, { appendAudit }, { VERSION }] =
+      const [{ loadPolicy }, { diffPolicies, formatChange }, { appendAudit, policyChangeRecord }] =
         await Promise.all([
           import('../../policy/load.js'),
           import('../../policy/diff.js'),
           import('../../policy/audit-log.js'),
-          import('../../version.js'),
         ]);
       const a = loadPolicy(before);
       const b = loadPolicy(after);
@@ -59,13 +58,11 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
       else for (const c of changes) io.out(printable(formatChange(c)));
       if (flags.auditLog) {
         appendAudit(flags.auditLog, [
-          {
-            time: new Date().toISOString(),
-            tool: `trustgate ${VERSION}`,
-            event: 'policy-change',
-            policy: { name: b.doc.metadata.name, sha256: b.sha256, file: after },
-            changes: [`from ${a.sha256} (${before})`, ...changes.map(formatChange)],
-          },
+          policyChangeRecord(
+            { file: before, sha256: a.sha256 },
+            { file: after, sha256: b.sha256, name: b.doc.metadata.name },
+            changes.map(formatChange),
+          ),
         ]);
       }
       setExit(ExitCode.OK);
