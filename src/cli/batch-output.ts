@@ -74,7 +74,7 @@ export function parseOutputs(values: string[]): OutputSpec[] {
 }
 
 /** A counter with an ETA on stderr, only when stderr is a terminal. */
-export function progress(io: Io): ((done: number, total: number) => void) | undefined {
+export function progress(): ((done: number, total: number) => void) | undefined {
   if (!process.stderr.isTTY || process.env.CI) return undefined;
   const start = Date.now();
   return (done, total) => {
@@ -84,7 +84,6 @@ export function progress(io: Io): ((done: number, total: number) => void) | unde
       `\r${done}/${total} images${done < total ? `, about ${Math.ceil(eta / 1000)} s left` : ''}   `,
     );
     if (done === total) process.stderr.write('\r\x1b[2K');
-    void io;
   };
 }
 

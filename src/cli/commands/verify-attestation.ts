@@ -37,7 +37,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const outputs = parseOutputs(flags.output);
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const trust = trustOptions(flags);
-    const onProgress = progress(io);
+    const onProgress = progress();
     const { verifyImageAttestations } = await import('../../verify/verify-attestations-image.js');
     const run = await verifyImageAttestations(images, {
       ...registryClientOptions(flags),

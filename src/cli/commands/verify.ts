@@ -106,7 +106,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     const wantsCosign = outputs.some((o) => o.format === 'cosign');
     // Loaded on use: sigstore-js is not needed to start every command.
     const { verifyImages } = await import('../../verify/verify-image.js');
-    const onProgress = progress(io);
+    const onProgress = progress();
     const run = await verifyImages(images, {
       ...registryClientOptions(flags),
       ...trust,
@@ -156,7 +156,7 @@ async function verifyWithPolicy(
       );
   }
   const { evaluateImages } = await import('../../policy/run.js');
-  const onProgress = progress(io);
+  const onProgress = progress();
   let cache: import('../../batch/cache.js').VerificationCache | undefined;
   if (flags.cache) {
     const [{ VerificationCache }, { parseDuration }] = await Promise.all([
