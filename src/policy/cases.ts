@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { TrustgateError } from '../errors.js';
 import type { PolicyDecision } from './evaluate.js';
-import type { GatherOptions } from './gather.js';
+import { buildPolicyVerifiers, type GatherOptions } from './gather.js';
 import type { CompiledPolicy } from './load.js';
 import { evaluateImages } from './run.js';
 
@@ -59,6 +59,8 @@ export async function runPolicyCases(
     });
   }
   const base = dirname(resolve(casesFile));
+  // The trust material depends only on the policy: built once for every case.
+  const verifiers = buildPolicyVerifiers(policy, options.trustRoots);
   const out: CaseResult[] = [];
   for (const c of parsed.data.cases) {
     const image =
@@ -68,6 +70,7 @@ export async function runPolicyCases(
     const run = await evaluateImages([image], {
       ...options,
       policy,
+      verifiers,
       ...(c.imageName ? { layoutName: c.imageName } : {}),
       ...(c.effectiveTime ? { effectiveTime: new Date(c.effectiveTime) } : {}),
     });

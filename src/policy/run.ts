@@ -5,7 +5,7 @@
 import { ExitCode } from '../exit-codes.js';
 import { appendAudit, decisionRecord } from './audit-log.js';
 import { evaluatePolicy, type PolicyDecision } from './evaluate.js';
-import { buildPolicyVerifiers, type GatherOptions, gatherEvidence } from './gather.js';
+import { buildPolicyVerifiers, type GatherOptions, gatherEvidence, type PolicyVerifiers } from './gather.js';
 import { type CompiledPolicy, loadPolicy } from './load.js';
 
 export interface PolicyRunOptions extends GatherOptions {
@@ -18,6 +18,8 @@ export interface PolicyRunOptions extends GatherOptions {
   failFast?: boolean;
   /** Called as each image is decided (for progress on a terminal). */
   onProgress?: (done: number, total: number) => void;
+  /** Trust material already built for this policy (buildPolicyVerifiers), to share across runs. */
+  verifiers?: PolicyVerifiers;
 }
 
 export interface PolicyRun {
@@ -37,7 +39,7 @@ export function batchExitCode(decisions: PolicyDecision[]): number {
 export async function evaluateImages(references: string[], options: PolicyRunOptions): Promise<PolicyRun> {
   const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
   const now = options.effectiveTime ?? new Date();
-  const verifiers = buildPolicyVerifiers(policy, options.trustRoots);
+  const verifiers = options.verifiers ?? buildPolicyVerifiers(policy, options.trustRoots);
   // Each image is decided as soon as its evidence is in, so --fail-fast can stop the rest.
   const decisions = new Array<PolicyDecision>(references.length);
   let stop = false;
