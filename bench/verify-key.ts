@@ -16,7 +16,7 @@ import { verifyImages } from '../src/verify/verify-image.js';
 import { readCosignKey } from '../test/support/cosign-key.js';
 import { simpleSigningPayload } from '../test/support/cosign-sig.js';
 import { buildImage } from '../test/support/image-builder.js';
-import { peer } from '../test/support/peers.js';
+import { cosignEnv, peer } from '../test/support/peers.js';
 import { pushBundleReferrer, pushImage, pushSig } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
 import { repoRoot } from '../test/support/repo-root.js';
@@ -54,13 +54,7 @@ function measure(
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'tg-bench-verify-'));
-  const env = {
-    ...process.env,
-    COSIGN_PASSWORD: 'bench',
-    TUF_ROOT: join(work, 'tuf'),
-    HOME: work,
-    NO_COLOR: '1',
-  };
+  const env = cosignEnv(work, 'bench');
   const cosign = peer('cosign');
   let key: TestKey;
   if (cosign) {

@@ -17,7 +17,7 @@ import { type Digest, digestTag } from '../../src/reference/digest.js';
 import { verifyImageAttestations } from '../../src/verify/verify-attestations-image.js';
 import { verifyImages } from '../../src/verify/verify-image.js';
 import { type BuiltImage, buildImage } from '../support/image-builder.js';
-import { peer, peersMissingReason } from '../support/peers.js';
+import { cosignEnv, peer, peersMissingReason } from '../support/peers.js';
 import { pushBundleReferrer, pushImage } from '../support/push.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
 import { repoRoot } from '../support/repo-root.js';
@@ -38,13 +38,7 @@ describe.skipIf(missing !== undefined)('verify agrees with cosign verify --key',
   let reg: RunningRegistry;
   const client = new RegistryClient({ useDockerConfig: false });
   const work = mkdtempSync(join(tmpdir(), 'tg-cosign-'));
-  const env = {
-    ...process.env,
-    COSIGN_PASSWORD: 'test-password',
-    TUF_ROOT: join(work, 'tuf'),
-    HOME: work,
-    NO_COLOR: '1',
-  };
+  const env = cosignEnv(work, 'test-password');
   const rows: Row[] = [];
   const cosign = (args: string[]) =>
     spawnSync(peer('cosign')!, args, { env, encoding: 'utf8', cwd: work, timeout: 60_000 });
@@ -331,7 +325,7 @@ describe.skipIf(missing !== undefined)('cosign key files', () => {
   test('a key cosign generated is read by the builder, and a key the builder wrote signs with cosign', async () => {
     const { readCosignKey, writeCosignKey } = await import('../support/cosign-key.js');
     const work = mkdtempSync(join(tmpdir(), 'tg-cosign-key-'));
-    const env = { ...process.env, COSIGN_PASSWORD: 'pw', TUF_ROOT: join(work, 'tuf'), HOME: work };
+    const env = cosignEnv(work, 'pw');
     execFileSync(peer('cosign')!, ['generate-key-pair', '--output-key-prefix', 'gen'], {
       env,
       cwd: work,
@@ -362,13 +356,7 @@ describe.skipIf(missing !== undefined)('private CA (cosign --ca-roots), side by 
   let reg: RunningRegistry;
   const client = new RegistryClient({ useDockerConfig: false });
   const work = mkdtempSync(join(tmpdir(), 'tg-private-ca-'));
-  const env = {
-    ...process.env,
-    COSIGN_PASSWORD: 'pw',
-    TUF_ROOT: join(work, 'tuf'),
-    HOME: work,
-    NO_COLOR: '1',
-  };
+  const env = cosignEnv(work, 'pw');
   const ossl = (args: string[]) => execFileSync('openssl', args, { cwd: work, stdio: 'ignore' });
 
   beforeAll(async () => {
@@ -524,13 +512,7 @@ describe.skipIf(missing !== undefined)(
     let reg: RunningRegistry;
     const client = new RegistryClient({ useDockerConfig: false });
     const work = mkdtempSync(join(tmpdir(), 'tg-cosign-att-'));
-    const env = {
-      ...process.env,
-      COSIGN_PASSWORD: 'pw',
-      TUF_ROOT: join(work, 'tuf'),
-      HOME: work,
-      NO_COLOR: '1',
-    };
+    const env = cosignEnv(work, 'pw');
     const rows: string[] = [];
     const predicates: Record<string, unknown> = {
       slsaprovenance: {

@@ -30,3 +30,17 @@ export function skopeoDigestArgs(ref: string): string[] {
     `docker://${ref}`,
   ];
 }
+
+/**
+ * The environment cosign runs in for tests and benchmarks: its key password, and a private TUF root
+ * and HOME inside `work`, so it never reads the user's state or reaches for the network.
+ */
+export function cosignEnv(work: string, password: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    COSIGN_PASSWORD: password,
+    TUF_ROOT: join(work, 'tuf'),
+    HOME: work,
+    NO_COLOR: '1',
+  };
+}
