@@ -102,6 +102,7 @@ const entrySchema = z.strictObject({
       )
       .max(1000),
     searched: z.array(z.string()).max(100),
+    unread: z.array(z.string()).max(2000).optional(),
   }),
 });
 
@@ -117,6 +118,7 @@ function serialise(d: Discovery): z.infer<typeof entrySchema>['discovery'] {
     dsseLayers: d.dsseLayers.map((l) => ({ ...l, bytes: enc(l.bytes) })),
     unsigned: d.unsigned,
     searched: d.searched,
+    ...(d.unread ? { unread: d.unread } : {}),
   };
 }
 
@@ -132,6 +134,7 @@ function deserialise(d: z.infer<typeof entrySchema>['discovery']): Discovery {
     dsseLayers: d.dsseLayers.map((l) => clean({ ...l, bytes: dec(l.bytes) })),
     unsigned: d.unsigned.map(clean),
     searched: d.searched,
+    ...(d.unread ? { unread: d.unread } : {}),
   } as Discovery;
 }
 

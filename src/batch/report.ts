@@ -32,6 +32,11 @@ export interface BatchEntry {
   /** One line. */
   summary: string;
   checks: BatchCheck[];
+  /**
+   * Policy runs: attachments left unread because what was read already passed every check (the
+   * decision is the same; `--exhaustive` reads them).
+   */
+  unread?: string[];
   locations: SourceLocation[];
 }
 
@@ -121,6 +126,7 @@ export function reportFromPolicy(
         ? `${d.decision === 'deny' ? 'denied' : 'allowed with warnings'}: ${firstBad.id}: ${firstBad.reason}`
         : 'allowed',
       checks,
+      ...(d.unread ? { unread: d.unread } : {}),
     };
   });
   return report('policy', run.exitCode, facts, locations, skipped);

@@ -60,12 +60,65 @@ export async function discover(
   return result;
 }
 
+/**
+ * What a caller (policy evaluation) still needs, so discovery may stop once more attachments could
+ * not change the outcome. Only a caller whose outcome can only improve with more evidence may pass one.
+ */
+export interface DiscoveryPlan {
+  /** Whether an attachment annotated with this predicateType may matter. Unannotated ones are always read. */
+  wants(predicateType: string): boolean;
+  /** True once what has been read settles the outcome, so the rest need not be read. */
+  enough(found: Discovery): boolean;
+}
+
+/** Attachments put off by a plan, read only if what came before did not settle the outcome. */
+interface Deferred {
+  what: string;
+  read(): Promise<void>;
+}
+
+/**
+ * Discovery in stages, cheapest evidence first: referrers (one listing covers all of them), then the
+ * legacy tags, then whatever the plan's annotations said was not wanted. It stops after a stage once
+ * `plan.enough`; if no stage settles it, everything has been read, as `discover` would.
+ */
+export async function discoverAsNeeded(
+  source: ImageSource,
+  digest: Digest,
+  plan: DiscoveryPlan,
+  options: DiscoverOptions = {},
+): Promise<Discovery> {
+  const result = emptyDiscovery(digest);
+  const deferred: Deferred[] = [];
+  await discoverReferrers(source, digest, options, result, { plan, deferred });
+  if (plan.enough(result)) {
+    result.unread = [
+      `legacy tags ${digestTag(digest, '.sig')} and ${digestTag(digest, '.att')}`,
+      ...deferred.map((d) => d.what),
+    ];
+    return result;
+  }
+  await discoverLegacyTags(source, digest, { ...options, attestations: true }, result, { plan, deferred });
+  if (deferred.length === 0 || plan.enough(result)) {
+    if (deferred.length > 0) result.unread = deferred.map((d) => d.what);
+    return result;
+  }
+  for (const d of deferred) await d.read();
+  return result;
+}
+
+interface Deferral {
+  plan: DiscoveryPlan;
+  deferred: Deferred[];
+}
+
 /** The legacy cosign tags: `sha256-<hex>.sig`, and `.att` when attestations are asked for. */
 export async function discoverLegacyTags(
   source: ImageSource,
   digest: Digest,
   options: DiscoverOptions,
   result: Discovery,
+  deferral?: Deferral,
 ): Promise<void> {
   const limits = { ...DEFAULT_DISCOVERY_LIMITS, ...options.limits };
   const sigSource = options.signatureSource ?? source;
@@ -87,10 +140,26 @@ export async function discoverLegacyTags(
     const attTag = digestTag(digest, '.att');
     result.searched.push(`${sigSource.name}:${attTag}`);
     const legacyAtt = await manifestIfPresent(sigSource, attTag);
-    if (legacyAtt)
-      result.dsseLayers.push(
-        ...(await readDsseLayers(sigSource, legacyAtt, `tag:${attTag}`, limits, budgetFor(result, limits))),
+    if (legacyAtt) {
+      const read = (keep: (a: Record<string, string>) => boolean) =>
+        readDsseLayers(sigSource, legacyAtt, `tag:${attTag}`, limits, budgetFor(result, limits), keep);
+      const plan = deferral?.plan;
+      const wanted = (a: Record<string, string>) => {
+        const pt = a[CosignAnnotation.PREDICATE_TYPE];
+        return !plan || pt === undefined || plan.wants(pt);
+      };
+      result.dsseLayers.push(...(await read(wanted)));
+      const unwanted = legacyAtt.manifest.layers.filter(
+        (l) => l.mediaType === CosignMediaType.DSSE_ENVELOPE && !wanted(l.annotations ?? {}),
       );
+      if (unwanted.length > 0)
+        deferral?.deferred.push({
+          what: `${unwanted.length} layer(s) of ${sigSource.name}:${attTag} (${[...new Set(unwanted.map((l) => l.annotations?.[CosignAnnotation.PREDICATE_TYPE]))].join(', ')})`,
+          read: async () => {
+            result.dsseLayers.push(...(await read((a) => !wanted(a))));
+          },
+        });
+    }
   }
 }
 
@@ -100,6 +169,7 @@ export async function discoverReferrers(
   digest: Digest,
   options: DiscoverOptions,
   result: Discovery,
+  deferral?: Deferral,
 ): Promise<void> {
   const limits = { ...DEFAULT_DISCOVERY_LIMITS, ...options.limits };
   const referrers = await source.referrers(digest);
@@ -111,7 +181,12 @@ export async function discoverReferrers(
     );
   }
   for (const d of referrers.descriptors) {
-    await readReferrer(source, digest, d, referrers.via, limits, result);
+    // The referrers API copies each manifest's annotations into its entry; cosign's fallback index does not.
+    const hint = d.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];
+    const read = () => readReferrer(source, digest, d, referrers.via, limits, result, deferral);
+    if (deferral && hint !== undefined && !deferral.plan.wants(hint))
+      deferral.deferred.push({ what: `referrer ${d.digest} (${hint})`, read });
+    else await read();
   }
 }
 
@@ -259,8 +334,9 @@ async function readDsseLayers(
   via: string,
   limits: DiscoveryLimits,
   budget: Budget,
+  keep?: (annotations: Record<string, string>) => boolean,
 ): Promise<DsseAttestationLayer[]> {
-  const layers = await readLayers(source, m, CosignMediaType.DSSE_ENVELOPE, via, limits, budget);
+  const layers = await readLayers(source, m, CosignMediaType.DSSE_ENVELOPE, via, limits, budget, keep);
   return layers.map(({ bytes, origin, annotations }) => {
     const { rfc3161Timestamp: _unused, ...material } = optionalAnnotations(annotations);
     const item: DsseAttestationLayer = { format: 'dsse-layer', origin, bytes, ...material };
@@ -281,6 +357,7 @@ async function readReferrer(
   via: string,
   limits: DiscoveryLimits,
   result: Discovery,
+  deferral?: Deferral,
 ): Promise<void> {
   const m = await source.getManifest(d.digest);
   const parsed = await parseManifest(m.bytes, m.mediaType, `referrer ${source.name}@${d.digest}`);
@@ -306,15 +383,20 @@ async function readReferrer(
         `bundle referrer ${source.name}@${d.digest} must have exactly one bundle layer`,
       );
     }
-    const bytes = await fetchPayload(source, layer.digest, limits, budgetFor(result, limits));
-    const item: SigstoreBundleArtifact = {
-      format: 'sigstore-bundle',
-      origin: { via: `referrer:${via}`, manifest: d.digest, layer: layer.digest },
-      bytes,
-    };
     const pt = manifest.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];
-    if (pt) item.annotatedPredicateType = pt;
-    result.bundles.push(item);
+    const readBundle = async () => {
+      const bytes = await fetchPayload(source, layer.digest, limits, budgetFor(result, limits));
+      const item: SigstoreBundleArtifact = {
+        format: 'sigstore-bundle',
+        origin: { via: `referrer:${via}`, manifest: d.digest, layer: layer.digest },
+        bytes,
+      };
+      if (pt) item.annotatedPredicateType = pt;
+      result.bundles.push(item);
+    };
+    if (deferral && pt !== undefined && !deferral.plan.wants(pt))
+      deferral.deferred.push({ what: `referrer ${d.digest} (${pt})`, read: readBundle });
+    else await readBundle();
     return;
   }
   if (artifactType === CosignMediaType.ARTIFACT_SIG) {

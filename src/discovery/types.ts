@@ -71,4 +71,9 @@ export interface Discovery {
   unsigned: UnsignedAttachment[];
   /** Where discovery looked, for "no signatures found" messages. */
   searched: string[];
+  /**
+   * What a plan left unread because what had been read already settled the outcome (discoverAsNeeded).
+   * Absent when discovery read everything.
+   */
+  unread?: string[];
 }

@@ -20,6 +20,8 @@ export interface AuditRecord {
   failed?: Array<{ rule?: string; id: string; reason: string }>;
   warned?: Array<{ rule?: string; id: string; reason: string }>;
   signers?: string[];
+  /** Attachments not read because what was read already passed every check. */
+  unread?: string[];
   changes?: string[];
 }
 
@@ -43,6 +45,7 @@ export function decisionRecord(d: PolicyDecision, file: string, now = new Date()
     failed: pick('fail'),
     warned: pick('warn'),
     signers: d.signers,
+    ...(d.unread ? { unread: d.unread } : {}),
   };
 }
 

@@ -68,6 +68,8 @@ export interface PolicyDecision {
   effectiveTime: string;
   /** Policy-wide checks: deny lists, no matching rule, verification errors. */
   checks: CheckResult[];
+  /** Attachments left unread because the evidence read already passed every check (an allow only). */
+  unread?: string[];
   rules: RuleResult[];
   /** Verified signer identities and keys that took part, for audit records. */
   signers: string[];
@@ -120,6 +122,7 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
     checks,
     rules,
     signers: [...signers].sort(),
+    ...(ev.unread ? { unread: ev.unread } : {}),
   };
 }
 
@@ -128,7 +131,10 @@ function signerText(s: SignatureEvidence | AttestationEvidence): string {
   return s.key ?? '?';
 }
 
-function matchingRules(policy: CompiledPolicy, name: string): Array<{ rule: CompiledRule; glob: string }> {
+export function matchingRules(
+  policy: CompiledPolicy,
+  name: string,
+): Array<{ rule: CompiledRule; glob: string }> {
   const out: Array<{ rule: CompiledRule; glob: string; specificity: number }> = [];
   for (const rule of policy.rules) {
     const g = matchesAny(rule.images, name);

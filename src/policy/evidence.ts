@@ -47,6 +47,11 @@ export interface ImageEvidence {
   rejections: Record<string, string[]>;
   /** Every verified keyless signer, whichever authority (or none) it belongs to: for deny lists. */
   signers: CertificateIdentity[];
+  /**
+   * Attachments not read because what was read already settled the decision (policy/discovery-plan.ts);
+   * absent when everything was read.
+   */
+  unread?: string[];
   /** Verification could not be completed (registry down, malformed data): fail closed. */
   error?: string;
 }

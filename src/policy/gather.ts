@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import type { VerificationCache } from '../batch/cache.js';
-import { discover } from '../discovery/discover.js';
+import { type DiscoveryPlan, discover, discoverAsNeeded } from '../discovery/discover.js';
 import type { Discovery } from '../discovery/types.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
 import type { ImageReference } from '../reference/parse.js';
@@ -50,6 +50,11 @@ export interface GatherOptions extends RegistryClientOptions {
   cache?: VerificationCache;
   /** What the cache entries are for: the policy's sha256. */
   cacheContext?: string;
+  /**
+   * Lets discovery stop once what it has read decides the image (src/policy/discovery-plan.ts).
+   * Without it, or when it returns undefined, every attachment is read.
+   */
+  planFor?: (base: ImageEvidence, verify: (found: Discovery) => Verified) => DiscoveryPlan | undefined;
 }
 
 export interface PolicyVerifiers {
@@ -161,6 +166,20 @@ export function buildPolicyVerifiers(
 
 type Verified = Pick<ImageEvidence, 'signatures' | 'attestations' | 'rejections' | 'signers'>;
 
+/** What one image's verification hands every reference to it. */
+type Gathered = Verified & Pick<ImageEvidence, 'unread'>;
+
+/** Verification of a discovery as it grows: a stage that added nothing is not verified again. */
+function verifierOf(verify: (found: Discovery) => Verified): (found: Discovery) => Verified {
+  let last: { found: Discovery; size: string; v: Verified } | undefined;
+  return (found) => {
+    const size = `${found.simpleSigning.length}/${found.bundles.length}/${found.dsseLayers.length}`;
+    if (last?.found === found && last.size === size) return last.v;
+    last = { found, size, v: verify(found) };
+    return last.v;
+  };
+}
+
 /** Everything the authorities verify on one image (discovered once). */
 function verifyDiscovery(
   image: ResolvedImage,
@@ -224,13 +243,24 @@ function verifyDiscovery(
   return out;
 }
 
-/** Discovery from the cache when a sound entry is there, else from the registry (then cached). */
+/**
+ * Discovery from the cache when a sound entry is there, else from the registry (then cached). A
+ * cached discovery that stopped early is used only if it still settles the image now (times move
+ * on: a maxAge or an exception may have lapsed since), else everything is read again.
+ */
 async function verifyImage(
   image: ResolvedImage,
+  base: ImageEvidence,
   repository: string,
   verifiers: PolicyVerifiers,
   options: GatherOptions,
-): Promise<Verified> {
+): Promise<Gathered> {
+  const verify = verifierOf((found) => verifyDiscovery(image, found, repository, verifiers));
+  const plan = options.planFor?.(base, verify);
+  const withUnread = (found: Discovery) => ({
+    ...verify(found),
+    ...(found.unread ? { unread: found.unread } : {}),
+  });
   const cache = options.cache;
   const key = cache && {
     image: image.canonical,
@@ -242,18 +272,21 @@ async function verifyImage(
   if (cache && key) {
     const hit = cache.get(key);
     if (hit) {
-      const v = verifyDiscovery(image, hit.discovery, repository, verifiers);
-      if (count(v) >= hit.verified) return v;
-      cache.discard(
-        key,
-        `re-verification found ${count(v)} verified item(s) where ${hit.verified} were recorded`,
-      );
+      const v = verify(hit.discovery);
+      if (count(v) < hit.verified)
+        cache.discard(
+          key,
+          `re-verification found ${count(v)} verified item(s) where ${hit.verified} were recorded`,
+        );
+      else if (!hit.discovery.unread || plan?.enough(hit.discovery)) return withUnread(hit.discovery);
     }
   }
-  const discovery = await discover(image.source, image.digest, { attestations: true });
-  const v = verifyDiscovery(image, discovery, repository, verifiers);
+  const discovery = plan
+    ? await discoverAsNeeded(image.source, image.digest, plan)
+    : await discover(image.source, image.digest, { attestations: true });
+  const v = verify(discovery);
   if (cache && key) cache.put(key, discovery, count(v));
-  return v;
+  return withUnread(discovery);
 }
 
 export interface GatherHooks {
@@ -303,7 +336,7 @@ export async function gatherEvidence(
   const resolved = (ev: ImageEvidence, image?: ResolvedImage): ImageEvidence =>
     image ? { ...ev, digest: image.digest, canonical: image.canonical } : ev;
   try {
-    return await eachImage<Verified, ImageEvidence>(
+    return await eachImage<Gathered, ImageEvidence>(
       references,
       {
         client,
@@ -316,6 +349,7 @@ export async function gatherEvidence(
         verify: (image, ref) =>
           verifyImage(
             image,
+            resolved(naming(ref.original, ref, options.layoutName), image),
             ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '',
             verifiers,
             options,

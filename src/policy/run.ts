@@ -4,6 +4,7 @@
  */
 import { ExitCode } from '../exit-codes.js';
 import { appendAudit, decisionRecord } from './audit-log.js';
+import { discoveryPlanFor } from './discovery-plan.js';
 import { evaluatePolicy, type PolicyDecision } from './evaluate.js';
 import { buildPolicyVerifiers, type GatherOptions, gatherEvidence, type PolicyVerifiers } from './gather.js';
 import { type CompiledPolicy, loadPolicy } from './load.js';
@@ -20,6 +21,11 @@ export interface PolicyRunOptions extends GatherOptions {
   onProgress?: (done: number, total: number) => void;
   /** Trust material already built for this policy (buildPolicyVerifiers), to share across runs. */
   verifiers?: PolicyVerifiers;
+  /**
+   * Read every attachment of every image, even once what was read already passes every check
+   * (src/policy/discovery-plan.ts): for evidence archives. The decisions are the same either way.
+   */
+  exhaustive?: boolean;
 }
 
 export interface PolicyRun {
@@ -47,7 +53,13 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
   await gatherEvidence(
     references,
     verifiers,
-    { ...options, cacheContext: policy.sha256 },
+    {
+      ...options,
+      cacheContext: policy.sha256,
+      ...(options.exhaustive
+        ? {}
+        : { planFor: (base, verify) => discoveryPlanFor(policy, base, verify, now) }),
+    },
     {
       shouldStop: () => stop,
       onEvidence: (ev, i) => {

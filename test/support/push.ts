@@ -58,10 +58,29 @@ export async function pushSig(
   );
 }
 
+/** The annotations cosign 2.5 puts on a bundle referrer's manifest (its creation time left out). */
+function bundleAnnotations(bundle: Uint8Array): Record<string, string> {
+  try {
+    const b = JSON.parse(Buffer.from(bundle).toString()) as { dsseEnvelope?: { payload: string } };
+    if (!b.dsseEnvelope) return { 'dev.sigstore.bundle.content': 'message-signature' };
+    const statement = JSON.parse(Buffer.from(b.dsseEnvelope.payload, 'base64').toString()) as {
+      predicateType?: unknown;
+    };
+    return {
+      'dev.sigstore.bundle.content': 'dsse-envelope',
+      ...(typeof statement.predicateType === 'string'
+        ? { 'dev.sigstore.bundle.predicateType': statement.predicateType }
+        : {}),
+    };
+  } catch {
+    return {}; // a deliberately broken bundle: no annotations, as a hand-made referrer would have
+  }
+}
+
 /**
  * Attach a Sigstore bundle as an OCI 1.1 referrer through the `sha256-<hex>` tag fallback, as cosign
- * does on registries without the referrers API (the index entry carries the empty artifactType, as
- * cosign writes it). An existing fallback index is extended.
+ * does on registries without the referrers API (the index entry carries the empty artifactType and no
+ * annotations, as cosign writes it; the manifest carries cosign's). An existing fallback index is extended.
  */
 export async function pushBundleReferrer(
   client: RegistryClient,
@@ -70,6 +89,8 @@ export async function pushBundleReferrer(
   subject: Digest,
   subjectSize: number,
   bundle: Uint8Array,
+  /** Instead of the annotations cosign would write (for a referrer that lies about itself). */
+  annotations: Record<string, string> = bundleAnnotations(bundle),
 ): Promise<Digest> {
   const empty = Buffer.from('{}');
   const layer = await pushBlob(client, registry, repo, bundle);
@@ -82,6 +103,7 @@ export async function pushBundleReferrer(
       config: { mediaType: MediaType.OCI_EMPTY, size: 2, digest: config },
       layers: [{ mediaType: CosignMediaType.SIGSTORE_BUNDLE_V03, size: bundle.length, digest: layer }],
       subject: { mediaType: MediaType.OCI_MANIFEST, size: subjectSize, digest: subject },
+      annotations,
     }),
   );
   const md = await pushManifest(

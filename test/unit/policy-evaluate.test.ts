@@ -3,10 +3,13 @@
  * Evidence is plain data here; gathering it from real images is tested in integration.
  */
 import { describe, expect, test } from 'vitest';
+import { emptyDiscovery } from '../../src/discovery/discover.js';
 import { ExitCode } from '../../src/exit-codes.js';
+import { discoveryPlanFor } from '../../src/policy/discovery-plan.js';
 import { type CheckResult, evaluatePolicy, type PolicyDecision } from '../../src/policy/evaluate.js';
 import type { AttestationEvidence, ImageEvidence } from '../../src/policy/evidence.js';
 import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
+import type { Digest } from '../../src/reference/digest.js';
 import { PREDICATE_TYPES } from '../../src/verify/attestations.js';
 import { parsePublicKey } from '../../src/verify/keys.js';
 import { generateKey } from '../support/signing.js';
@@ -628,4 +631,62 @@ test('a verification error fails closed with its reason', () => {
   const d = evaluatePolicy(policy(rule('')), evidence({ error: 'registry ghcr.io answered 500' }), NOW);
   expect(d).toMatchObject({ decision: 'deny', exitCode: ExitCode.FAILURE });
   expect(check(d, 'verification')!.reason).toContain('500');
+});
+
+describe('discovery plans: stopping early only where more evidence cannot hurt', () => {
+  const verified = (over: Partial<ImageEvidence>) => () => ({
+    signatures: [],
+    attestations: [],
+    rejections: {},
+    signers: [],
+    ...over,
+  });
+  const found = emptyDiscovery(DIGEST as Digest);
+  const provenance = 'attestations:\n  - {name: prov, type: slsaprovenance1, signedBy: [c]}';
+
+  test('signature and attestation requirements: a plan, wanting only what the matching rules name', () => {
+    const p = policy(rule(`signatures: {anyOf: [c]}\n${provenance}`));
+    const plan = discoveryPlanFor(p, evidence(), verified({}), NOW)!;
+    expect(plan.wants(PREDICATE_TYPES.slsaprovenance1!)).toBe(true);
+    expect(plan.wants('https://sigstore.dev/cosign/sign/v1')).toBe(true);
+    expect(plan.wants(PREDICATE_TYPES.cyclonedx!)).toBe(false);
+    expect(plan.enough(found)).toBe(false);
+    const good = discoveryPlanFor(
+      p,
+      evidence(),
+      verified({ signatures: [sig('c', fp[2]!)], attestations: [att('slsaprovenance1', {})] }),
+      NOW,
+    )!;
+    expect(good.enough(found)).toBe(true);
+  });
+
+  test('a failing evidence-free check (a mutable tag) does not hold discovery back; a warning does', () => {
+    const p = policy(rule(`requireDigest: true\nsignatures: {anyOf: [c]}`));
+    const byTag = evidence({ givenBy: 'tag', tag: 'v1' });
+    expect(discoveryPlanFor(p, byTag, verified({ signatures: [sig('c', fp[2]!)] }), NOW)!.enough(found)).toBe(
+      true,
+    );
+    const warn = policy(rule(`mode: warn\nsignatures: {anyOf: [c]}\n${provenance}`));
+    expect(
+      discoveryPlanFor(warn, evidence(), verified({ signatures: [sig('c', fp[2]!)] }), NOW)!.enough(found),
+    ).toBe(false);
+  });
+
+  test('no plan for deny lists of signers, vulnerability gates or SBOM gates', () => {
+    const none = verified({});
+    const denyIdentity = policy(
+      rule('signatures: {anyOf: [c]}'),
+      'deny:\n  identities:\n    - {subject: x@example.com, issuer: https://i.example, reason: r}',
+    );
+    const denyIssuer = policy(
+      rule('signatures: {anyOf: [c]}'),
+      'deny:\n  issuers:\n    - {issuer: https://i.example, reason: r}',
+    );
+    const vuln = policy(rule('vulnerabilities:\n  signedBy: [c]\n  maxSeverity: HIGH'));
+    const sbom = policy(rule('sbom:\n  deniedPackages: ["pkg:npm/left-pad"]'));
+    for (const p of [denyIdentity, denyIssuer, vuln, sbom])
+      expect(discoveryPlanFor(p, evidence(), none, NOW)).toBeUndefined();
+    // A gate in a rule that does not match this image does not stop its plan.
+    expect(discoveryPlanFor(vuln, evidence({ name: 'docker.io/other/app' }), none, NOW)).toBeDefined();
+  });
 });

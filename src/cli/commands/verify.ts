@@ -30,6 +30,7 @@ interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags {
   imageName?: string;
   cache?: string;
   cacheTtl?: string;
+  exhaustive?: boolean;
 }
 
 export function registerVerify(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -79,6 +80,12 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     )
     .addOption(
       new Option(
+        '--exhaustive',
+        'with --policy: read every attachment, even once what was read passes every check (same decisions; for evidence archives)',
+      ),
+    )
+    .addOption(
+      new Option(
         '--image-name <registry/repository>',
         'with --policy and an oci: layout: the name to match rules against (what it will be pulled as)',
       ),
@@ -99,7 +106,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       );
       return;
     }
-    for (const f of ['effectiveTime', 'auditLog', 'imageName', 'cache'] as const)
+    for (const f of ['effectiveTime', 'auditLog', 'imageName', 'cache', 'exhaustive'] as const)
       if (flags[f])
         throw new UsageError(`--${f.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} needs --policy`);
     const trust = trustOptions(flags);
@@ -180,6 +187,7 @@ async function verifyWithPolicy(
     ...(flags.imageName ? { layoutName: flags.imageName } : {}),
     ...(flags.platform ? { platform: flags.platform } : {}),
     ...(flags.failFast ? { failFast: true } : {}),
+    ...(flags.exhaustive ? { exhaustive: true } : {}),
     ...(onProgress ? { onProgress } : {}),
   });
   if (cache) {

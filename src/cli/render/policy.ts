@@ -42,5 +42,11 @@ export function renderPolicyText(run: PolicyRun, io: Io): void {
       io.out(`  ${mark[r.status]} rule ${printable(r.name)} [${r.mode}, matched ${printable(r.matchedBy)}]`);
       for (const ch of r.checks) line('      ', ch);
     }
+    if (d.unread)
+      io.out(
+        c.dim(
+          `  not read, as every check had passed without it (--exhaustive reads it): ${d.unread.map(printable).join('; ')}`,
+        ),
+      );
   }
 }
