@@ -9,7 +9,8 @@
  *  (d) the same with --cache, warm: time and requests;
  *  (b) a loop of single-image `cosign verify` + `cosign verify-attestation` runs (what CI does today)
  *      and a loop of single-image `trustgate verify --policy` runs, as ratios to (a).
- * Not a test: npm run bench:batch. BENCH_IMAGES, BENCH_LOOP (images in the loops) to shrink it.
+ * Not a test: npm run bench:batch. BENCH_IMAGES, BENCH_LOOP (images in the loops) to shrink it;
+ * BENCH_HOLD=1 only sets up, prints where, and keeps the registry up until interrupted (profiling).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -133,6 +134,14 @@ async function main(): Promise<void> {
   writeFileSync(policyFile, doc.toString());
   const listFile = join(work, 'images.txt');
   writeFileSync(listFile, `${refs.join('\n')}\n`);
+
+  if (process.env.BENCH_HOLD) {
+    // For profiling by hand: keep the registry up with the images in it until interrupted.
+    console.log(JSON.stringify({ registry: reg.host, policy: policyFile, list: listFile, work }));
+    await new Promise<void>((done) => process.once('SIGINT', done));
+    await reg.stop();
+    return;
+  }
 
   // Requests per image, through the library.
   const counting = new RegistryClient();

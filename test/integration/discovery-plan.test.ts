@@ -182,10 +182,10 @@ describe('discovery directed by the policy', () => {
     const all = await decide(refs.legacy!, { exhaustive: true });
     expect(planned.decision.decision).toBe('allow');
     expect(verdict(planned.decision)).toEqual(verdict(all.decision));
-    // After the referrers-API probe: the missing fallback index, .sig manifest + payload, .att
-    // manifest + the SLSA layer.
-    expect(planned.requests).toBe(1 + 5);
-    expect(all.requests).toBe(1 + 6);
+    // After the referrers-API probe: the missing fallback index, the .sig manifest (its payload is
+    // the one cosign writes, known by its digest), the .att manifest + the SLSA layer.
+    expect(planned.requests).toBe(1 + 4);
+    expect(all.requests).toBe(1 + 5);
     expect(planned.decision.unread).toEqual([
       expect.stringMatching(/1 layer\(s\) of .*\.att \(https:\/\/cyclonedx\.org\/bom\)/),
     ]);
