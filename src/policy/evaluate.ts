@@ -68,7 +68,10 @@ export interface PolicyDecision {
   effectiveTime: string;
   /** Policy-wide checks: deny lists, no matching rule, verification errors. */
   checks: CheckResult[];
-  /** Attachments left unread because the evidence read already passed every check (an allow only). */
+  /**
+   * Attachments left unread because what was read already passed every check that depends on
+   * attachments (policy/discovery-plan.ts).
+   */
   unread?: string[];
   rules: RuleResult[];
   /** Verified signer identities and keys that took part, for audit records. */
@@ -423,14 +426,19 @@ function attestationChecks(
       },
     ];
   }
-  // Each candidate is judged whole; the first that passes everything wins, else the newest is reported.
-  let report: CheckResult[] | undefined;
+  // Each candidate is judged whole: the newest that passes everything wins, else the newest that
+  // only warns, else the newest is reported. A clean candidate beats a warning one wherever it is in
+  // the list, so more evidence can never make the outcome worse (which policy-directed discovery
+  // relies on: policy/discovery-plan.ts).
+  let warnOnly: CheckResult[] | undefined;
+  let newest: CheckResult[] | undefined;
   for (const a of good) {
     const results = judgeAttestation(req, a, base, now);
-    if (results.every((r) => r.status !== 'fail')) return results;
-    report ??= results;
+    if (results.every((c) => c.status === 'pass' || c.status === 'skip')) return results;
+    if (results.every((c) => c.status !== 'fail')) warnOnly ??= results;
+    newest ??= results;
   }
-  return report!;
+  return warnOnly ?? newest!;
 }
 
 function judgeAttestation(

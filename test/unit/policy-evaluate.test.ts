@@ -443,6 +443,23 @@ ${extra
     expect(check(m, 'attestations/provenance/conditions/0')).toMatchObject({ status: 'fail' });
     expect(check(m, 'attestations/provenance/conditions/0')!.reason).toMatch(/could not evaluate .*nope/);
   });
+  test('a candidate that passes cleanly wins over a newer one that only warns, in whatever order they come', () => {
+    const p = req(
+      'conditions:\n  - { name: soft, expr: "predicate.count > 5", message: more than five, mode: warn }',
+    );
+    const older = att('slsaprovenance1', { count: 9 }, { time: '2026-05-01T00:00:00.000Z' });
+    const newer = att('slsaprovenance1', { count: 1 }, { time: '2026-05-30T00:00:00.000Z' });
+    for (const attestations of [
+      [older, newer],
+      [newer, older],
+    ]) {
+      const d = evaluatePolicy(p, evidence({ attestations }), NOW);
+      expect(d.exitCode).toBe(ExitCode.OK);
+      expect(check(d, 'attestations/provenance/conditions/soft')).toMatchObject({ status: 'pass' });
+    }
+    // With only the warning one, it warns.
+    expect(evaluatePolicy(p, evidence({ attestations: [newer] }), NOW).exitCode).toBe(ExitCode.WARNINGS);
+  });
 });
 
 describe('vulnerability and SBOM gates', () => {
