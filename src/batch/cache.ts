@@ -35,7 +35,12 @@ export interface CacheKey {
 export type CacheEvent =
   | { kind: 'hit'; image: string }
   | { kind: 'miss'; image: string }
-  | { kind: 'expired' | 'foreign' | 'tampered' | 'corrupt'; image: string; file: string; reason: string };
+  | {
+      kind: 'expired' | 'foreign' | 'tampered' | 'corrupt' | 'stale';
+      image: string;
+      file: string;
+      reason: string;
+    };
 
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
 
@@ -180,7 +185,7 @@ export class VerificationCache {
   }
 
   private reject(
-    kind: 'expired' | 'foreign' | 'tampered' | 'corrupt',
+    kind: 'expired' | 'foreign' | 'tampered' | 'corrupt' | 'stale',
     key: CacheKey,
     file: string,
     reason: string,
@@ -255,11 +260,15 @@ export class VerificationCache {
     return { discovery, verified: e.verified };
   }
 
-  /** Reports an entry whose re-verification found less than was verified when it was written. */
-  discard(key: CacheKey, reason: string): void {
+  /**
+   * Takes back a hit the caller could not use: `tampered` when re-verification found less than was
+   * verified when it was written, `stale` when it is sound but no longer enough (a partial discovery
+   * that does not settle the image at this run's effective time).
+   */
+  discard(key: CacheKey, reason: string, kind: 'tampered' | 'stale' = 'tampered'): void {
     const hit = this.events.findLastIndex((e) => e.kind === 'hit' && e.image === key.image);
     if (hit >= 0) this.events.splice(hit, 1);
-    this.reject('tampered', key, this.file(key), reason);
+    this.reject(kind, key, this.file(key), reason);
   }
 
   put(key: CacheKey, discovery: Discovery, verified: number): void {

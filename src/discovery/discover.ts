@@ -90,7 +90,9 @@ export async function discoverAsNeeded(
 ): Promise<Discovery> {
   const result = emptyDiscovery(digest);
   const deferred: Deferred[] = [];
-  await discoverReferrers(source, digest, options, result, { plan, deferred });
+  const position = new Map<string, number>();
+  const deferral = { plan, deferred, position };
+  await discoverReferrers(source, digest, options, result, deferral);
   if (plan.enough(result)) {
     result.unread = [
       `legacy tags ${digestTag(digest, '.sig')} and ${digestTag(digest, '.att')}`,
@@ -98,18 +100,25 @@ export async function discoverAsNeeded(
     ];
     return result;
   }
-  await discoverLegacyTags(source, digest, { ...options, attestations: true }, result, { plan, deferred });
+  await discoverLegacyTags(source, digest, { ...options, attestations: true }, result, deferral);
   if (deferred.length === 0 || plan.enough(result)) {
     if (deferred.length > 0) result.unread = deferred.map((d) => d.what);
     return result;
   }
   for (const d of deferred) await d.read();
+  // Back in the order `discover` gives, so that every later choice among equals (candidates with the
+  // same time) is the one exhaustive discovery would make.
+  const at = (key: string) => position.get(key) ?? 0;
+  result.bundles.sort((a, b) => at(a.origin.manifest) - at(b.origin.manifest));
+  result.dsseLayers.sort((a, b) => at(a.origin.layer) - at(b.origin.layer));
   return result;
 }
 
 interface Deferral {
   plan: DiscoveryPlan;
   deferred: Deferred[];
+  /** Where each referrer (by manifest digest) and `.att` layer (by digest) stands in its listing. */
+  position: Map<string, number>;
 }
 
 /** The legacy cosign tags: `sha256-<hex>.sig`, and `.att` when attestations are asked for. */
@@ -149,6 +158,9 @@ export async function discoverLegacyTags(
         const pt = a[CosignAnnotation.PREDICATE_TYPE];
         return !plan || pt === undefined || plan.wants(pt);
       };
+      legacyAtt.manifest.layers.forEach((l, i) => {
+        if (!deferral?.position.has(l.digest)) deferral?.position.set(l.digest, i);
+      });
       result.dsseLayers.push(...(await read(wanted)));
       const unwanted = legacyAtt.manifest.layers.filter(
         (l) => l.mediaType === CosignMediaType.DSSE_ENVELOPE && !wanted(l.annotations ?? {}),
@@ -181,6 +193,9 @@ export async function discoverReferrers(
       `${source.name}@${digest} has ${referrers.descriptors.length} referrers, over the limit of ${limits.maxReferrers}`,
     );
   }
+  referrers.descriptors.forEach((d, i) => {
+    if (!deferral?.position.has(d.digest)) deferral?.position.set(d.digest, i);
+  });
   for (const d of referrers.descriptors) {
     // The referrers API copies each manifest's annotations into its entry; cosign's fallback index does not.
     const hint = d.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];

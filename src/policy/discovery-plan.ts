@@ -10,9 +10,12 @@
  * - deny lists of signer identities or issuers: an unread attachment could be by a denied signer;
  * - vulnerability and SBOM gates: they judge the newest report, and an unread one could be newer.
  *
- * The stop is only ever on a clean pass: a check that fails, warns or is waived by an exception
- * sends discovery on to read everything, so such decisions and their explanations are made on all
- * the evidence, exactly as without a plan.
+ * The stop is only ever on a clean pass of every check that depends on attachments: one that fails,
+ * warns or is waived by an exception sends discovery on to read everything, so such decisions and
+ * their explanations are made on all the evidence, exactly as without a plan. Checks decided by the
+ * reference alone (registry, namespace, digest pinning, noMatch, denied digests) cannot change with
+ * more evidence, so they neither hold discovery back nor are affected by it. Attachments never read
+ * cannot fail the image either: a malformed or unreachable one denies it only with `exhaustive`.
  */
 import type { DiscoveryPlan } from '../discovery/discover.js';
 import { COSIGN_SIGN_PREDICATE } from '../discovery/media-types.js';

@@ -279,6 +279,14 @@ async function verifyImage(
           `re-verification found ${count(v)} verified item(s) where ${hit.verified} were recorded`,
         );
       else if (!hit.discovery.unread || plan?.enough(hit.discovery)) return withUnread(hit.discovery);
+      else
+        cache.discard(
+          key,
+          plan
+            ? 'it holds a discovery that stopped early, and what it holds no longer passes every check at this effective time'
+            : 'it holds a discovery that stopped early, and --exhaustive asks for everything',
+          'stale',
+        );
     }
   }
   const discovery = plan

@@ -23,7 +23,9 @@ export interface PolicyRunOptions extends GatherOptions {
   verifiers?: PolicyVerifiers;
   /**
    * Read every attachment of every image, even once what was read already passes every check
-   * (src/policy/discovery-plan.ts): for evidence archives. The decisions are the same either way.
+   * (src/policy/discovery-plan.ts): for evidence archives. The decisions are the same either way,
+   * except that only here can an attachment the decision did not need fail it (one that is malformed,
+   * over a limit, or that the registry fails to serve denies the image, as any verification error does).
    */
   exhaustive?: boolean;
 }

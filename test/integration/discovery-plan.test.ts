@@ -8,17 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { VerificationCache } from '../../src/batch/cache.js';
+import { discover, discoverAsNeeded } from '../../src/discovery/discover.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import type { PolicyDecision } from '../../src/policy/evaluate.js';
 import { evaluateImages, type PolicyRunOptions } from '../../src/policy/run.js';
-import type { Digest } from '../../src/reference/digest.js';
+import { type Digest, digestTag } from '../../src/reference/digest.js';
 import { statementEmbedding } from '../support/attest-builder.js';
 import { attLayer } from '../support/cosign-att.js';
 import { simpleSigningPayload } from '../support/cosign-sig.js';
-import { buildImage } from '../support/image-builder.js';
+import { buildImage, buildIndex } from '../support/image-builder.js';
 import { type KeylessWorld, keylessWorld } from '../support/keyless.js';
 import { predicateSamples } from '../support/predicates.js';
-import { pushBundleReferrer, pushImage, pushSig } from '../support/push.js';
+import { pushBundleReferrer, pushImage, pushIndex, pushSig } from '../support/push.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
 import { runCli } from '../support/run-cli.js';
 import { COSIGN_SIGN_V1, generateKey, simpleSigningAnnotations, statementFor } from '../support/signing.js';
@@ -154,6 +155,16 @@ beforeAll(async () => {
     lying: [{ part: 'slsa', claims: 'https://cyclonedx.org/bom' }],
   });
   await pushSpec(client, 'no-provenance', { bundles: ['sig', 'cdx'], legacy: ['cdx'] });
+  // Good bundles, and a `.sig` tag that is an index, not a cosign signature manifest.
+  await pushSpec(client, 'broken-legacy', { bundles: ['sig', 'slsa'] });
+  const broken = refs['broken-legacy']!;
+  await pushIndex(
+    client,
+    reg.host,
+    'plan/broken-legacy',
+    buildIndex('plan-broken', [{ os: 'linux', architecture: 'amd64' }]),
+    digestTag(broken.split('@')[1] as Digest, '.sig'),
+  );
   await client.close();
 }, 60_000);
 afterAll(async () => {
@@ -229,6 +240,31 @@ describe('discovery directed by the policy', () => {
     );
   });
 
+  test('what is read last is put back in listing order, as exhaustive discovery has it', async () => {
+    const client = new RegistryClient();
+    const source = client.repository(reg.host, 'plan/lying');
+    const digest = refs.lying!.split('@')[1] as Digest;
+    // Put off the signature bundle, the first referrer listed, and never settle.
+    const plan = { wants: (pt: string) => pt !== COSIGN_SIGN_V1, enough: () => false };
+    const staged = await discoverAsNeeded(source, digest, plan);
+    const all = await discover(source, digest, { attestations: true });
+    await client.close();
+    expect(staged.unread).toBeUndefined();
+    expect(staged.bundles.map((b) => b.origin.manifest)).toEqual(all.bundles.map((b) => b.origin.manifest));
+    expect(all.bundles).toHaveLength(3);
+  });
+
+  test('an attachment never read cannot fail the image; with --exhaustive the same broken tag denies it', async () => {
+    const planned = await decide(refs['broken-legacy']!);
+    const all = await decide(refs['broken-legacy']!, { exhaustive: true });
+    expect(planned.decision.decision).toBe('allow');
+    expect(planned.decision.unread?.[0]).toMatch(/^legacy tags /);
+    expect(all.decision.decision).toBe('deny');
+    expect(all.decision.checks.find((c) => c.id === 'verification')?.reason).toMatch(
+      /is an index, not a cosign signature manifest/,
+    );
+  });
+
   test('a denial is made on everything, with the explanation exhaustive discovery gives', async () => {
     const planned = await decide(refs['no-provenance']!);
     const all = await decide(refs['no-provenance']!, { exhaustive: true });
@@ -270,6 +306,8 @@ describe('discovery directed by the policy', () => {
     expect(stale.decision.decision).toBe('deny');
     expect(stale.requests).toBe(all.requests);
     expect(stale.decision).toEqual(all.decision);
+    // Reported as a stale entry that was fetched again, not as a hit.
+    expect(cache.events.map((e) => e.kind)).toEqual(['miss', 'hit', 'stale']);
   });
 });
 
@@ -282,7 +320,9 @@ describe('the CLI', () => {
     expect(JSON.parse(planned.stdout).decisions[0].unread).toHaveLength(2);
     expect(JSON.parse(readFileSync(audit, 'utf8').trim()).unread).toHaveLength(2);
     const text = runCli(['verify', '--policy', policy, refs.bundles!], { env: { NO_COLOR: '1' } });
-    expect(text.stdout).toMatch(/not read, as every check had passed without it .*legacy tags sha256-/);
+    expect(text.stdout).toMatch(
+      /not read, as every check that depends on attachments had passed without it .*legacy tags sha256-/,
+    );
     const all = runCli(['verify', '--policy', policy, '--exhaustive', '-o', 'json', refs.bundles!]);
     expect(all.code, all.stderr).toBe(0);
     expect(JSON.parse(all.stdout).decisions[0].unread).toBeUndefined();

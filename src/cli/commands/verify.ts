@@ -81,7 +81,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     .addOption(
       new Option(
         '--exhaustive',
-        'with --policy: read every attachment, even once what was read passes every check (same decisions; for evidence archives)',
+        'with --policy: read every attachment, even once what was read passes every check (for evidence archives; an unneeded attachment that is malformed or unreachable then denies the image)',
       ),
     )
     .addOption(

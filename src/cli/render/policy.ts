@@ -45,7 +45,7 @@ export function renderPolicyText(run: PolicyRun, io: Io): void {
     if (d.unread)
       io.out(
         c.dim(
-          `  not read, as every check had passed without it (--exhaustive reads it): ${d.unread.map(printable).join('; ')}`,
+          `  not read, as every check that depends on attachments had passed without it (--exhaustive reads it): ${d.unread.map(printable).join('; ')}`,
         ),
       );
   }
