@@ -22,17 +22,15 @@ import { VerificationCache } from '../src/batch/cache.js';
 import { RegistryClient } from '../src/oci/registry/client.js';
 import { evaluateImages } from '../src/policy/run.js';
 import type { Digest } from '../src/reference/digest.js';
+import { pushAttached } from '../test/support/attach.js';
 import { statementEmbedding } from '../test/support/attest-builder.js';
-import { attLayer } from '../test/support/cosign-att.js';
-import { simpleSigningPayload } from '../test/support/cosign-sig.js';
 import { buildImage } from '../test/support/image-builder.js';
 import { keylessWorld } from '../test/support/keyless.js';
 import { peer } from '../test/support/peers.js';
 import { predicateSamples } from '../test/support/predicates.js';
-import { pushBundleReferrer, pushImage, pushSig } from '../test/support/push.js';
 import { startRegistry } from '../test/support/registry.js';
 import { repoRoot } from '../test/support/repo-root.js';
-import { COSIGN_SIGN_V1, simpleSigningAnnotations, statementFor } from '../test/support/signing.js';
+import { COSIGN_SIGN_V1, statementFor } from '../test/support/signing.js';
 import { median } from './stats.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 500);
@@ -77,45 +75,21 @@ async function main(): Promise<void> {
     const repo = `prod/app${i}`;
     const img = buildImage({ seed: `bench-batch-${i}` });
     const digest = img.manifest.digest;
-    await pushImage(client, reg.host, repo, img, 'v1');
     const atts = [slsa(digest), cdx(digest)].map((s) => ({
-      s,
+      predicateType: s.predicateType,
       statement: statementEmbedding(digest, s.predicateType, s.predicate),
     }));
-    if (i % 2 === 0) {
-      const payload = simpleSigningPayload(digest, `${reg.host}/${repo}`);
-      const sig = await world.signLegacy(payload, signer);
-      await pushSig(client, reg.host, repo, digest, [
-        { payload, annotations: simpleSigningAnnotations(sig.signature, sig.rekorBundle) },
-      ]);
-      const layers = [];
-      for (const a of atts) {
-        const signed = await world.signLegacyAttestation(a.statement, signer);
-        layers.push(
-          attLayer(signed.envelope, a.s.predicateType, { 'dev.sigstore.cosign/bundle': signed.rekorBundle }),
-        );
-      }
-      await pushSig(client, reg.host, repo, digest, layers, '.att');
-    } else {
-      const size = img.manifest.bytes.length;
-      await pushBundleReferrer(
-        client,
-        reg.host,
-        repo,
-        digest,
-        size,
-        await world.signBundle(statementFor(digest, COSIGN_SIGN_V1), signer),
-      );
-      for (const a of atts)
-        await pushBundleReferrer(
-          client,
-          reg.host,
-          repo,
-          digest,
-          size,
-          await world.signBundle(a.statement, signer),
-        );
-    }
+    await pushAttached(
+      client,
+      reg.host,
+      repo,
+      img,
+      world,
+      signer,
+      i % 2 === 0
+        ? { sig: true, atts }
+        : { bundles: [{ statement: statementFor(digest, COSIGN_SIGN_V1) }, ...atts] },
+    );
     refs.push(`${reg.host}/${repo}@${digest}`);
   }
   await client.close();

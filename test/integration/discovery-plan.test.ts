@@ -13,16 +13,15 @@ import { RegistryClient } from '../../src/oci/registry/client.js';
 import type { PolicyDecision } from '../../src/policy/evaluate.js';
 import { evaluateImages, type PolicyRunOptions } from '../../src/policy/run.js';
 import { type Digest, digestTag } from '../../src/reference/digest.js';
+import { pushAttached } from '../support/attach.js';
 import { statementEmbedding } from '../support/attest-builder.js';
-import { attLayer } from '../support/cosign-att.js';
-import { simpleSigningPayload } from '../support/cosign-sig.js';
 import { buildImage, buildIndex } from '../support/image-builder.js';
 import { type KeylessWorld, keylessWorld } from '../support/keyless.js';
 import { predicateSamples } from '../support/predicates.js';
-import { pushBundleReferrer, pushImage, pushIndex, pushSig } from '../support/push.js';
+import { pushIndex } from '../support/push.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
 import { runCli } from '../support/run-cli.js';
-import { COSIGN_SIGN_V1, generateKey, simpleSigningAnnotations, statementFor } from '../support/signing.js';
+import { COSIGN_SIGN_V1, generateKey, statementFor } from '../support/signing.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tg-plan-'));
 const key = generateKey('p256');
@@ -47,52 +46,31 @@ async function pushSpec(client: RegistryClient, name: string, spec: Spec): Promi
   const repo = `plan/${name}`;
   const img = buildImage({ seed: `plan-${name}` });
   const digest = img.manifest.digest;
-  await pushImage(client, reg.host, repo, img, 'v1');
   const statement = (part: Part) => {
     if (part === 'sig') return statementFor(digest, COSIGN_SIGN_V1);
     const s = sample(digest, types[part]);
     return statementEmbedding(digest, s.predicateType, s.predicate);
   };
-  const size = img.manifest.bytes.length;
-  for (const part of spec.bundles ?? [])
-    await pushBundleReferrer(
-      client,
-      reg.host,
-      repo,
-      digest,
-      size,
-      await world.signBundle(statement(part), signer),
-    );
-  for (const { part, claims } of spec.lying ?? [])
-    await pushBundleReferrer(
-      client,
-      reg.host,
-      repo,
-      digest,
-      size,
-      await world.signBundle(statement(part), signer),
-      {
-        'dev.sigstore.bundle.content': 'dsse-envelope',
-        'dev.sigstore.bundle.predicateType': claims,
-      },
-    );
   const legacy = spec.legacy ?? [];
-  if (legacy.includes('sig')) {
-    const payload = simpleSigningPayload(digest, `${reg.host}/${repo}`);
-    const sig = await world.signLegacy(payload, signer);
-    await pushSig(client, reg.host, repo, digest, [
-      { payload, annotations: simpleSigningAnnotations(sig.signature, sig.rekorBundle) },
-    ]);
-  }
-  const layers = [];
-  for (const part of legacy.filter((p) => p !== 'sig')) {
-    const s = sample(digest, types[part as Exclude<Part, 'sig'>]);
-    const signed = await world.signLegacyAttestation(statement(part), signer);
-    layers.push(
-      attLayer(signed.envelope, s.predicateType, { 'dev.sigstore.cosign/bundle': signed.rekorBundle }),
-    );
-  }
-  if (layers.length > 0) await pushSig(client, reg.host, repo, digest, layers, '.att');
+  await pushAttached(client, reg.host, repo, img, world, signer, {
+    bundles: [
+      ...(spec.bundles ?? []).map((part) => ({ statement: statement(part) })),
+      ...(spec.lying ?? []).map(({ part, claims }) => ({
+        statement: statement(part),
+        annotations: {
+          'dev.sigstore.bundle.content': 'dsse-envelope',
+          'dev.sigstore.bundle.predicateType': claims,
+        },
+      })),
+    ],
+    sig: legacy.includes('sig'),
+    atts: legacy
+      .filter((p) => p !== 'sig')
+      .map((part) => ({
+        statement: statement(part),
+        predicateType: sample(digest, types[part as 'slsa' | 'cdx']).predicateType,
+      })),
+  });
   refs[name] = `${reg.host}/${repo}@${digest}`;
 }
 
