@@ -331,9 +331,17 @@ describe('verify-attestation in a batch', () => {
       '-o',
       `junit=${junit}`,
       '-o',
+      `json=${join(work, 'att.json')}`,
+      '-o',
       'text',
     ]);
     expect(r.code).toBe(ExitCode.NO_SIGNATURES);
+    // JSON says where each image was listed, as verify's does.
+    const json = JSON.parse(readFileSync(join(work, 'att.json'), 'utf8'));
+    expect(json.images.map((i: { locations: unknown }) => i.locations)).toEqual([
+      [{ file: list, line: 1 }],
+      [{ file: list, line: 2 }],
+    ]);
     expect(r.stdout.split('\n')[0]).toBe(
       '2 image(s), 2 distinct digest(s): 1 passed, 1 failed, 0 with warnings',
     );

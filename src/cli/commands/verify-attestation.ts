@@ -6,6 +6,7 @@ import {
   progress,
   readBatchInputs,
   withInputFailures,
+  withLocations,
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
@@ -54,7 +55,8 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     ]);
     const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
     await writeBatchOutputs(report, outputs, io, (format, to) => {
-      if (format === 'json') to.out(JSON.stringify(render.attestationsJson(run), null, 2));
+      if (format === 'json')
+        to.out(JSON.stringify(withLocations(render.attestationsJson(run), 'images', inputs), null, 2));
       else if (format === 'cosign') render.renderAttestationsCosign(run, to);
       else if (batch) to.out(formatText(report));
       else render.renderAttestationsText(run, to);

@@ -8,6 +8,7 @@ import {
   progress,
   readBatchInputs,
   withInputFailures,
+  withLocations,
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
@@ -212,18 +213,4 @@ async function verifyWithPolicy(
     else render.renderPolicyText(run, to);
   });
   setExit(run.exitCode);
-}
-
-/** Where each image was named (list files, manifests), added to the JSON results and the skipped fields. */
-function withLocations(
-  json: unknown,
-  list: 'images' | 'decisions',
-  inputs: import('../../batch/inputs.js').BatchInputs,
-): unknown {
-  const j = json as Record<string, unknown>;
-  const items = (j[list] as Array<{ reference: string }>).map((i) => {
-    const locations = inputs.locations.get(i.reference) ?? [];
-    return locations.length > 0 ? { ...i, locations } : i;
-  });
-  return { ...j, [list]: items, ...(inputs.skipped.length > 0 ? { skipped: inputs.skipped } : {}) };
 }
