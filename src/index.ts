@@ -25,10 +25,20 @@ export {
   reportFromVerify,
   type SourceLocation,
 } from './batch/report.js';
+export {
+  DEFAULT_DISCOVERY_LIMITS,
+  type DiscoverOptions,
+  type DiscoveryLimits,
+  type DiscoveryPlan,
+  discover,
+  discoverAsNeeded,
+} from './discovery/discover.js';
+export type { Discovery } from './discovery/types.js';
 export * from './errors.js';
 export * from './exit-codes.js';
 export * from './oci/index.js';
 export { type ExportOptions, type ExportResult, exportEvidence } from './output/export.js';
+export { discoveryPlanFor } from './policy/discovery-plan.js';
 export { type CheckResult, evaluatePolicy, type PolicyDecision, type RuleResult } from './policy/evaluate.js';
 export type { ImageEvidence } from './policy/evidence.js';
 export { buildPolicyVerifiers, gatherEvidence } from './policy/gather.js';
