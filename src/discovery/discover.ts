@@ -7,7 +7,7 @@
 import { TrustgateError } from '../errors.js';
 import type { Descriptor, ImageManifest } from '../oci/schema.js';
 import { parseManifest } from '../oci/schema.js';
-import type { ImageSource } from '../oci/source.js';
+import type { FetchedManifest, ImageSource, ReferrersQuery, ReferrersResult } from '../oci/source.js';
 import { type Digest, digestTag, sha256Digest } from '../reference/digest.js';
 import { CosignAnnotation, CosignMediaType, SIMPLE_SIGNING_TYPE } from './media-types.js';
 import type {
@@ -71,16 +71,12 @@ export interface DiscoveryPlan {
   enough(found: Discovery): boolean;
 }
 
-/** Attachments put off by a plan, read only if what came before did not settle the outcome. */
-interface Deferred {
-  what: string;
-  read(): Promise<void>;
-}
-
 /**
  * Discovery in stages, cheapest evidence first: referrers (one listing covers all of them), then the
- * legacy tags, then whatever the plan's annotations said was not wanted. It stops after a stage once
- * `plan.enough`; if no stage settles it, everything has been read, as `discover` would.
+ * legacy tags, skipping what the plan's annotations say is not wanted. It stops after a stage once
+ * `plan.enough`. Otherwise it ends in `discover` itself, so the result is exactly exhaustive
+ * discovery's, in its order. Every stage reads through one memory of what the source answered: the
+ * last stage costs requests only for what was skipped, and all stages see the same answers.
  */
 export async function discoverAsNeeded(
   source: ImageSource,
@@ -88,37 +84,85 @@ export async function discoverAsNeeded(
   plan: DiscoveryPlan,
   options: DiscoverOptions = {},
 ): Promise<Discovery> {
+  const remembered = new RememberingSource(source);
+  const opts: DiscoverOptions = {
+    ...options,
+    attestations: true,
+    ...(options.signatureSource ? { signatureSource: new RememberingSource(options.signatureSource) } : {}),
+  };
   const result = emptyDiscovery(digest);
-  const deferred: Deferred[] = [];
-  const position = new Map<string, number>();
-  const deferral = { plan, deferred, position };
-  await discoverReferrers(source, digest, options, result, deferral);
+  const deferral: Deferral = { plan, skipped: [] };
+  await discoverReferrers(remembered, digest, opts, result, deferral);
   if (plan.enough(result)) {
     result.unread = [
       `legacy tags ${digestTag(digest, '.sig')} and ${digestTag(digest, '.att')}`,
-      ...deferred.map((d) => d.what),
+      ...deferral.skipped,
     ];
     return result;
   }
-  await discoverLegacyTags(source, digest, { ...options, attestations: true }, result, deferral);
-  if (deferred.length === 0 || plan.enough(result)) {
-    if (deferred.length > 0) result.unread = deferred.map((d) => d.what);
+  await discoverLegacyTags(remembered, digest, opts, result, deferral);
+  if (deferral.skipped.length === 0) return result; // nothing skipped: this is everything, in order
+  if (plan.enough(result)) {
+    result.unread = deferral.skipped;
     return result;
   }
-  for (const d of deferred) await d.read();
-  // Back in the order `discover` gives, so that every later choice among equals (candidates with the
-  // same time) is the one exhaustive discovery would make.
-  const at = (key: string) => position.get(key) ?? 0;
-  result.bundles.sort((a, b) => at(a.origin.manifest) - at(b.origin.manifest));
-  result.dsseLayers.sort((a, b) => at(a.origin.layer) - at(b.origin.layer));
-  return result;
+  return discover(remembered, digest, opts);
 }
 
+/** What a plan lets discovery skip, and what it skipped (for `unread`). */
 interface Deferral {
   plan: DiscoveryPlan;
-  deferred: Deferred[];
-  /** Where each referrer (by manifest digest) and `.att` layer (by digest) stands in its listing. */
-  position: Map<string, number>;
+  skipped: string[];
+}
+
+/** An ImageSource that asks each question once and remembers the answer, failures included. */
+class RememberingSource implements ImageSource {
+  readonly name: string;
+  private readonly answers = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly inner: ImageSource) {
+    this.name = inner.name;
+  }
+
+  private once<T>(key: string, ask: () => Promise<T>): Promise<T> {
+    let answer = this.answers.get(key);
+    if (!answer) {
+      answer = ask();
+      answer.catch(() => {}); // remembered, and rethrown to each caller; never unhandled
+      this.answers.set(key, answer);
+    }
+    return answer as Promise<T>;
+  }
+
+  resolve(tagOrDigest: string): Promise<Descriptor> {
+    return this.once(`resolve ${tagOrDigest}`, () => this.inner.resolve(tagOrDigest));
+  }
+
+  getManifest(tagOrDigest: string): Promise<FetchedManifest> {
+    return this.once(`manifest ${tagOrDigest}`, () => this.inner.getManifest(tagOrDigest));
+  }
+
+  async getBlob(digest: Digest, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
+    const bytes = await this.once(`blob ${digest}`, () => this.inner.getBlob(digest, opts));
+    // Asked again under a smaller limit (another stage's budget): refused as the source would.
+    if (opts.maxBytes !== undefined && bytes.length > opts.maxBytes)
+      throw new TrustgateError(
+        'SIZE_LIMIT',
+        `${this.name}: blob ${digest} is ${bytes.length} bytes, over the ${opts.maxBytes}-byte limit`,
+        { hint: 'raise the limit only if you expect content this large' },
+      );
+    return bytes;
+  }
+
+  referrers(digest: Digest, query?: ReferrersQuery): Promise<ReferrersResult> {
+    return this.once(`referrers ${digest} ${query?.artifactType ?? ''}`, () =>
+      this.inner.referrers(digest, query),
+    );
+  }
+
+  listTags(): Promise<string[]> {
+    return this.once('tags', () => this.inner.listTags());
+  }
 }
 
 /** The legacy cosign tags: `sha256-<hex>.sig`, and `.att` when attestations are asked for. */
@@ -151,27 +195,28 @@ export async function discoverLegacyTags(
     result.searched.push(`${sigSource.name}:${attTag}`);
     const legacyAtt = await manifestIfPresent(sigSource, attTag);
     if (legacyAtt) {
-      const read = (keep: (a: Record<string, string>) => boolean) =>
-        readDsseLayers(sigSource, legacyAtt, `tag:${attTag}`, limits, budgetFor(result, limits), keep);
       const plan = deferral?.plan;
       const wanted = (a: Record<string, string>) => {
         const pt = a[CosignAnnotation.PREDICATE_TYPE];
         return !plan || pt === undefined || plan.wants(pt);
       };
-      legacyAtt.manifest.layers.forEach((l, i) => {
-        if (!deferral?.position.has(l.digest)) deferral?.position.set(l.digest, i);
-      });
-      result.dsseLayers.push(...(await read(wanted)));
+      result.dsseLayers.push(
+        ...(await readDsseLayers(
+          sigSource,
+          legacyAtt,
+          `tag:${attTag}`,
+          limits,
+          budgetFor(result, limits),
+          wanted,
+        )),
+      );
       const unwanted = legacyAtt.manifest.layers.filter(
         (l) => l.mediaType === CosignMediaType.DSSE_ENVELOPE && !wanted(l.annotations ?? {}),
       );
       if (unwanted.length > 0)
-        deferral?.deferred.push({
-          what: `${unwanted.length} layer(s) of ${sigSource.name}:${attTag} (${[...new Set(unwanted.map((l) => l.annotations?.[CosignAnnotation.PREDICATE_TYPE]))].join(', ')})`,
-          read: async () => {
-            result.dsseLayers.push(...(await read((a) => !wanted(a))));
-          },
-        });
+        deferral?.skipped.push(
+          `${unwanted.length} layer(s) of ${sigSource.name}:${attTag} (${[...new Set(unwanted.map((l) => l.annotations?.[CosignAnnotation.PREDICATE_TYPE]))].join(', ')})`,
+        );
     }
   }
 }
@@ -193,16 +238,12 @@ export async function discoverReferrers(
       `${source.name}@${digest} has ${referrers.descriptors.length} referrers, over the limit of ${limits.maxReferrers}`,
     );
   }
-  referrers.descriptors.forEach((d, i) => {
-    if (!deferral?.position.has(d.digest)) deferral?.position.set(d.digest, i);
-  });
   for (const d of referrers.descriptors) {
     // The referrers API copies each manifest's annotations into its entry; cosign's fallback index does not.
     const hint = d.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];
-    const read = () => readReferrer(source, digest, d, referrers.via, limits, result, deferral);
     if (deferral && hint !== undefined && !deferral.plan.wants(hint))
-      deferral.deferred.push({ what: `referrer ${d.digest} (${hint})`, read });
-    else await read();
+      deferral.skipped.push(`referrer ${d.digest} (${hint})`);
+    else await readReferrer(source, digest, d, referrers.via, limits, result, deferral);
   }
 }
 
@@ -434,19 +475,18 @@ async function readReferrer(
       );
     }
     const pt = manifest.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];
-    const readBundle = async () => {
-      const bytes = await fetchPayload(source, layer.digest, limits, budgetFor(result, limits));
-      const item: SigstoreBundleArtifact = {
-        format: 'sigstore-bundle',
-        origin: { via: `referrer:${via}`, manifest: d.digest, layer: layer.digest },
-        bytes,
-      };
-      if (pt) item.annotatedPredicateType = pt;
-      result.bundles.push(item);
+    if (deferral && pt !== undefined && !deferral.plan.wants(pt)) {
+      deferral.skipped.push(`referrer ${d.digest} (${pt})`);
+      return;
+    }
+    const bytes = await fetchPayload(source, layer.digest, limits, budgetFor(result, limits));
+    const item: SigstoreBundleArtifact = {
+      format: 'sigstore-bundle',
+      origin: { via: `referrer:${via}`, manifest: d.digest, layer: layer.digest },
+      bytes,
     };
-    if (deferral && pt !== undefined && !deferral.plan.wants(pt))
-      deferral.deferred.push({ what: `referrer ${d.digest} (${pt})`, read: readBundle });
-    else await readBundle();
+    if (pt) item.annotatedPredicateType = pt;
+    result.bundles.push(item);
     return;
   }
   if (artifactType === CosignMediaType.ARTIFACT_SIG) {

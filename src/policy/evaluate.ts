@@ -427,9 +427,11 @@ function attestationChecks(
     ];
   }
   // Each candidate is judged whole: the newest that passes everything wins, else the newest that
-  // only warns, else the newest is reported. A clean candidate beats a warning one wherever it is in
-  // the list, so more evidence can never make the outcome worse (which policy-directed discovery
-  // relies on: policy/discovery-plan.ts).
+  // only warns, else the newest is reported. A clean candidate wins wherever it is in the list, so
+  // once one is found no further evidence can change this requirement's outcome: the property
+  // policy-directed discovery stops on (policy/discovery-plan.ts). (Short of a clean pass, which
+  // candidate is reported can change with more evidence, and so can which exceptions apply; the
+  // plan reads everything in those cases.)
   let warnOnly: CheckResult[] | undefined;
   let newest: CheckResult[] | undefined;
   for (const a of good) {

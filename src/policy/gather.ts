@@ -284,7 +284,7 @@ async function verifyImage(
           key,
           plan
             ? 'it holds a discovery that stopped early, and what it holds no longer passes every check at this effective time'
-            : 'it holds a discovery that stopped early, and --exhaustive asks for everything',
+            : 'it holds a discovery that stopped early, and this run reads everything for this image',
           'stale',
         );
     }
