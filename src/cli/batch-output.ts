@@ -87,14 +87,33 @@ export function progress(): ((done: number, total: number) => void) | undefined 
   };
 }
 
+/** A command's own renderings, beside the batch report every CI format is made from. */
+export interface CommandRenderers {
+  /** The command's JSON document; each item of its `list` gains where it was named. */
+  json: () => unknown;
+  list: 'images' | 'decisions';
+  /** The single-run view (a tree); a batch prints the report's summary table instead. */
+  text: (to: Io) => void;
+  /** cosign's output, where the command has one; otherwise `-o cosign` prints the text. */
+  cosign?: (to: Io) => void;
+}
+
 export async function writeBatchOutputs(
   report: BatchReport,
   specs: OutputSpec[],
   io: Io,
-  render: (format: 'text' | 'json' | 'cosign', to: Io) => void,
+  { inputs, batch }: { inputs: import('../batch/inputs.js').BatchInputs; batch: boolean },
+  renderers: CommandRenderers,
 ): Promise<void> {
   const f = await import('../batch/formats.js');
   const { writeOutputFile } = await import('../output/write-file.js');
+  const render = (format: 'text' | 'json' | 'cosign', to: Io) => {
+    if (format === 'json')
+      to.out(JSON.stringify(withLocations(renderers.json(), renderers.list, inputs), null, 2));
+    else if (format === 'cosign' && renderers.cosign) renderers.cosign(to);
+    else if (batch) to.out(f.formatText(report));
+    else renderers.text(to);
+  };
   for (const s of specs) {
     let text: string | undefined;
     if (s.format === 'text' || s.format === 'json' || s.format === 'cosign') {
@@ -176,7 +195,7 @@ export function withInputFailures(
 }
 
 /** Where each image was named (list files, manifests), added to the JSON results and the skipped fields. */
-export function withLocations(
+function withLocations(
   json: unknown,
   list: 'images' | 'decisions',
   inputs: import('../batch/inputs.js').BatchInputs,

@@ -6,7 +6,6 @@ import {
   progress,
   readBatchInputs,
   withInputFailures,
-  withLocations,
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
@@ -48,19 +47,23 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       ...(flags.failFast ? { failFast: true } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
-    const [render, { reportFromAttestations }, { formatText }] = await Promise.all([
+    const [render, { reportFromAttestations }] = await Promise.all([
       import('../render/attestations.js'),
       import('../../batch/report.js'),
-      import('../../batch/formats.js'),
     ]);
     const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
-    await writeBatchOutputs(report, outputs, io, (format, to) => {
-      if (format === 'json')
-        to.out(JSON.stringify(withLocations(render.attestationsJson(run), 'images', inputs), null, 2));
-      else if (format === 'cosign') render.renderAttestationsCosign(run, to);
-      else if (batch) to.out(formatText(report));
-      else render.renderAttestationsText(run, to);
-    });
+    await writeBatchOutputs(
+      report,
+      outputs,
+      io,
+      { inputs, batch },
+      {
+        json: () => render.attestationsJson(run),
+        list: 'images',
+        text: (to) => render.renderAttestationsText(run, to),
+        cosign: (to) => render.renderAttestationsCosign(run, to),
+      },
+    );
     setExit(withInputFailures(inputs, run.exitCode));
   });
 }

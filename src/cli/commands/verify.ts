@@ -8,7 +8,6 @@ import {
   progress,
   readBatchInputs,
   withInputFailures,
-  withLocations,
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
@@ -125,19 +124,23 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ...(flags.failFast ? { failFast: true } : {}),
       ...(onProgress ? { onProgress } : {}),
     });
-    const [render, { reportFromVerify }, { formatText }] = await Promise.all([
+    const [render, { reportFromVerify }] = await Promise.all([
       import('../render/verify.js'),
       import('../../batch/report.js'),
-      import('../../batch/formats.js'),
     ]);
     const report = reportFromVerify(run, inputs.locations, inputs.skipped);
-    await writeBatchOutputs(report, outputs, io, (format, to) => {
-      if (format === 'json')
-        to.out(JSON.stringify(withLocations(render.verifyJson(run), 'images', inputs), null, 2));
-      else if (format === 'cosign') render.renderVerifyCosign(run, to);
-      else if (batch) to.out(formatText(report));
-      else render.renderVerifyText(run, to);
-    });
+    await writeBatchOutputs(
+      report,
+      outputs,
+      io,
+      { inputs, batch },
+      {
+        json: () => render.verifyJson(run),
+        list: 'images',
+        text: (to) => render.renderVerifyText(run, to),
+        cosign: (to) => render.renderVerifyCosign(run, to),
+      },
+    );
     setExit(withInputFailures(inputs, run.exitCode));
   });
 }
@@ -200,17 +203,21 @@ async function verifyWithPolicy(
     const hits = cache.events.filter((e) => e.kind === 'hit').length;
     io.err(`cache: ${hits} of ${images.length} image(s) re-verified from ${printable(flags.cache!)}`);
   }
-  const [render, { reportFromPolicy }, { formatText }] = await Promise.all([
+  const [render, { reportFromPolicy }] = await Promise.all([
     import('../render/policy.js'),
     import('../../batch/report.js'),
-    import('../../batch/formats.js'),
   ]);
   const report = reportFromPolicy(run, inputs.locations, inputs.skipped);
-  await writeBatchOutputs(report, outputs, io, (format, to) => {
-    if (format === 'json')
-      to.out(JSON.stringify(withLocations(render.policyJson(run), 'decisions', inputs), null, 2));
-    else if (batch) to.out(formatText(report));
-    else render.renderPolicyText(run, to);
-  });
+  await writeBatchOutputs(
+    report,
+    outputs,
+    io,
+    { inputs, batch },
+    {
+      json: () => render.policyJson(run),
+      list: 'decisions',
+      text: (to) => render.renderPolicyText(run, to),
+    },
+  );
   setExit(run.exitCode);
 }
