@@ -74,7 +74,7 @@ export function parseOutputs(values: string[]): OutputSpec[] {
 }
 
 /** A counter with an ETA on stderr, only when stderr is a terminal. */
-export function progress(): ((done: number, total: number) => void) | undefined {
+function progress(): ((done: number, total: number) => void) | undefined {
   if (!process.stderr.isTTY || process.env.CI) return undefined;
   const start = Date.now();
   return (done, total) => {
@@ -85,6 +85,15 @@ export function progress(): ((done: number, total: number) => void) | undefined 
     );
     if (done === total) process.stderr.write('\r\x1b[2K');
   };
+}
+
+/** What every batch run takes from the batch flags: --fail-fast, and progress on a terminal. */
+export function batchRunOptions(flags: BatchFlags): {
+  failFast?: true;
+  onProgress?: (done: number, total: number) => void;
+} {
+  const onProgress = progress();
+  return { ...(flags.failFast ? { failFast: true } : {}), ...(onProgress ? { onProgress } : {}) };
 }
 
 /** A command's own renderings, beside the batch report every CI format is made from. */

@@ -2,8 +2,8 @@ import { type Command, Option } from 'commander';
 import {
   addBatchOptions,
   type BatchFlags,
+  batchRunOptions,
   parseOutputs,
-  progress,
   readBatchInputs,
   withInputFailures,
   writeBatchOutputs,
@@ -37,15 +37,13 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const outputs = parseOutputs(flags.output);
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const trust = trustOptions(flags);
-    const onProgress = progress();
     const { verifyImageAttestations } = await import('../../verify/verify-attestations-image.js');
     const run = await verifyImageAttestations(images, {
       ...registryClientOptions(flags),
       ...trust,
       ...(flags.type ? { type: flags.type } : {}),
       ...(flags.platform ? { platform: flags.platform } : {}),
-      ...(flags.failFast ? { failFast: true } : {}),
-      ...(onProgress ? { onProgress } : {}),
+      ...batchRunOptions(flags),
     });
     const [render, { reportFromAttestations }] = await Promise.all([
       import('../render/attestations.js'),

@@ -3,9 +3,9 @@ import { printable } from '../../util/printable.js';
 import {
   addBatchOptions,
   type BatchFlags,
+  batchRunOptions,
   type OutputSpec,
   parseOutputs,
-  progress,
   readBatchInputs,
   withInputFailures,
   writeBatchOutputs,
@@ -113,7 +113,6 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     const wantsCosign = outputs.some((o) => o.format === 'cosign');
     // Loaded on use: sigstore-js is not needed to start every command.
     const { verifyImages } = await import('../../verify/verify-image.js');
-    const onProgress = progress();
     const run = await verifyImages(images, {
       ...registryClientOptions(flags),
       ...trust,
@@ -121,8 +120,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       requireDockerReference: flags.requireDockerReference ?? false,
       allSignatures: (flags.allSignatures ?? false) || wantsCosign,
       ...(flags.platform ? { platform: flags.platform } : {}),
-      ...(flags.failFast ? { failFast: true } : {}),
-      ...(onProgress ? { onProgress } : {}),
+      ...batchRunOptions(flags),
     });
     const [render, { reportFromVerify }] = await Promise.all([
       import('../render/verify.js'),
@@ -167,7 +165,6 @@ async function verifyWithPolicy(
       );
   }
   const { evaluateImages } = await import('../../policy/run.js');
-  const onProgress = progress();
   let cache: import('../../batch/cache.js').VerificationCache | undefined;
   if (flags.cache) {
     const [{ VerificationCache }, { parseDuration }] = await Promise.all([
@@ -190,9 +187,8 @@ async function verifyWithPolicy(
     ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
     ...(flags.imageName ? { layoutName: flags.imageName } : {}),
     ...(flags.platform ? { platform: flags.platform } : {}),
-    ...(flags.failFast ? { failFast: true } : {}),
     ...(flags.exhaustive ? { exhaustive: true } : {}),
-    ...(onProgress ? { onProgress } : {}),
+    ...batchRunOptions(flags),
   });
   if (cache) {
     for (const e of cache.events)
