@@ -115,6 +115,17 @@ interface Deferral {
   skipped: string[];
 }
 
+/** Whether the plan skips a referrer annotated with `predicateType`; a skip is recorded. */
+function skipsReferrer(
+  deferral: Deferral | undefined,
+  referrer: Digest,
+  predicateType: string | undefined,
+): boolean {
+  if (!deferral || predicateType === undefined || deferral.plan.wants(predicateType)) return false;
+  deferral.skipped.push(`referrer ${referrer} (${predicateType})`);
+  return true;
+}
+
 /** An ImageSource that asks each question once and remembers the answer, failures included. */
 class RememberingSource implements ImageSource {
   readonly name: string;
@@ -240,10 +251,8 @@ export async function discoverReferrers(
   }
   for (const d of referrers.descriptors) {
     // The referrers API copies each manifest's annotations into its entry; cosign's fallback index does not.
-    const hint = d.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];
-    if (deferral && hint !== undefined && !deferral.plan.wants(hint))
-      deferral.skipped.push(`referrer ${d.digest} (${hint})`);
-    else await readReferrer(source, digest, d, referrers.via, limits, result, deferral);
+    if (!skipsReferrer(deferral, d.digest, d.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE]))
+      await readReferrer(source, digest, d, referrers.via, limits, result, deferral);
   }
 }
 
@@ -318,12 +327,13 @@ function budgetFor(result: Discovery, limits: DiscoveryLimits): Budget {
  * digests holds exactly those bytes, so it need not be fetched: comparing the digest is the same
  * check a fetch would make, and the signature over the bytes is verified all the same.
  */
-export function simpleSigningGuesses(imageName: string, digest: Digest): Uint8Array[] {
+export function simpleSigningGuesses(imageName: string, digest: Digest): Map<Digest, Uint8Array> {
   const names = [imageName];
   if (imageName.startsWith('docker.io/'))
     names.push(`index.docker.io/${imageName.slice('docker.io/'.length)}`);
-  return names.map((name) =>
-    Buffer.from(
+  const guesses = new Map<Digest, Uint8Array>();
+  for (const name of names) {
+    const bytes = Buffer.from(
       JSON.stringify({
         critical: {
           identity: { 'docker-reference': name },
@@ -332,8 +342,10 @@ export function simpleSigningGuesses(imageName: string, digest: Digest): Uint8Ar
         },
         optional: null,
       }),
-    ),
-  );
+    );
+    guesses.set(sha256Digest(bytes), bytes);
+  }
+  return guesses;
 }
 
 async function fetchPayload(
@@ -341,11 +353,11 @@ async function fetchPayload(
   digest: Digest,
   limits: DiscoveryLimits,
   budget: Budget,
-  guesses: Uint8Array[] = [],
+  guesses?: Map<Digest, Uint8Array>,
 ): Promise<Uint8Array> {
   const cached = budget.cache.get(digest);
   if (cached) return cached;
-  const known = guesses.find((g) => sha256Digest(g) === digest);
+  const known = guesses?.get(digest);
   if (known && known.length <= limits.maxPayloadBytes && budget.used + known.length <= budget.max) {
     budget.used += known.length;
     budget.cache.set(digest, known);
@@ -368,7 +380,7 @@ async function readLayers(
   limits: DiscoveryLimits,
   budget: Budget,
   wanted: (annotations: Record<string, string>) => boolean = () => true,
-  guesses: Uint8Array[] = [],
+  guesses?: Map<Digest, Uint8Array>,
 ): Promise<Array<{ bytes: Uint8Array; origin: Origin; annotations: Record<string, string> }>> {
   checkLayerCount(source, m, limits);
   const out: Array<{ bytes: Uint8Array; origin: Origin; annotations: Record<string, string> }> = [];
@@ -391,7 +403,7 @@ async function readSimpleSigningLayers(
   via: string,
   limits: DiscoveryLimits,
   budget: Budget,
-  guesses: Uint8Array[],
+  guesses: Map<Digest, Uint8Array>,
 ): Promise<SimpleSigningSignature[]> {
   // A layer with no signature annotation is no signature: not even fetched.
   const layers = await readLayers(
@@ -475,10 +487,7 @@ async function readReferrer(
       );
     }
     const pt = manifest.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE];
-    if (deferral && pt !== undefined && !deferral.plan.wants(pt)) {
-      deferral.skipped.push(`referrer ${d.digest} (${pt})`);
-      return;
-    }
+    if (skipsReferrer(deferral, d.digest, pt)) return;
     const bytes = await fetchPayload(source, layer.digest, limits, budgetFor(result, limits));
     const item: SigstoreBundleArtifact = {
       format: 'sigstore-bundle',
