@@ -13,6 +13,7 @@ import type { VerificationKey } from './keys.js';
 import { verifyPrehashed } from './prehashed.js';
 import { toKeyAwareEntity } from './signed-entity.js';
 import { parseStatement } from './statement.js';
+import { leafCertificate, tlogSignerMismatch } from './tlog-signer.js';
 import type { LoadedTrustRoot } from './trust-root.js';
 
 export type ArtifactInput = { bytes: Buffer } | { sha256: Buffer };
@@ -116,6 +117,10 @@ export function verifyBundleJson(
       reason: `${err.code ? `${err.code}: ` : ''}${(err.message ?? String(e)).split('\n')[0]}`,
     };
   }
+  const leaf = leafCertificate(bundle);
+  const expected = keyed ? { spkiDer: trust.key.spkiDer } : leaf ? { certDer: leaf } : undefined;
+  const logged = expected && tlogSignerMismatch(bundle.verificationMaterial.tlogEntries, expected);
+  if (logged) return { ok: false, reason: logged };
   if (keyed) {
     if (bundle.verificationMaterial.content?.$case !== 'publicKey')
       return { ok: false, reason: 'a key was given but the bundle is signed with a certificate' };

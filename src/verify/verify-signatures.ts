@@ -24,6 +24,7 @@ import { parseRekorBundle, type RekorBundle, simpleSigningToBundle } from './leg
 import { toKeyAwareEntity } from './signed-entity.js';
 import { checkSimpleSigning, type SimpleSigningPayload } from './simple-signing.js';
 import { parseStatement, type Statement, statementNamesDigest } from './statement.js';
+import { leafCertificate, tlogSignerMismatch } from './tlog-signer.js';
 import type { LoadedTrustRoot } from './trust-root.js';
 
 export interface KeyTrust {
@@ -160,6 +161,11 @@ export class KeyVerifiers implements SignatureVerifiers {
           });
         } else {
           verifier.verify(entity);
+        }
+        const logged = tlogSignerMismatch(bundle.verificationMaterial.tlogEntries, { spkiDer: key.spkiDer });
+        if (logged) {
+          reasons.push(`${key.source}: ${logged}`);
+          continue;
         }
         return { signer: { key: key.fingerprint } };
       } catch (e) {
@@ -370,6 +376,11 @@ export class KeylessVerifiers implements SignatureVerifiers {
     } catch (e) {
       return { reasons: [describeKeylessError(e)] };
     }
+    const leaf = leafCertificate(bundle);
+    const logged = leaf
+      ? tlogSignerMismatch(bundle.verificationMaterial.tlogEntries, { certDer: leaf })
+      : 'the bundle carries no certificate';
+    if (logged) return { reasons: [logged] };
     const identity = {
       subjectAlternativeName: signer.identity?.subjectAlternativeName,
       issuer: signer.identity?.extensions?.issuer,

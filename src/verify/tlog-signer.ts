@@ -1,0 +1,129 @@
+/**
+ * The signer a transparency-log entry records must be the signer that verified the signature.
+ * sigstore-js binds an entry to a bundle by its signature and digest only, never by the key or
+ * certificate the entry names; an entry logged under another key would then pass, and the signing
+ * event could not be found by searching the log for the real signer (cosign GHSA-whqx-f9j3-ch6m).
+ */
+import { createPublicKey, X509Certificate } from 'node:crypto';
+import type { Bundle } from '@sigstore/bundle';
+import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';
+
+/** Who verified the signature: a key's SubjectPublicKeyInfo, or a leaf certificate. */
+export type ExpectedSigner = { spkiDer: Buffer } | { certDer: Buffer };
+
+/** A signer named in a log entry body. */
+type Recorded = { certDer: Buffer; spkiDer: Buffer } | { spkiDer: Buffer };
+
+const PEM = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/;
+
+/** A PEM key or certificate, possibly base64-wrapped once more (Rekor intoto 0.0.2 does this). */
+function fromBase64Pem(value: unknown): Recorded | undefined {
+  if (typeof value !== 'string') return undefined;
+  let text = value;
+  for (let i = 0; i < 3; i++) {
+    const m = PEM.exec(text);
+    if (m) return parsePem(m[0], m[1]!);
+    text = Buffer.from(text, 'base64').toString('utf8');
+  }
+  return undefined;
+}
+
+function parsePem(pem: string, label: string): Recorded | undefined {
+  try {
+    if (label === 'CERTIFICATE') {
+      const c = new X509Certificate(pem);
+      return { certDer: c.raw, spkiDer: spki(c.publicKey) };
+    }
+    return { spkiDer: spki(createPublicKey(pem)) };
+  } catch {
+    return undefined;
+  }
+}
+
+function spki(k: ReturnType<typeof createPublicKey>): Buffer {
+  return k.export({ type: 'spki', format: 'der' });
+}
+
+/** Rekor v2 verifier: `{publicKey: {rawBytes}}` or `{x509Certificate: {rawBytes}}`, base64 DER. */
+function fromV2Verifier(v: unknown): Recorded | undefined {
+  const o = v as { publicKey?: { rawBytes?: string }; x509Certificate?: { rawBytes?: string } } | undefined;
+  try {
+    if (o?.x509Certificate?.rawBytes) {
+      const c = new X509Certificate(Buffer.from(o.x509Certificate.rawBytes, 'base64'));
+      return { certDer: c.raw, spkiDer: spki(c.publicKey) };
+    }
+    if (o?.publicKey?.rawBytes) {
+      const der = Buffer.from(o.publicKey.rawBytes, 'base64');
+      return { spkiDer: spki(createPublicKey({ key: der, format: 'der', type: 'spki' })) };
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}
+
+// Bodies are read loosely: sigstore-js has already checked their kind, version, signature and digest.
+// biome-ignore lint/suspicious/noExplicitAny: an untyped JSON body, probed field by field
+type Body = any;
+
+/** Every signer the entry's body names (none when it names none that can be read). */
+function recordedSigners(body: Body): Array<Recorded | undefined> {
+  const kind = body?.kind;
+  const version = body?.apiVersion;
+  const spec = body?.spec;
+  if (kind === 'hashedrekord' && version === '0.0.1')
+    return [fromBase64Pem(spec?.signature?.publicKey?.content)];
+  if (kind === 'hashedrekord') return [fromV2Verifier(spec?.hashedRekordV002?.signature?.verifier)];
+  if (kind === 'dsse' && version === '0.0.1')
+    return ((spec?.signatures ?? []) as Body[]).map((s) => fromBase64Pem(s?.verifier));
+  if (kind === 'dsse')
+    return ((spec?.dsseV002?.signatures ?? []) as Body[]).map((s) => fromV2Verifier(s?.verifier));
+  if (kind === 'intoto' && version === '0.0.2')
+    return ((spec?.content?.envelope?.signatures ?? []) as Body[]).map((s) => fromBase64Pem(s?.publicKey));
+  if (kind === 'intoto') return [fromBase64Pem(spec?.publicKey)];
+  return [];
+}
+
+function matches(r: Recorded, expected: ExpectedSigner): boolean {
+  if ('certDer' in expected) {
+    // A certificate must be the very certificate; a bare key must be the certificate's key.
+    if ('certDer' in r) return r.certDer.equals(expected.certDer);
+    return r.spkiDer.equals(spki(new X509Certificate(expected.certDer).publicKey));
+  }
+  return r.spkiDer.equals(expected.spkiDer);
+}
+
+/**
+ * Why the entries do not record this signer, or undefined when each of them does. Each entry must
+ * name the signer (a DSSE entry with several signatures must name it among them).
+ */
+export function tlogSignerMismatch(
+  entries: readonly TransparencyLogEntry[],
+  expected: ExpectedSigner,
+): string | undefined {
+  for (const e of entries) {
+    let body: Body;
+    try {
+      body = JSON.parse(Buffer.from(e.canonicalizedBody).toString('utf8'));
+    } catch {
+      return `transparency-log entry ${e.logIndex}: the body is not JSON`;
+    }
+    const signers = recordedSigners(body);
+    if (!signers.some((r) => r !== undefined && matches(r, expected))) {
+      const what = 'certDer' in expected ? 'certificate' : 'key';
+      return `transparency-log entry ${e.logIndex} records another signer than the ${what} that verified the signature`;
+    }
+  }
+  return undefined;
+}
+
+/** The leaf certificate of a certificate-bearing bundle, as DER. */
+export function leafCertificate(bundle: Bundle): Buffer | undefined {
+  const vm = bundle.verificationMaterial.content;
+  if (vm?.$case === 'certificate') return Buffer.from(vm.certificate.rawBytes);
+  if (vm?.$case === 'x509CertificateChain') {
+    const first = vm.x509CertificateChain.certificates[0];
+    return first ? Buffer.from(first.rawBytes) : undefined;
+  }
+  return undefined;
+}
