@@ -200,7 +200,8 @@ describe('htpasswd Basic auth over TLS', () => {
 
   test('resolves with the right credentials and the registry CA', async () => {
     const c = new RegistryClient({
-      registryHost: reg.host, username: reg.username!,
+      registryHost: reg.host,
+      username: reg.username!,
       password: reg.password!,
       caFiles: [reg.caFile!],
     });
@@ -219,7 +220,12 @@ describe('htpasswd Basic auth over TLS', () => {
 
   test('a wrong password fails without echoing it anywhere', async () => {
     const secret = 'hunter2-wrong-password-value';
-    const c = new RegistryClient({ registryHost: reg.host, username: reg.username!, password: secret, caFiles: [reg.caFile!] });
+    const c = new RegistryClient({
+      registryHost: reg.host,
+      username: reg.username!,
+      password: secret,
+      caFiles: [reg.caFile!],
+    });
     const e = await expectFailure(resolveImage(`${reg.host}/secure/app:v1`, { client: c }));
     expect(e.code).toBe('AUTH_FAILED');
     expect(JSON.stringify({ m: e.message, h: e.hint, s: e.stack })).not.toContain(secret);
@@ -227,12 +233,17 @@ describe('htpasswd Basic auth over TLS', () => {
   });
 
   test('an untrusted self-signed certificate fails TLS; --allow-insecure-registry skips the check', async () => {
-    const strict = new RegistryClient({ registryHost: reg.host, username: reg.username!, password: reg.password! });
+    const strict = new RegistryClient({
+      registryHost: reg.host,
+      username: reg.username!,
+      password: reg.password!,
+    });
     const e = await expectFailure(resolveImage(`${reg.host}/secure/app:v1`, { client: strict }));
     expect(e.code).toBe('TLS');
     await strict.close();
     const lax = new RegistryClient({
-      registryHost: reg.host, username: reg.username!,
+      registryHost: reg.host,
+      username: reg.username!,
       password: reg.password!,
       insecureSkipTlsVerify: true,
     });
@@ -261,14 +272,22 @@ describe('token auth (Bearer flow against a real token server)', () => {
 
   beforeAll(async () => {
     reg = await startRegistry({ auth: 'token' });
-    const c = new RegistryClient({ registryHost: reg.host, username: reg.username!, password: reg.password! });
+    const c = new RegistryClient({
+      registryHost: reg.host,
+      username: reg.username!,
+      password: reg.password!,
+    });
     for (const [i, img] of imgs.entries()) await pushImage(c, reg.host, 'tok/app', img, `t${i}`);
     await c.close();
   });
   afterAll(async () => reg?.stop());
 
   test('one token per scope, shared by concurrent requests; then one request per resolve', async () => {
-    const c = new RegistryClient({ registryHost: reg.host, username: reg.username!, password: reg.password! });
+    const c = new RegistryClient({
+      registryHost: reg.host,
+      username: reg.username!,
+      password: reg.password!,
+    });
     const tokensBefore = reg.tokenRequests();
     const results = await Promise.all(
       imgs.map((_, i) => resolveImage(`${reg.host}/tok/app:t${i}`, { client: c })),
