@@ -86,9 +86,10 @@ export function registryClientOptions(
     concurrency: Math.max(1, positiveInt('concurrency', f.concurrency, 16)),
     caFiles: f.registryCacert ?? [],
   };
-  const username = f.registryUsername ?? env.TRUSTGATE_REGISTRY_USERNAME;
-  const password = f.registryPassword ?? env.TRUSTGATE_REGISTRY_PASSWORD;
-  const token = f.registryToken ?? env.TRUSTGATE_REGISTRY_TOKEN;
+  // An empty variable is unset: CI fills a missing secret with "".
+  const username = f.registryUsername ?? nonEmpty(env.TRUSTGATE_REGISTRY_USERNAME);
+  const password = f.registryPassword ?? nonEmpty(env.TRUSTGATE_REGISTRY_PASSWORD);
+  const token = f.registryToken ?? nonEmpty(env.TRUSTGATE_REGISTRY_TOKEN);
   if ((username === undefined) !== (password === undefined)) {
     throw new UsageError('--registry-username and --registry-password must be given together');
   }
