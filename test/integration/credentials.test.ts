@@ -224,3 +224,81 @@ describe('a registry that echoes credentials in its error body', () => {
     }
   });
 });
+
+describe('the library enforces the binding', () => {
+  test('explicit credentials without registryHost are refused, naming the option', async () => {
+    const { RegistryClient } = await import('../../src/oci/registry/client.js');
+    for (const o of [{ registryToken: TOKEN }, { username: 'u', password: 'pw-1234' }]) {
+      let err: unknown;
+      try {
+        new RegistryClient({ ...o, useDockerConfig: false });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: 'USAGE' });
+      expect((err as Error).message).toContain('registryHost');
+      expect((err as Error).message).not.toContain('--');
+    }
+  });
+
+  test('hosts are matched after normalisation; other hosts get no explicit credentials', async () => {
+    const { CredentialStore, normalizeRegistryHost } = await import('../../src/oci/registry/credentials.js');
+    expect(normalizeRegistryHost('Index.Docker.IO')).toBe('docker.io');
+    expect(normalizeRegistryHost('registry-1.docker.io')).toBe('docker.io');
+    expect(normalizeRegistryHost('GHCR.io:443')).toBe('ghcr.io');
+    expect(normalizeRegistryHost('https://ghcr.io/v2/')).toBe('ghcr.io');
+    expect(normalizeRegistryHost('ghcr.io:5000')).toBe('ghcr.io:5000');
+    expect(normalizeRegistryHost('not a host')).toBeUndefined();
+    const store = new CredentialStore({
+      registryToken: TOKEN,
+      registryHost: 'ghcr.io:443',
+      useDockerConfig: false,
+    });
+    expect(await store.get('ghcr.io')).toEqual({ registryToken: TOKEN });
+    expect(await store.get('GHCR.IO:443')).toEqual({ registryToken: TOKEN });
+    for (const other of ['cr.io', 'ghcr.io.evil.example', 'ghcr.io:5000', 'evil.ghcr.io', 'docker.io'])
+      expect(await store.get(other)).toBeUndefined();
+    const hub = new CredentialStore({
+      username: 'u',
+      password: 'pw-1234',
+      registryHost: 'index.docker.io',
+      useDockerConfig: false,
+    });
+    expect(await hub.get('docker.io')).toEqual({ username: 'u', password: 'pw-1234' });
+  });
+
+  test('Basic credentials go to a plain-HTTP token realm only on the registry host itself', async () => {
+    const { RegistryClient } = await import('../../src/oci/registry/client.js');
+    const { resolveImage } = await import('../../src/resolve/resolve.js');
+    const realm = await recordingServer('127.0.0.2', (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"token":"harvested-token-value"}'),
+    );
+    const registry = await recordingServer('127.0.0.1', (_req, res) =>
+      res
+        .writeHead(401, { 'www-authenticate': `Bearer realm="http://${realm.host}/token",service="s"` })
+        .end(),
+    );
+    try {
+      const c = new RegistryClient({
+        registryHost: registry.host,
+        username: 'alice',
+        password: 'realm-password-123',
+        useDockerConfig: false,
+        maxRetries: 0,
+      });
+      let err: unknown;
+      try {
+        await resolveImage(`${registry.host}/app:v1`, { client: c });
+      } catch (e) {
+        err = e;
+      }
+      await c.close();
+      expect(err).toMatchObject({ code: 'AUTH_FAILED' });
+      expect((err as Error).message).toContain('on another host than the registry');
+      expect(realm.seen).toEqual([]);
+    } finally {
+      await realm.close();
+      await registry.close();
+    }
+  });
+});
