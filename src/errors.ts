@@ -2,6 +2,8 @@
  * Typed errors with stable codes. The code is part of the public contract (JSON output, library
  * callers); the message is for humans and always says what was checked, against what, and a fix.
  */
+import { redact } from './util/secrets.js';
+
 export type ErrorCode =
   | 'USAGE'
   | 'REFERENCE_INVALID'
@@ -37,15 +39,17 @@ export class TrustgateError extends Error {
   readonly hint: string | undefined;
 
   constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    // Known secrets are removed when the error is made (a registry may echo a token in the body
+    // quoted here) and again when it is rendered (for secrets learned after it was made).
+    super(redact(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TrustgateError';
     this.code = code;
-    this.hint = options?.hint;
+    this.hint = options?.hint === undefined ? undefined : redact(options.hint);
   }
 
   /** One line: message, then the fix when there is one. */
   oneLine(): string {
-    return this.hint ? `${this.message} (${this.hint})` : this.message;
+    return redact(this.hint ? `${this.message} (${this.hint})` : this.message);
   }
 }
 
@@ -53,9 +57,9 @@ export function isTrustgateError(e: unknown): e is TrustgateError {
   return e instanceof TrustgateError;
 }
 
-/** A one-line reason for any thrown value, never a stack trace. */
+/** A one-line reason for any thrown value, never a stack trace, never a known secret. */
 export function describeError(e: unknown): string {
   if (e instanceof TrustgateError) return e.oneLine();
-  if (e instanceof Error) return e.message.split('\n')[0] ?? String(e);
-  return String(e);
+  if (e instanceof Error) return redact(e.message.split('\n')[0] ?? String(e));
+  return redact(String(e));
 }

@@ -9,6 +9,7 @@ import { type Command, Option } from 'commander';
 import type { BatchReport } from '../batch/report.js';
 import { ExitCode } from '../exit-codes.js';
 import { printable } from '../util/printable.js';
+import { redact } from '../util/secrets.js';
 import type { Io } from './output.js';
 import { UsageError } from './registry-options.js';
 
@@ -140,7 +141,7 @@ export async function writeBatchOutputs(
       text = f.formatMarkdown(report);
       const summary = process.env.GITHUB_STEP_SUMMARY;
       if (!s.file && summary) {
-        appendFileSync(summary, text);
+        appendFileSync(summary, redact(text));
         continue;
       }
     } else if (s.format === 'github') {
@@ -155,6 +156,7 @@ export async function writeBatchOutputs(
       }
     }
     if (text === undefined) continue;
+    text = redact(text);
     if (s.file) await writeOutputFile(s.file, Buffer.from(text.endsWith('\n') ? text : `${text}\n`));
     else io.out(text.replace(/\n$/, ''));
   }

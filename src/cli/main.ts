@@ -13,10 +13,11 @@ import { registerResolve } from './commands/resolve.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVerifyAttestation } from './commands/verify-attestation.js';
 import { registerVerifyBundle } from './commands/verify-bundle.js';
-import { type Io, processIo } from './output.js';
+import { type Io, processIo, redactingIo } from './output.js';
 import { UsageError } from './registry-options.js';
 
-export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+export async function main(argv: readonly string[], given: Io = processIo()): Promise<number> {
+  const io = redactingIo(given);
   let exit: number = ExitCode.OK;
   const setExit = (c: number) => {
     exit = c;

@@ -1,5 +1,6 @@
-/** Human output: colour only on a TTY and only when NO_COLOR is unset. */
+/** Human output: colour only on a TTY and only when NO_COLOR is unset. Every line is redacted. */
 import { Chalk, type ChalkInstance } from 'chalk';
+import { redact } from '../util/secrets.js';
 
 export function makeChalk(stream: NodeJS.WriteStream): ChalkInstance {
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
@@ -14,10 +15,18 @@ export interface Io {
 }
 
 export function processIo(): Io {
-  return {
+  return redactingIo({
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
     errChalk: makeChalk(process.stderr),
     outChalk: makeChalk(process.stdout),
-  };
+  });
+}
+
+/**
+ * `io` with known secrets removed from every line it writes: the one place all CLI text passes, so a
+ * secret cannot reach a terminal or CI log through a message that forgot to redact.
+ */
+export function redactingIo(io: Io): Io {
+  return { ...io, out: (l) => io.out(redact(l)), err: (l) => io.err(redact(l)) };
 }

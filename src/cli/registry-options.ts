@@ -1,11 +1,14 @@
 /** The registry flags every command shares, named as in cosign. */
 import { type Command, Option } from 'commander';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
+import { normalizeRegistryHost } from '../oci/registry/credentials.js';
+import { parseReference } from '../reference/parse.js';
 
 export interface RegistryFlags {
   registryUsername?: string;
   registryPassword?: string;
   registryToken?: string;
+  registryHost?: string;
   registryCacert?: string[];
   allowInsecureRegistry?: boolean;
   allowHttpRegistry?: boolean;
@@ -33,6 +36,12 @@ export function addRegistryOptions(cmd: Command): Command {
     .addOption(new Option('--registry-token <token>', 'registry bearer token (env TRUSTGATE_REGISTRY_TOKEN)'))
     .addOption(
       new Option(
+        '--registry-host <host>',
+        'the one registry the credentials above are sent to (env TRUSTGATE_REGISTRY_HOST); default: the registry of the images given as arguments, when they share one',
+      ),
+    )
+    .addOption(
+      new Option(
         '--registry-cacert <file>',
         'extra CA certificates (PEM) for registry TLS; repeatable',
       ).argParser(collect),
@@ -58,7 +67,16 @@ function positiveInt(name: string, v: string | undefined, fallback: number): num
 
 export class UsageError extends Error {}
 
-export function registryClientOptions(f: RegistryFlags): RegistryClientOptions {
+/**
+ * Client options from the registry flags. `commandLineImages` are the references the operator typed
+ * (arguments, --signature-repository): only they may choose the default credentials host. Images read
+ * from --images-from or manifests never do, so a file edited in a pull request cannot send the CI
+ * token to a registry of its choosing.
+ */
+export function registryClientOptions(
+  f: RegistryFlags,
+  commandLineImages: readonly (string | undefined)[],
+): RegistryClientOptions {
   const env = process.env;
   const o: RegistryClientOptions = {
     insecureSkipTlsVerify: f.allowInsecureRegistry ?? false,
@@ -68,14 +86,50 @@ export function registryClientOptions(f: RegistryFlags): RegistryClientOptions {
     concurrency: Math.max(1, positiveInt('concurrency', f.concurrency, 16)),
     caFiles: f.registryCacert ?? [],
   };
-  const username = f.registryUsername ?? env.TRUSTGATE_REGISTRY_USERNAME;
-  const password = f.registryPassword ?? env.TRUSTGATE_REGISTRY_PASSWORD;
-  const token = f.registryToken ?? env.TRUSTGATE_REGISTRY_TOKEN;
+  // An empty variable is unset: CI fills a missing secret with "".
+  const username = f.registryUsername ?? nonEmpty(env.TRUSTGATE_REGISTRY_USERNAME);
+  const password = f.registryPassword ?? nonEmpty(env.TRUSTGATE_REGISTRY_PASSWORD);
+  const token = f.registryToken ?? nonEmpty(env.TRUSTGATE_REGISTRY_TOKEN);
   if ((username === undefined) !== (password === undefined)) {
     throw new UsageError('--registry-username and --registry-password must be given together');
   }
+  const host = f.registryHost ?? nonEmpty(env.TRUSTGATE_REGISTRY_HOST);
+  if (host !== undefined) {
+    const normalized = normalizeRegistryHost(host);
+    if (!normalized)
+      throw new UsageError(`--registry-host "${host}" is not a registry host[:port] such as ghcr.io`);
+    o.registryHost = normalized;
+  }
+  if (username === undefined && token === undefined) return o;
   if (username !== undefined) o.username = username;
   if (password !== undefined) o.password = password;
   if (token !== undefined) o.registryToken = token;
+  o.registryHost ??= defaultCredentialsHost(commandLineImages);
   return o;
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** The one registry the command-line images share; otherwise a usage error naming --registry-host. */
+function defaultCredentialsHost(images: readonly (string | undefined)[]): string {
+  const hosts = new Set<string>();
+  for (const image of images) {
+    if (image === undefined) continue;
+    try {
+      const ref = parseReference(image);
+      if (ref.kind === 'registry') hosts.add(normalizeRegistryHost(ref.registry) ?? ref.registry);
+    } catch {
+      // An invalid reference is reported where it is used; it names no host here.
+    }
+  }
+  if (hosts.size === 1) return [...hosts][0]!;
+  const why =
+    hosts.size === 0
+      ? 'no image given as an argument names a registry (images from --images-from or --from-manifests never choose it)'
+      : `the images given as arguments are on several registries (${[...hosts].sort().join(', ')})`;
+  throw new UsageError(
+    `registry credentials are sent to one registry only, and ${why}: give --registry-host HOST (or TRUSTGATE_REGISTRY_HOST)`,
+  );
 }

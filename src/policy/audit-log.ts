@@ -4,6 +4,7 @@
  * the inputs are references, digests, check reasons and signer identities.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { redact } from '../util/secrets.js';
 import { VERSION } from '../version.js';
 import type { PolicyDecision } from './evaluate.js';
 
@@ -70,7 +71,8 @@ export function appendAudit(file: string, records: AuditRecord[]): void {
   if (records.length === 0) return;
   const fd = openSync(file, 'a', 0o600);
   try {
-    writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    // Redacted as a whole line: a check reason may quote a registry's error body.
+    writeSync(fd, records.map((r) => `${redact(JSON.stringify(r))}\n`).join(''));
     fsyncSync(fd);
   } finally {
     closeSync(fd);

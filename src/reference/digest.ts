@@ -1,6 +1,7 @@
 /** OCI content digests. Only sha256 is accepted for content we verify; everything else is refused. */
 import { createHash } from 'node:crypto';
 import { TrustgateError } from '../errors.js';
+import { redact } from '../util/secrets.js';
 
 const DIGEST_RE = /^sha256:[a-f0-9]{64}$/;
 const ANY_DIGEST_RE = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
@@ -41,5 +42,7 @@ export function digestTag(d: Digest, suffix = ''): string {
 }
 
 export function truncate(s: string, max = 80): string {
-  return s.length <= max ? s : `${s.slice(0, max)}…`;
+  // Redacted before cutting: a cut secret would no longer be recognised later.
+  const r = redact(s);
+  return r.length <= max ? r : `${r.slice(0, max)}…`;
 }

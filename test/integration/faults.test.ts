@@ -199,7 +199,7 @@ describe('redirects and credentials', () => {
       else res.writeHead(307, { location: `http://${storage.host}/blob?sig=secret-signature` }).end();
     });
     const token = 'registry-bearer-token-value';
-    const bytes = await client({ registryToken: token })
+    const bytes = await client({ registryHost: registry.host, registryToken: token })
       .repository(registry.host, 'app')
       .getBlob(img.layers[0]!.digest);
     expect(sha256Digest(bytes)).toBe(img.layers[0]!.digest);
@@ -241,7 +241,9 @@ describe('redirects and credentials', () => {
         .end(),
     );
     const e = await expectFailure(
-      resolveImage(`${s.host}/app:v1`, { client: client({ username: 'u', password: 'p' }) }),
+      resolveImage(`${s.host}/app:v1`, {
+        client: client({ registryHost: s.host, username: 'u', password: 'p' }),
+      }),
     );
     expect(e.code).toBe('AUTH_FAILED');
     expect(e.message).toContain('non-HTTPS token realm');
@@ -261,7 +263,9 @@ describe('redirects and credentials', () => {
     });
     const password = 'very-secret-password-123';
     const e = await expectFailure(
-      resolveImage(`${s.host}/app:v1`, { client: client({ username: 'alice', password }) }),
+      resolveImage(`${s.host}/app:v1`, {
+        client: client({ registryHost: s.host, username: 'alice', password }),
+      }),
     );
     expect(e.code).toBe('AUTH_FAILED');
     expect(`${e.message} ${e.hint} ${e.stack}`).not.toContain(password);

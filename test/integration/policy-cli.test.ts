@@ -44,7 +44,11 @@ describe('verify --policy on the demo fixture (offline)', () => {
 
   test('--audit-log appends one fsynced JSON line per decision, with no secrets', () => {
     const log = join(dir, 'audit.jsonl');
-    const env = { TRUSTGATE_REGISTRY_PASSWORD: 's3cr3t-never-logged', TRUSTGATE_REGISTRY_USERNAME: 'u' };
+    const env = {
+      TRUSTGATE_REGISTRY_PASSWORD: 's3cr3t-never-logged',
+      TRUSTGATE_REGISTRY_USERNAME: 'u',
+      TRUSTGATE_REGISTRY_HOST: 'registry.example',
+    };
     run(
       [
         'verify',

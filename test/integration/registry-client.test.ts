@@ -200,6 +200,7 @@ describe('htpasswd Basic auth over TLS', () => {
 
   test('resolves with the right credentials and the registry CA', async () => {
     const c = new RegistryClient({
+      registryHost: reg.host,
       username: reg.username!,
       password: reg.password!,
       caFiles: [reg.caFile!],
@@ -219,7 +220,12 @@ describe('htpasswd Basic auth over TLS', () => {
 
   test('a wrong password fails without echoing it anywhere', async () => {
     const secret = 'hunter2-wrong-password-value';
-    const c = new RegistryClient({ username: reg.username!, password: secret, caFiles: [reg.caFile!] });
+    const c = new RegistryClient({
+      registryHost: reg.host,
+      username: reg.username!,
+      password: secret,
+      caFiles: [reg.caFile!],
+    });
     const e = await expectFailure(resolveImage(`${reg.host}/secure/app:v1`, { client: c }));
     expect(e.code).toBe('AUTH_FAILED');
     expect(JSON.stringify({ m: e.message, h: e.hint, s: e.stack })).not.toContain(secret);
@@ -227,11 +233,16 @@ describe('htpasswd Basic auth over TLS', () => {
   });
 
   test('an untrusted self-signed certificate fails TLS; --allow-insecure-registry skips the check', async () => {
-    const strict = new RegistryClient({ username: reg.username!, password: reg.password! });
+    const strict = new RegistryClient({
+      registryHost: reg.host,
+      username: reg.username!,
+      password: reg.password!,
+    });
     const e = await expectFailure(resolveImage(`${reg.host}/secure/app:v1`, { client: strict }));
     expect(e.code).toBe('TLS');
     await strict.close();
     const lax = new RegistryClient({
+      registryHost: reg.host,
       username: reg.username!,
       password: reg.password!,
       insecureSkipTlsVerify: true,
@@ -261,14 +272,22 @@ describe('token auth (Bearer flow against a real token server)', () => {
 
   beforeAll(async () => {
     reg = await startRegistry({ auth: 'token' });
-    const c = new RegistryClient({ username: reg.username!, password: reg.password! });
+    const c = new RegistryClient({
+      registryHost: reg.host,
+      username: reg.username!,
+      password: reg.password!,
+    });
     for (const [i, img] of imgs.entries()) await pushImage(c, reg.host, 'tok/app', img, `t${i}`);
     await c.close();
   });
   afterAll(async () => reg?.stop());
 
   test('one token per scope, shared by concurrent requests; then one request per resolve', async () => {
-    const c = new RegistryClient({ username: reg.username!, password: reg.password! });
+    const c = new RegistryClient({
+      registryHost: reg.host,
+      username: reg.username!,
+      password: reg.password!,
+    });
     const tokensBefore = reg.tokenRequests();
     const results = await Promise.all(
       imgs.map((_, i) => resolveImage(`${reg.host}/tok/app:t${i}`, { client: c })),
@@ -282,7 +301,7 @@ describe('token auth (Bearer flow against a real token server)', () => {
 
   test('wrong credentials are rejected by the token server, without the secret in the error', async () => {
     const secret = 'not-the-password-xyz';
-    const c = new RegistryClient({ username: reg.username!, password: secret });
+    const c = new RegistryClient({ registryHost: reg.host, username: reg.username!, password: secret });
     const e = await expectFailure(resolveImage(`${reg.host}/tok/app:t0`, { client: c }));
     expect(e.code).toBe('AUTH_FAILED');
     expect(`${e.message} ${e.hint}`).not.toContain(secret);
@@ -290,7 +309,7 @@ describe('token auth (Bearer flow against a real token server)', () => {
   });
 
   test('a bad --registry-token is refused once, not retried in a loop', async () => {
-    const c = new RegistryClient({ registryToken: 'garbage.token.value' });
+    const c = new RegistryClient({ registryHost: reg.host, registryToken: 'garbage.token.value' });
     const e = await expectFailure(resolveImage(`${reg.host}/tok/app:t0`, { client: c }));
     expect(e.code).toBe('AUTH_FAILED');
     // The credential-free plain-HTTP probe of a loopback registry, then the one try with the token.

@@ -100,7 +100,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Running
   closeSync(logFd);
   const host = await waitForListening(child, logFile);
   const clientOptions = (): RegistryClientOptions => ({
-    ...(opts.auth ? { username, password } : {}),
+    ...(opts.auth ? { username, password, registryHost: host } : {}),
     ...(caFile ? { caFiles: [caFile] } : {}),
     useDockerConfig: false,
   });

@@ -32,7 +32,7 @@ export function registerAttestations(program: Command, io: Io, setExit: (code: n
     const trusted = (flags.key?.length ?? 0) > 0 || identityInput(flags) !== undefined;
     const { listAttachments } = await import('../../verify/list-attachments.js');
     const list = await listAttachments(image, {
-      ...registryClientOptions(flags),
+      ...registryClientOptions(flags, [image]),
       ...(trusted ? trustOptions(flags) : {}),
       inspectUnknown: flags.inspectUnknown ?? false,
       ...(flags.platform ? { platform: flags.platform } : {}),

@@ -39,7 +39,7 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
     const trust = trustOptions(flags);
     const { exportEvidence } = await import('../../output/export.js');
     const r = await exportEvidence(image, {
-      ...registryClientOptions(flags),
+      ...registryClientOptions(flags, [image]),
       ...trust,
       dir: flags.dir,
       tar: flags.tar ?? false,

@@ -73,7 +73,7 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
       import('../../output/write-file.js'),
     ]);
     const run = await verifyImageAttestations([image], {
-      ...registryClientOptions(flags),
+      ...registryClientOptions(flags, [image]),
       ...trust,
       type: flags.type,
       ...(flags.platform ? { platform: flags.platform } : {}),
@@ -83,7 +83,7 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
     const attachment = img.unsigned.find((u) => u.artifactType === flags.type);
     if (img.verdict === 'no-signatures' && flags.allowUnverified && attachment && img.canonical) {
       const { RegistryClient } = await import('../../oci/registry/client.js');
-      const client = new RegistryClient(registryClientOptions(flags));
+      const client = new RegistryClient(registryClientOptions(flags, [image]));
       try {
         const u = {
           digest: attachment.digest,

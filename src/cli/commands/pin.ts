@@ -37,7 +37,8 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
       import('../../batch/pin.js'),
       import('../../oci/registry/client.js'),
     ]);
-    const clientOptions = registryClientOptions(flags);
+    // The images come from the manifests, which never choose where credentials go.
+    const clientOptions = registryClientOptions(flags, []);
     const client = new RegistryClient(clientOptions);
     try {
       let verify: import('../../batch/pin.js').PinVerifier | undefined;

@@ -83,7 +83,8 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
       import('../../policy/load.js'),
       import('../../policy/cases.js'),
     ]);
-    const results = await runPolicyCases(loadPolicy(file), flags.cases, registryClientOptions(flags));
+    // The images come from the cases file, which never chooses where credentials go.
+    const results = await runPolicyCases(loadPolicy(file), flags.cases, registryClientOptions(flags, []));
     const c = io.outChalk;
     for (const r of results) {
       const firstFailure = [...r.decision.checks, ...r.decision.rules.flatMap((x) => x.checks)].find(

@@ -25,7 +25,7 @@ export function registerResolve(program: Command, io: Io, setExit: (code: number
     // Every reference is parsed before any network work: a typo is a usage error, not a partial run.
     const parsed = images.map((i) => parseReference(i));
     const results = await resolveImages(parsed, {
-      ...registryClientOptions(flags),
+      ...registryClientOptions(flags, images),
       ...(flags.platform ? { platform: flags.platform } : {}),
     });
     let failed = 0;

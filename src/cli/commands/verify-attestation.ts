@@ -39,7 +39,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const trust = trustOptions(flags);
     const { verifyImageAttestations } = await import('../../verify/verify-attestations-image.js');
     const run = await verifyImageAttestations(images, {
-      ...registryClientOptions(flags),
+      ...registryClientOptions(flags, positional),
       ...trust,
       ...(flags.type ? { type: flags.type } : {}),
       ...(flags.platform ? { platform: flags.platform } : {}),

@@ -97,6 +97,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     if (flags.policy) {
       await verifyWithPolicy(
         images,
+        positional,
         flags,
         io,
         (c) => setExit(withInputFailures(inputs, c)),
@@ -114,7 +115,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     // Loaded on use: sigstore-js is not needed to start every command.
     const { verifyImages } = await import('../../verify/verify-image.js');
     const run = await verifyImages(images, {
-      ...registryClientOptions(flags),
+      ...registryClientOptions(flags, [...positional, flags.signatureRepository]),
       ...trust,
       ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
       requireDockerReference: flags.requireDockerReference ?? false,
@@ -145,6 +146,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
 
 async function verifyWithPolicy(
   images: string[],
+  positional: string[],
   flags: VerifyFlags,
   io: Io,
   setExit: (code: number) => void,
@@ -181,7 +183,7 @@ async function verifyWithPolicy(
   }
   const run = await evaluateImages(images, {
     ...(cache ? { cache } : {}),
-    ...registryClientOptions(flags),
+    ...registryClientOptions(flags, positional),
     policy: flags.policy!,
     ...(effectiveTime ? { effectiveTime } : {}),
     ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { TrustgateError } from '../../errors.js';
 import { safeUrl } from '../../util/redact.js';
+import { registerSecret } from '../../util/secrets.js';
 import type { tokenResponseSchema } from './auth-schemas.js';
 import { type Challenge, parseChallenges } from './challenge.js';
 import type { Credential, CredentialStore } from './credentials.js';
@@ -54,7 +55,7 @@ export class RegistryAuth {
   async onUnauthorized(wwwAuthenticate: string | undefined, scope: string): Promise<string> {
     const cred = await this.ctx.credentials.get(this.registry);
     if (cred?.registryToken) {
-      throw authFailed(this.registry, 'the registry rejected the given --registry-token');
+      throw authFailed(this.registry, 'the registry rejected the given registry token');
     }
     const challenges = parseChallenges(wwwAuthenticate ?? '');
     const chosen =
@@ -102,6 +103,16 @@ export class RegistryAuth {
       throw authFailed(
         this.registry,
         `refusing to send credentials to the non-HTTPS token realm ${safeUrl(url)}`,
+      );
+    }
+    // The registry's challenge chooses the realm. A realm on another host is normal (Docker Hub's is
+    // auth.docker.io) and gets the credentials over HTTPS only, where its name is proven; over plain
+    // HTTP (loopback, --allow-http-registry) only the registry's own host name may receive them.
+    const secret = cred?.identityToken !== undefined || cred?.password !== undefined;
+    if (secret && url.protocol === 'http:' && url.hostname !== hostnameOf(this.registry)) {
+      throw authFailed(
+        this.registry,
+        `refusing to send credentials over plain HTTP to the token realm ${safeUrl(url)} on another host than the registry`,
       );
     }
     const service = params.service;
@@ -154,9 +165,18 @@ export class RegistryAuth {
     }
     const token = parsed.token ?? parsed.access_token;
     if (!token) throw authFailed(this.registry, 'the token server returned no token');
+    registerSecret(token);
     const ttl = Math.max(10, parsed.expires_in ?? DEFAULT_TOKEN_TTL_S);
     this.tokens.set(scope, { value: token, expiresAt: Date.now() + (ttl - 5) * 1000 });
     return token;
+  }
+}
+
+function hostnameOf(registry: string): string {
+  try {
+    return new URL(`http://${registry}`).hostname;
+  } catch {
+    return registry;
   }
 }
 

@@ -471,7 +471,7 @@ function responseError(res: HttpResponse, what: string, name: string, ref: strin
   } catch {
     // Not a registry error body.
   }
-  const detail = message ? `: ${truncate(message, 120)}` : '';
+  const detail = message ? `: ${truncate(message, 120)}` : ''; // truncate redacts first
   if (res.status === 404) {
     if (code === 'NAME_UNKNOWN') {
       return new TrustgateError('NAME_UNKNOWN', `${what}: repository ${name} not found${detail}`, {

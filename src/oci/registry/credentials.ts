@@ -1,7 +1,12 @@
 /**
  * Where registry credentials come from: explicit options (cosign's --registry-username/-password/-token),
- * else Docker's config.json (auths, credHelpers, credsStore). Secrets stay in memory: they are never
- * logged, and helper output is never echoed in errors.
+ * bound to one registry host, else Docker's config.json (auths, credHelpers, credsStore), per host.
+ * Secrets stay in memory and are registered for redaction: they are never logged, and helper output
+ * is never echoed in errors.
+ *
+ * Explicit credentials are bound to `registryHost` and never offered to another registry. cosign sends
+ * them to every registry a run touches; here a reference that someone else wrote (a manifest in a pull
+ * request) must not be able to choose where a CI token goes.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -9,6 +14,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { TrustgateError } from '../../errors.js';
+import { registerBasicSecret, registerSecret } from '../../util/secrets.js';
 import type { dockerConfigSchema, helperOutputSchema } from './auth-schemas.js';
 
 export interface Credential {
@@ -24,6 +30,11 @@ export interface CredentialOptions {
   username?: string;
   password?: string;
   registryToken?: string;
+  /**
+   * The one registry (host[:port]) that `username`/`password`/`registryToken` belong to. Required
+   * when any of them is given; other registries fall back to Docker's config or anonymous access.
+   */
+  registryHost?: string;
   /** Directory holding config.json; defaults to $DOCKER_CONFIG, then ~/.docker. */
   dockerConfigDir?: string;
   /** Set false to ignore Docker's config entirely. */
@@ -31,6 +42,22 @@ export interface CredentialOptions {
 }
 
 type DockerConfig = z.infer<typeof dockerConfigSchema>;
+
+const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+const HOST_RE =
+  /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * A registry host as credentials are matched on: lower case, Docker Hub's names as `docker.io`, and
+ * an explicit `:443` dropped (the same HTTPS endpoint as none). Undefined when `host` is not a host.
+ */
+export function normalizeRegistryHost(host: string): string | undefined {
+  let h = host.trim().toLowerCase();
+  h = h.replace(/^https?:\/\//, '').replace(/\/.*$/, '');
+  h = h.replace(/:443$/, '');
+  if (!HOST_RE.test(h)) return undefined;
+  return HUB_ALIASES.has(h) ? 'docker.io' : h;
+}
 
 /** Hub answers under several names; config files use any of them. */
 function configKeysFor(registry: string): string[] {
@@ -51,26 +78,52 @@ export class CredentialStore {
   private config: DockerConfig | null | undefined;
   private readonly cache = new Map<string, Promise<Credential | undefined>>();
 
+  private readonly boundHost: string | undefined;
+
   constructor(private readonly options: CredentialOptions = {}) {
     if ((options.username === undefined) !== (options.password === undefined)) {
-      throw new TrustgateError('USAGE', '--registry-username and --registry-password must be given together');
+      throw new TrustgateError('USAGE', 'the username and password options must be given together');
     }
+    const explicit =
+      options.username !== undefined || options.password !== undefined || options.registryToken !== undefined;
+    if (options.registryHost !== undefined) {
+      this.boundHost = normalizeRegistryHost(options.registryHost);
+      if (!this.boundHost)
+        throw new TrustgateError('USAGE', `registryHost "${options.registryHost}" is not a host[:port]`, {
+          hint: 'give the registry name as in image references, e.g. ghcr.io or 127.0.0.1:5000',
+        });
+    } else if (explicit) {
+      throw new TrustgateError(
+        'USAGE',
+        'explicit credentials (username/password or registryToken) need registryHost, the one registry they belong to',
+        {
+          hint: 'set the registryHost option; credentials are never sent to a registry they were not given for',
+        },
+      );
+    }
+    registerSecret(options.password);
+    registerSecret(options.registryToken);
+    if (options.username !== undefined && options.password !== undefined)
+      registerBasicSecret(options.username, options.password);
   }
 
   get(registry: string): Promise<Credential | undefined> {
-    let p = this.cache.get(registry);
+    const key = normalizeRegistryHost(registry) ?? registry;
+    let p = this.cache.get(key);
     if (!p) {
-      p = this.lookup(registry);
-      this.cache.set(registry, p);
+      p = this.lookup(key).then(registerCredential);
+      this.cache.set(key, p);
     }
     return p;
   }
 
   private async lookup(registry: string): Promise<Credential | undefined> {
     const o = this.options;
-    if (o.registryToken) return { registryToken: o.registryToken };
-    if (o.username !== undefined && o.password !== undefined)
-      return { username: o.username, password: o.password };
+    if (this.boundHost !== undefined && registry === this.boundHost) {
+      if (o.registryToken) return { registryToken: o.registryToken };
+      if (o.username !== undefined && o.password !== undefined)
+        return { username: o.username, password: o.password };
+    }
     if (o.useDockerConfig === false) return undefined;
     const config = await this.loadConfig();
     if (!config) return undefined;
@@ -78,7 +131,12 @@ export class CredentialStore {
     const helper = keys.map((k) => config.credHelpers?.[k]).find(Boolean);
     if (helper) return runHelper(helper, keys[0]!);
     for (const [key, entry] of Object.entries(config.auths ?? {})) {
-      if (!keys.includes(normalizeConfigKey(key)) && !keys.includes(key)) continue;
+      if (
+        !keys.includes(normalizeConfigKey(key)) &&
+        !keys.includes(key) &&
+        normalizeRegistryHost(key) !== registry
+      )
+        continue;
       if (entry.identitytoken) return { identityToken: entry.identitytoken };
       if (entry.registrytoken) return { registryToken: entry.registrytoken };
       if (entry.auth) {
@@ -128,6 +186,16 @@ export class CredentialStore {
     this.config = r.data;
     return this.config;
   }
+}
+
+/** Every secret of a credential found, from any source, is hidden from output from now on. */
+function registerCredential(c: Credential | undefined): Credential | undefined {
+  if (!c) return c;
+  registerSecret(c.password);
+  registerSecret(c.identityToken);
+  registerSecret(c.registryToken);
+  if (c.password !== undefined) registerBasicSecret(c.username ?? '', c.password);
+  return c;
 }
 
 const HELPER_NAME_RE = /^[A-Za-z0-9_.-]+$/;

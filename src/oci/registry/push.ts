@@ -3,7 +3,7 @@
  * test harness, the fixture builder and the benchmarks do, through the same authenticated client.
  */
 import { TrustgateError } from '../../errors.js';
-import { type Digest, sha256Digest } from '../../reference/digest.js';
+import { type Digest, sha256Digest, truncate } from '../../reference/digest.js';
 import type { RegistryClient } from './client.js';
 
 function pushScope(repository: string): string {
@@ -72,7 +72,7 @@ export async function pushManifest(
   if (res.status !== 201) {
     throw new TrustgateError(
       'REGISTRY_ERROR',
-      `${what}: answered HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`,
+      `${what}: answered HTTP ${res.status}: ${truncate(res.body.toString('utf8'), 200)}`,
     );
   }
   return digest;
