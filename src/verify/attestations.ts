@@ -232,7 +232,7 @@ export function verifyAttestation(
       },
     };
   }
-  const crypto = verifiers.verifyBundle(checked, undefined, logTimes);
+  const crypto = verifiers.verifyBundle(checked, undefined, logTimes, entries.filter(isIntotoV001));
   if ('reasons' in crypto) return { ...v, reason: crypto.reasons.join('; ') };
   v.signer = crypto.signer;
   if (!statementNamesDigest(parsed.statement, digest)) {

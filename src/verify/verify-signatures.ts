@@ -85,11 +85,13 @@ export interface SignatureVerifiers {
   /**
    * `logTimes`: times already proven by log entries checked outside sigstore-js (intoto 0.0.1); the
    * bundle then carries fewer entries, and those times count as verified timestamps.
+   * `loggedOutside`: those entries themselves, which must still name the signer that verified.
    */
   verifyBundle(
     bundle: Bundle,
     artifact: Buffer | undefined,
     logTimes?: Date[],
+    loggedOutside?: readonly TransparencyLogEntry[],
   ): { signer: SignerMatch } | { reasons: string[] };
 }
 
@@ -140,6 +142,7 @@ export class KeyVerifiers implements SignatureVerifiers {
     bundle: Bundle,
     artifact: Buffer | undefined,
     logTimes?: Date[],
+    loggedOutside: readonly TransparencyLogEntry[] = [],
   ): { signer: SignerMatch } | { reasons: string[] } {
     // A certificate-bearing bundle would be checked against the trusted root's CAs with the
     // certificate's own key: never a --key verification.
@@ -162,7 +165,9 @@ export class KeyVerifiers implements SignatureVerifiers {
         } else {
           verifier.verify(entity);
         }
-        const logged = tlogSignerMismatch(bundle.verificationMaterial.tlogEntries, { spkiDer: key.spkiDer });
+        const logged = tlogSignerMismatch([...bundle.verificationMaterial.tlogEntries, ...loggedOutside], {
+          spkiDer: key.spkiDer,
+        });
         if (logged) {
           reasons.push(`${key.source}: ${logged}`);
           continue;
@@ -352,6 +357,7 @@ export class KeylessVerifiers implements SignatureVerifiers {
     bundle: Bundle,
     artifact: Buffer | undefined,
     logTimes?: Date[],
+    loggedOutside: readonly TransparencyLogEntry[] = [],
   ): { signer: SignerMatch } | { reasons: string[] } {
     if (bundle.verificationMaterial.content?.$case === 'publicKey') {
       return { reasons: ['signed with a key, not a certificate: verify it with --key'] };
@@ -378,7 +384,7 @@ export class KeylessVerifiers implements SignatureVerifiers {
     }
     const leaf = leafCertificate(bundle);
     const logged = leaf
-      ? tlogSignerMismatch(bundle.verificationMaterial.tlogEntries, { certDer: leaf })
+      ? tlogSignerMismatch([...bundle.verificationMaterial.tlogEntries, ...loggedOutside], { certDer: leaf })
       : 'the bundle carries no certificate';
     if (logged) return { reasons: [logged] };
     const identity = {

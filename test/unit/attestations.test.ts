@@ -186,13 +186,13 @@ describe('Rekor intoto 0.0.1 entries (old cosign .att, e.g. slsa-github-generato
     description: 'fake log',
   };
   const key = generateKey('p256');
-  const logged = (opts: { payloadFor?: Uint8Array; alterSet?: boolean } = {}) => {
+  const logged = (opts: { payloadFor?: Uint8Array; alterSet?: boolean; loggedSigner?: typeof key } = {}) => {
     const stmt = statementFor(DIGEST, SLSA);
     const envelope = dsseEnvelope(key, stmt);
     let bundle = intotoV001RekorBundle(log, {
       envelope,
       payload: opts.payloadFor ?? stmt,
-      signer: key,
+      signer: opts.loggedSigner ?? key,
       logIndex: 7,
       integratedTime: Math.floor(Date.now() / 1000),
     });
@@ -243,6 +243,12 @@ describe('Rekor intoto 0.0.1 entries (old cosign .att, e.g. slsa-github-generato
     expect(other!.reason).toContain('records another payload');
     const [altered] = await check(logged({ alterSet: true }));
     expect(altered!.reason).toContain('SET');
+  });
+
+  test('GHSA-whqx-f9j3-ch6m: an intoto 0.0.1 entry that records another key fails', async () => {
+    const [v] = await check(logged({ loggedSigner: generateKey('p256') }));
+    expect(v).toMatchObject({ verified: false });
+    expect(v!.reason).toContain('records another signer');
   });
 });
 
