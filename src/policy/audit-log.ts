@@ -3,7 +3,7 @@
  * crash never truncates what was written. Records hold what was decided and why, never credentials:
  * the inputs are references, digests, check reasons and signer identities.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { appendNoFollow } from '../util/safe-fs.js';
 import { VERSION } from '../version.js';
 import type { PolicyDecision } from './evaluate.js';
 
@@ -65,14 +65,11 @@ export function policyChangeRecord(
   };
 }
 
-/** Appends records as JSON lines and fsyncs them. */
+/**
+ * Appends records as JSON lines and fsyncs them. The log is created 0600 and must be a regular file:
+ * a link planted at its name would otherwise make trustgate append to a file of the attacker's choice.
+ */
 export function appendAudit(file: string, records: AuditRecord[]): void {
   if (records.length === 0) return;
-  const fd = openSync(file, 'a', 0o600);
-  try {
-    writeSync(fd, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  appendNoFollow(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), 0o600, '--audit-log');
 }
