@@ -274,7 +274,12 @@ export function appendNoFollow(
  * (`chmod 700`), since it may be a folder they share on purpose.
  */
 export function ensurePrivateDir(dir: string, what = 'the folder'): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    // Something else is at the name: what it is, is said below.
+    if (errno(e) !== 'EEXIST') throw e;
+  }
   const st = lstatSync(dir);
   if (st.isSymbolicLink())
     throw new TrustgateError('USAGE', `${what} ${dir} is a symbolic link; refusing to use it`, {
