@@ -3,7 +3,7 @@
  * refuses a link or FIFO at its name, fast, and leaves what a link points to untouched. Offline, on
  * the demo fixture.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,5 +144,33 @@ describe('export', () => {
       expect(isContainedName(`${typeFileName(t)}-0.json`)).toBe(true);
     for (const bad of ['../x', 'a/../b', '/abs', '.hidden', 'a/b/c', 'a\\b', 'a//b', ''])
       expect(isContainedName(bad)).toBe(false);
+  });
+});
+
+describe('files the user names are read bounded', () => {
+  test('--key, --trusted-root and --policy given as /dev/zero fail at their cap, quickly', () => {
+    for (const [args, message] of [
+      [['verify', '--key', '/dev/zero', IMAGE], '--key /dev/zero: file is larger than a public key can be'],
+      [
+        ['verify', '--key', 'fixtures/trust/cosign.pub', '--trusted-root', '/dev/zero', IMAGE],
+        '--trusted-root /dev/zero: cannot read the file',
+      ],
+      [['verify', '--policy', '/dev/zero', IMAGE], 'larger than the 16777216-byte limit'],
+    ] as const) {
+      const start = Date.now();
+      const r = run([...args]);
+      expect(r.code, args.join(' ')).not.toBe(ExitCode.OK);
+      expect(r.stderr).toContain(message);
+      expect(r.code, r.stderr).not.toBeNull(); // not killed by the timeout
+      expect(Date.now() - start).toBeLessThan(15_000);
+    }
+  });
+
+  test('a key fed through a pipe (process substitution) still works', () => {
+    const p = plantedFifo();
+    const feeder = spawn('sh', ['-c', `cat fixtures/trust/cosign.pub > '${p}'`]);
+    const r = run(['verify', '--key', p, '--trusted-root', 'fixtures/trust/trusted_root.json', IMAGE]);
+    feeder.kill();
+    expect(r.code, r.stderr).toBe(ExitCode.OK);
   });
 });
