@@ -13,14 +13,21 @@
  * entries also carry an HMAC under a secret cache key that is not stored with the cache:
  * TRUSTGATE_CACHE_KEY (a CI secret), else a random key made once in the user's config folder. Whoever
  * can write the cache folder but not read that key cannot make an entry that is accepted.
+ *
+ * Entries are files someone else may have planted: they are read without following links, only when
+ * regular and within a size cap (a FIFO or a link to /dev/zero is discarded like any bad entry), and
+ * written atomically through an exclusively created temporary file with an unpredictable name, in a
+ * folder that must be private (0700, ours).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Discovery } from '../discovery/types.js';
+import { describeError } from '../errors.js';
 import { sha256Digest } from '../reference/digest.js';
+import { createExclusive, ensurePrivateDir, readRegularFile, writeFileAtomic } from '../util/safe-fs.js';
 
 export interface CacheKey {
   /** registry/repository@sha256:… (or oci:PATH@sha256:…). */
@@ -43,6 +50,8 @@ export type CacheEvent =
     };
 
 const MAX_ENTRY_BYTES = 256 * 1024 * 1024;
+/** The key file holds 64 hex digits; anything much bigger is not ours. */
+const MAX_KEY_FILE_BYTES = 4096;
 
 const b64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 const origin = z.strictObject({ via: z.string(), manifest: z.string(), layer: z.string() });
@@ -149,16 +158,19 @@ export function cacheSecret(): Buffer {
   if (fromEnv) return Buffer.from(fromEnv, 'utf8');
   const dir = join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'trustgate');
   const file = join(dir, 'cache.key');
+  const read = () => Buffer.from(readRegularFile(file, MAX_KEY_FILE_BYTES).toString('utf8').trim(), 'utf8');
   try {
-    return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
-  } catch {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return read();
+  } catch (e) {
+    // Only an absent key is made; a link, FIFO or oversized file in its place is an error to fix.
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    ensurePrivateDir(dir, 'the cache key folder');
     try {
-      writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
+      createExclusive(file, Buffer.from(`${randomBytes(32).toString('hex')}\n`), 0o600);
     } catch {
       // Made by a concurrent run: read theirs.
     }
-    return Buffer.from(readFileSync(file, 'utf8').trim(), 'utf8');
+    return read();
   }
 }
 
@@ -170,7 +182,7 @@ export class VerificationCache {
     readonly dir: string,
     readonly options: { ttlMs: number; now?: () => Date; secret?: Buffer } = { ttlMs: 24 * 3600e3 },
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    ensurePrivateDir(dir, '--cache');
     this.secret = options.secret ?? cacheSecret();
   }
 
@@ -191,7 +203,12 @@ export class VerificationCache {
     reason: string,
   ): undefined {
     this.events.push({ kind, image: key.image, file, reason });
-    rmSync(file, { force: true });
+    try {
+      // unlink, never recursive: a link is removed, not what it points to; a folder stays.
+      rmSync(file, { force: true });
+    } catch {
+      // Left in place; it is refused again next time.
+    }
     return undefined;
   }
 
@@ -200,12 +217,14 @@ export class VerificationCache {
     const file = this.file(key);
     let text: string;
     try {
-      if (statSync(file).size > MAX_ENTRY_BYTES)
-        return this.reject('corrupt', key, file, 'entry over the size limit');
-      text = readFileSync(file, 'utf8');
-    } catch {
-      this.events.push({ kind: 'miss', image: key.image });
-      return undefined;
+      text = readRegularFile(file, MAX_ENTRY_BYTES).toString('utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.events.push({ kind: 'miss', image: key.image });
+        return undefined;
+      }
+      // A link, FIFO, device, folder or oversized file: never read, discarded like any bad entry.
+      return this.reject('corrupt', key, file, describeError(e));
     }
     let json: unknown;
     try {
@@ -285,8 +304,11 @@ export class VerificationCache {
       discovery: body,
     };
     const file = this.file(key);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry), { mode: 0o600 });
-    renameSync(tmp, file);
+    try {
+      writeFileAtomic(file, Buffer.from(JSON.stringify(entry)), { mode: 0o600, what: 'the cache entry' });
+    } catch (e) {
+      // The cache only saves requests: an entry that cannot be written is reported, never fatal.
+      this.events.push({ kind: 'corrupt', image: key.image, file, reason: describeError(e) });
+    }
   }
 }

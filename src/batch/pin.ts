@@ -5,16 +5,17 @@
  * verifier, only images that pass are pinned; the rest are listed as failures.
  */
 
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { describeError } from '../errors.js';
+import { lstatSync } from 'node:fs';
+import { describeError, TrustgateError } from '../errors.js';
 import type { RegistryClient } from '../oci/registry/client.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
+import { readInputFile, readRegularFile, writeFileAtomic } from '../util/safe-fs.js';
 import { mapLimit } from '../util/semaphore.js';
 import { type FoundImage, scanManifestFile } from './manifests.js';
+
+/** Manifests are text a person edits; anything this big is not one (and /dev/zero never ends). */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 export interface PinFailure {
   reference: string;
@@ -49,9 +50,9 @@ export async function planPins(
   for (const f of files) {
     let text: string;
     try {
-      text = readFileSync(f, 'utf8');
-    } catch {
-      plan.errors.push({ file: f, line: 0, message: 'cannot read the file' });
+      text = readInputFile(f, MAX_MANIFEST_BYTES).toString('utf8');
+    } catch (e) {
+      plan.errors.push({ file: f, line: 0, message: `cannot read the file: ${describeError(e)}` });
       continue;
     }
     const scan = scanManifestFile(f, text);
@@ -125,19 +126,22 @@ export async function planPins(
 /**
  * Writes the pinned files, each atomically: a new temporary file beside it (created exclusively,
  * with a random name, so no planted file or link is followed), given the original's mode, then
- * renamed over it.
+ * renamed over it. A file that is a link (or not a regular file) is refused rather than replaced by a
+ * copy, and so is one that changed since it was read.
  */
 export async function writePins(plan: PinPlan): Promise<void> {
   for (const f of plan.files) {
-    const tmp = join(dirname(f.file), `.${basename(f.file)}.${randomBytes(8).toString('hex')}.trustgate-pin`);
-    const mode = (await stat(f.file)).mode & 0o7777;
-    try {
-      await writeFile(tmp, f.after, { flag: 'wx', mode });
-      await rename(tmp, f.file);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    const st = lstatSync(f.file);
+    const now = st.isFile() ? readRegularFile(f.file, MAX_MANIFEST_BYTES).toString('utf8') : undefined;
+    if (now !== undefined && now !== f.before)
+      throw new TrustgateError('USAGE', `pin --write: ${f.file} changed since it was read; not rewritten`, {
+        hint: 'run pin again',
+      });
+    writeFileAtomic(f.file, Buffer.from(f.after, 'utf8'), {
+      mode: st.mode & 0o777,
+      exactMode: true,
+      what: 'pin --write:',
+    });
   }
 }
 

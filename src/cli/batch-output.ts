@@ -3,12 +3,12 @@
  * on a terminal, and repeatable outputs (`-o json=out.json -o sarif=out.sarif`). Rendering is the
  * library's (src/batch/formats.ts); this file only routes text to stdout, files or the step summary.
  */
-import { appendFileSync } from 'node:fs';
 import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import type { BatchReport } from '../batch/report.js';
 import { ExitCode } from '../exit-codes.js';
 import { printable } from '../util/printable.js';
+import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
 import type { Io } from './output.js';
 import { UsageError } from './registry-options.js';
@@ -141,7 +141,8 @@ export async function writeBatchOutputs(
       text = f.formatMarkdown(report);
       const summary = process.env.GITHUB_STEP_SUMMARY;
       if (!s.file && summary) {
-        appendFileSync(summary, redact(text));
+        // The runner's own file: appended to, never through a link or into a FIFO.
+        appendNoFollow(summary, redact(text), 0o644, '$GITHUB_STEP_SUMMARY');
         continue;
       }
     } else if (s.format === 'github') {
@@ -157,7 +158,8 @@ export async function writeBatchOutputs(
     }
     if (text === undefined) continue;
     text = redact(text);
-    if (s.file) await writeOutputFile(s.file, Buffer.from(text.endsWith('\n') ? text : `${text}\n`));
+    if (s.file)
+      await writeOutputFile(s.file, Buffer.from(text.endsWith('\n') ? text : `${text}\n`), `-o ${s.format}`);
     else io.out(text.replace(/\n$/, ''));
   }
 }

@@ -1,18 +1,21 @@
 /**
  * `trustgate export`: the auditor's evidence archive for one image. Every verified attestation payload,
  * the raw bundles and envelopes as fetched, certificates in PEM, the image manifest, summary.json and
- * SHA256SUMS. Names are ours (sanitised types and counters), never registry data. Re-running on the
- * same image gives the same bytes, apart from summary.json's time field.
+ * SHA256SUMS. Names are ours (sanitised types and counters), never registry data, and each is checked
+ * to stay inside the folder before anything is written. Every file is created exclusively (never
+ * through a link, never over an existing file), in a folder that is new or empty and ours. Re-running
+ * on the same image gives the same bytes, apart from summary.json's time field.
  */
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { discover } from '../discovery/discover.js';
 import { TrustgateError } from '../errors.js';
 import { RegistryClient } from '../oci/registry/client.js';
 import type { PolicyDecision } from '../policy/evaluate.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
+import { createExclusive } from '../util/safe-fs.js';
 import { PREDICATE_TYPES, verifyAttestations } from '../verify/attestations.js';
 import { buildTrust, type VerifyOptions } from '../verify/verify-image.js';
 import { verifySignatures } from '../verify/verify-signatures.js';
@@ -58,20 +61,44 @@ export function typeFileName(predicateType: string): string {
   return s.length > 0 ? s : 'unknown';
 }
 
-async function prepareDir(dir: string): Promise<void> {
+/**
+ * An archive name that stays inside the folder: one or two plain segments (no `..`, no leading dot,
+ * no separators beyond the one sub-folder). Names are built from our own words, counters and
+ * typeFileName; this guards that promise, so a change there cannot turn registry data into a path.
+ */
+export function isContainedName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}(\/[A-Za-z0-9][A-Za-z0-9_.-]{0,99})?$/.test(name);
+}
+
+/**
+ * The export folder: created when absent, else it must be an empty folder of ours that strangers
+ * cannot write (a world-writable one would let them swap a sub-folder for a link while we write).
+ * Checked after creation too, so a link that appears in between is refused, not written through.
+ */
+function prepareDir(dir: string): void {
+  mkdirSync(dirname(dir), { recursive: true });
   try {
-    const st = await lstat(dir);
-    if (st.isSymbolicLink())
-      throw new TrustgateError('USAGE', `--dir ${dir} is a symbolic link; refusing to write through it`);
-    if (!st.isDirectory()) throw new TrustgateError('USAGE', `--dir ${dir} exists and is not a directory`);
-    if ((await readdir(dir)).length > 0)
-      throw new TrustgateError('USAGE', `--dir ${dir} is not empty`, {
-        hint: 'export into a new or empty directory',
-      });
+    mkdirSync(dir, { mode: 0o755 });
   } catch (e) {
-    if (e instanceof TrustgateError) throw e;
-    await mkdir(dir, { recursive: true });
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
+  const st = lstatSync(dir);
+  if (st.isSymbolicLink())
+    throw new TrustgateError('USAGE', `--dir ${dir} is a symbolic link; refusing to write through it`);
+  if (!st.isDirectory()) throw new TrustgateError('USAGE', `--dir ${dir} exists and is not a directory`);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid)
+    throw new TrustgateError('USAGE', `--dir ${dir} belongs to another user (uid ${st.uid})`, {
+      hint: 'export into a folder of your own',
+    });
+  if ((st.mode & 0o002) !== 0)
+    throw new TrustgateError('USAGE', `--dir ${dir} is writable by everyone`, {
+      hint: 'export into a new folder, or chmod o-w it',
+    });
+  if (readdirSync(dir).length > 0)
+    throw new TrustgateError('USAGE', `--dir ${dir} is not empty`, {
+      hint: 'export into a new or empty directory',
+    });
 }
 
 function pemOf(der: Uint8Array): string {
@@ -211,13 +238,20 @@ export async function exportEvidence(reference: string, options: ExportOptions):
       .join('\n');
     files.set('SHA256SUMS', Buffer.from(`${sums}\n`));
 
-    await prepareDir(options.dir);
+    for (const n of files.keys())
+      if (!isContainedName(n))
+        throw new TrustgateError(
+          'USAGE',
+          `refusing to write ${JSON.stringify(n)}: not a plain name inside --dir`,
+        );
+    prepareDir(options.dir);
     for (const sub of new Set(
       [...files.keys()].filter((n) => n.includes('/')).map((n) => n.split('/')[0]!),
     )) {
-      await mkdir(join(options.dir, sub));
+      // Not recursive: fails if anything (a link included) is already at the name.
+      mkdirSync(join(options.dir, sub), { mode: 0o755 });
     }
-    for (const [n, bytes] of files) await writeFile(join(options.dir, n), bytes, { flag: 'wx', mode: 0o644 });
+    for (const [n, bytes] of files) createExclusive(join(options.dir, n), bytes, 0o644);
     const result: ExportResult = {
       dir: options.dir,
       files: [...files.keys()].sort(),
@@ -227,10 +261,11 @@ export async function exportEvidence(reference: string, options: ExportOptions):
     };
     if (options.tar) {
       const tarball = `${options.dir.replace(/\/+$/, '')}.tar.gz`;
-      await writeFile(tarball, deterministicTarGz([...files].map(([name, bytes]) => ({ name, bytes }))), {
-        flag: 'wx',
-        mode: 0o644,
-      });
+      createExclusive(
+        tarball,
+        deterministicTarGz([...files].map(([name, bytes]) => ({ name, bytes }))),
+        0o644,
+      );
       result.tarball = tarball;
     }
     return result;

@@ -1,19 +1,10 @@
-/** Writing outputs: never through a symlink, never outside what the user named. */
-import { lstat, writeFile } from 'node:fs/promises';
-import { TrustgateError } from '../errors.js';
+/**
+ * Writing outputs (`extract --output`, `-o fmt=FILE`): never through a link or into a FIFO or device,
+ * and atomically, through a temporary file created exclusively under an unpredictable name, so a link
+ * planted at the target or beside it redirects nothing.
+ */
+import { writeFileAtomic } from '../util/safe-fs.js';
 
-export async function writeOutputFile(path: string, bytes: Uint8Array): Promise<void> {
-  try {
-    const st = await lstat(path);
-    if (st.isSymbolicLink()) {
-      throw new TrustgateError('USAGE', `--output ${path} is a symbolic link; refusing to write through it`, {
-        hint: 'name a regular file path',
-      });
-    }
-    if (st.isDirectory()) throw new TrustgateError('USAGE', `--output ${path} is a directory`);
-  } catch (e) {
-    if (e instanceof TrustgateError) throw e;
-    // Not there yet: fine.
-  }
-  await writeFile(path, bytes, { mode: 0o644 });
+export async function writeOutputFile(path: string, bytes: Uint8Array, what = '--output'): Promise<void> {
+  writeFileAtomic(path, bytes, { mode: 0o644, what });
 }

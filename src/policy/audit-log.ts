@@ -3,7 +3,7 @@
  * crash never truncates what was written. Records hold what was decided and why, never credentials:
  * the inputs are references, digests, check reasons and signer identities.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
 import { VERSION } from '../version.js';
 import type { PolicyDecision } from './evaluate.js';
@@ -66,15 +66,12 @@ export function policyChangeRecord(
   };
 }
 
-/** Appends records as JSON lines and fsyncs them. */
+/**
+ * Appends records as JSON lines and fsyncs them. The log is created 0600 and must be a regular file:
+ * a link planted at its name would otherwise make trustgate append to a file of the attacker's choice.
+ */
 export function appendAudit(file: string, records: AuditRecord[]): void {
   if (records.length === 0) return;
-  const fd = openSync(file, 'a', 0o600);
-  try {
-    // Redacted as a whole line: a check reason may quote a registry's error body.
-    writeSync(fd, records.map((r) => `${redact(JSON.stringify(r))}\n`).join(''));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  // Redacted as a whole line: a check reason may quote a registry's error body.
+  appendNoFollow(file, records.map((r) => `${redact(JSON.stringify(r))}\n`).join(''), 0o600, '--audit-log');
 }

@@ -5,10 +5,10 @@
  * line and column and a fix. Nothing is evaluated here that depends on an image.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
-import { TrustgateError } from '../errors.js';
+import { describeError, TrustgateError } from '../errors.js';
+import { readInputFile } from '../util/safe-fs.js';
 import { predicateTypeFor } from '../verify/attestations.js';
 import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../verify/claims.js';
 import { parsePublicKey, type VerificationKey } from '../verify/keys.js';
@@ -122,13 +122,18 @@ export interface CompiledPolicy {
   }>;
 }
 
+/** Far above any real policy or PEM key; the caps only stop unbounded inputs. */
+const MAX_POLICY_FILE_BYTES = 16 * 1024 * 1024;
+const MAX_KEY_FILE_BYTES = 1024 * 1024;
+
 /** Reads and compiles a policy file; throws PolicyInvalidError listing every problem. */
 export function loadPolicy(file: string): CompiledPolicy {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(file);
-  } catch {
-    throw new TrustgateError('USAGE', `--policy ${file}: cannot read the file`);
+    // Bounded, so /dev/zero or an endless pipe fails instead of filling memory.
+    bytes = readInputFile(file, MAX_POLICY_FILE_BYTES);
+  } catch (e) {
+    throw new TrustgateError('USAGE', `--policy ${file}: cannot read the file (${describeError(e)})`);
   }
   const r = compilePolicy(bytes.toString('utf8'), file);
   if ('issues' in r) throw new PolicyInvalidError(file, r.issues);
@@ -243,7 +248,7 @@ export function compilePolicy(
       let pem = k.pem;
       if (pem === undefined) {
         try {
-          pem = readFileSync(rel(k.file!), 'utf8');
+          pem = readInputFile(rel(k.file!), MAX_KEY_FILE_BYTES).toString('utf8');
         } catch {
           issue(
             [...kp, 'file'],

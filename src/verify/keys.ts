@@ -3,11 +3,11 @@
  * Accepted: ECDSA P-256/P-384/P-521, RSA (PKCS#1 v1.5 or PSS), Ed25519, as PKIX or PKCS#1 PEM.
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { TrustgateError } from '../errors.js';
 import { isLoopbackHost } from '../oci/registry/client.js';
 import { HttpTransport } from '../oci/registry/transport.js';
 import { safeUrl } from '../util/redact.js';
+import { readInputFile } from '../util/safe-fs.js';
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521' | 'rsa' | 'rsa-pss' | 'ed25519';
 
@@ -71,11 +71,12 @@ async function readKeyText(spec: string, timeoutMs: number): Promise<{ pem: stri
     }
   }
   try {
-    const buf = await readFile(spec);
-    if (buf.length > MAX_KEY_BYTES)
-      throw new TrustgateError('KEY_INVALID', `--key ${spec}: file is larger than a public key can be`);
+    // Bounded: /dev/zero or an endless pipe stops past the limit instead of filling memory.
+    const buf = readInputFile(spec, MAX_KEY_BYTES);
     return { pem: buf.toString('utf8'), source: spec };
   } catch (e) {
+    if (e instanceof TrustgateError && e.code === 'SIZE_LIMIT')
+      throw new TrustgateError('KEY_INVALID', `--key ${spec}: file is larger than a public key can be`);
     if (e instanceof TrustgateError) throw e;
     throw new TrustgateError(
       'KEY_UNAVAILABLE',

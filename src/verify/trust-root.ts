@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { TrustgateError } from '../errors.js';
+import { readInputFile } from '../util/safe-fs.js';
 import { parsePublicKey } from './keys.js';
 
 export interface LoadedTrustRoot {
@@ -36,10 +37,13 @@ export function embeddedPublicGoodRoot(): LoadedTrustRoot {
   };
 }
 
+/** Bounds user-named trust files, so /dev/zero or an endless pipe fails instead of filling memory. */
+const MAX_TRUST_FILE_BYTES = 16 * 1024 * 1024;
+
 export function trustedRootFromFile(file: string): LoadedTrustRoot {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputFile(file, MAX_TRUST_FILE_BYTES).toString('utf8');
   } catch {
     throw new TrustgateError('TRUST_ROOT_INVALID', `--trusted-root ${file}: cannot read the file`);
   }
@@ -74,7 +78,7 @@ export function trustedRootFromJson(text: string, source: string): LoadedTrustRo
 export function withRekorKey(base: LoadedTrustRoot | undefined, pemFile: string): LoadedTrustRoot {
   let pem: string;
   try {
-    pem = readFileSync(pemFile, 'utf8');
+    pem = readInputFile(pemFile, MAX_TRUST_FILE_BYTES).toString('utf8');
   } catch {
     throw new TrustgateError('KEY_UNAVAILABLE', `--rekor-public-key ${pemFile}: cannot read the file`);
   }
@@ -159,7 +163,7 @@ export function privateCaRoot(rootsFile: string, intermediatesFile?: string): Lo
   const read = (f: string, flag: string): X509Certificate[] => {
     let pem: string;
     try {
-      pem = readFileSync(f, 'utf8');
+      pem = readInputFile(f, MAX_TRUST_FILE_BYTES).toString('utf8');
     } catch {
       throw new TrustgateError('TRUST_ROOT_INVALID', `${flag} ${f}: cannot read the file`);
     }

@@ -384,4 +384,30 @@ describe('pin safety', () => {
     expect(statSync(file).mode & 0o777).toBe(0o640);
     expect(readFileSync(file, 'utf8')).toMatch(/@sha256:[0-9a-f]{64}\n$/);
   });
+
+  test('--write refuses a manifest that is a link: the link stays, what it points to is unchanged', async () => {
+    const { symlinkSync, lstatSync } = await import('node:fs');
+    const real = join(work, 'real-target.yaml');
+    const text = `services:\n  a:\n    image: ${refs[0]}\n`;
+    writeFileSync(real, text);
+    const link = join(work, 'linked.yaml');
+    symlinkSync(real, link);
+    const r = cli(['pin', '--write', link]);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toContain(`pin --write: ${link} is a symbolic link; refusing to write through it`);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe(text);
+  });
+
+  test('--write refuses a file that changed after it was read', async () => {
+    const { planPins, writePins } = await import('../../src/batch/pin.js');
+    const file = join(work, 'changing.yaml');
+    writeFileSync(file, `services:\n  a:\n    image: ${refs[0]}\n`);
+    const client = new RegistryClient();
+    const plan = await planPins([file], { client });
+    await client.close();
+    writeFileSync(file, `services:\n  a:\n    image: ${refs[1]} # edited meanwhile\n`);
+    await expect(writePins(plan)).rejects.toThrow(/changed since it was read; not rewritten/);
+    expect(readFileSync(file, 'utf8')).toContain('# edited meanwhile');
+  });
 });

@@ -3,8 +3,23 @@
  * re-verifies what it read; tampered, expired and foreign-policy entries are discarded, reported, and
  * fetched again, and never change a decision.
  */
+
+import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -175,6 +190,75 @@ describe('verification cache', () => {
     const forged = await run(dirB, { policy: otherPolicy });
     expect(forged.cache.events.filter((e) => e.kind === 'foreign')).toHaveLength(3);
     expect(forged.r.decisions.map((d) => d.decision)).toEqual(['allow', 'allow', 'allow']);
+  });
+});
+
+describe('cache entries that are not plain files', () => {
+  const entries = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+  test('a FIFO, a link to /dev/zero and an oversized entry: refused at once, discarded, reported; the run completes', async () => {
+    const dir = mkdtempSync(join(work, 'c-'));
+    await run(dir);
+    const [a, b, c] = entries(dir).map((f) => join(dir, f));
+    rmSync(a!);
+    execFileSync('mkfifo', [a!]);
+    rmSync(b!);
+    symlinkSync('/dev/zero', b!);
+    // Sparse: 300 MiB by size, nothing on disk; refused from its size, never read.
+    const fd = openSync(c!, 'w');
+    closeSync(fd);
+    execFileSync('truncate', ['-s', `${300 * 1024 * 1024}`, c!]);
+    const rssBefore = process.memoryUsage().rss;
+    const start = Date.now();
+    const again = await run(dir);
+    expect(Date.now() - start).toBeLessThan(20_000);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+    expect(again.r.decisions.map((d) => d.decision)).toEqual(['allow', 'allow', 'allow']);
+    const bad = again.cache.events.filter((e) => e.kind === 'corrupt');
+    const reasons = bad.map((e) => ('reason' in e ? e.reason : ''));
+    expect(reasons).toHaveLength(3);
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/is 314572800 bytes, over the 268435456-byte limit/),
+        expect.stringMatching(/is a FIFO, not a regular file/),
+        expect.stringMatching(/is a symbolic link; refusing to read through it/),
+      ]),
+    );
+    // Discarded and written again as regular files.
+    for (const f of [a!, b!, c!]) expect(lstatSync(f).isFile()).toBe(true);
+    expect((await run(dir)).cache.events.filter((e) => e.kind === 'hit')).toHaveLength(3);
+  });
+
+  test('a link planted at the old temporary name (<entry>.json.<pid>.tmp) redirects no write', async () => {
+    const dir = mkdtempSync(join(work, 'c-'));
+    await run(dir);
+    const names = entries(dir);
+    const outside = join(work, `outside-${Date.now()}`);
+    writeFileSync(outside, 'untouched\n');
+    for (const f of names) {
+      rmSync(join(dir, f));
+      symlinkSync(outside, join(dir, `${f}.${process.pid}.tmp`));
+    }
+    await run(dir);
+    expect(readFileSync(outside, 'utf8')).toBe('untouched\n');
+    for (const f of names) expect(lstatSync(join(dir, f)).isFile()).toBe(true);
+  });
+
+  test('the cache folder is made 0700; one others can write, or a link, is refused', () => {
+    const dir = join(mkdtempSync(join(work, 'c-')), 'made');
+    new VerificationCache(dir, { ttlMs: 1, secret: SECRET });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const open = mkdtempSync(join(work, 'open-'));
+    chmodSync(open, 0o777);
+    expect(() => new VerificationCache(open, { ttlMs: 1, secret: SECRET })).toThrow(
+      /--cache .* is writable by others/,
+    );
+    const real = mkdtempSync(join(work, 'real-'));
+    mkdirSync(join(real, 'x'), { mode: 0o700 });
+    symlinkSync(join(real, 'x'), join(real, 'link'));
+    expect(() => new VerificationCache(join(real, 'link'), { ttlMs: 1, secret: SECRET })).toThrow(
+      /symbolic link/,
+    );
   });
 });
 
