@@ -4,10 +4,13 @@
  * in-memory sources or a registry client):
  * - a sign bundle whose statement subject names another digest (test/unit/verify-signatures.test.ts);
  * - the SET of an old Rekor `intoto` 0.0.1 entry (test/unit/attestations.test.ts);
- * - blob bytes checked against their digest (test/integration/faults.test.ts, test/unit/layout-source.test.ts).
+ * - blob bytes checked against their digest (test/integration/faults.test.ts, test/unit/layout-source.test.ts),
+ *   here from a layout on disk and from a registry behind a proxy that changes one byte of a blob.
  */
+import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -19,12 +22,17 @@ import {
   REF_NAME_ANNOTATION,
 } from '../../src/oci/layout/layout-source.js';
 import { MediaType } from '../../src/oci/media-types.js';
+import { RegistryClient } from '../../src/oci/registry/client.js';
 import { sha256Digest } from '../../src/reference/digest.js';
 import { attLayer, dsseEnvelope } from '../support/cosign-att.js';
 import { buildSigManifest, type SigLayer, simpleSigningPayload } from '../support/cosign-sig.js';
+import { startFaultServer } from '../support/fault-server.js';
 import { type Blob, buildImage, descriptorOf } from '../support/image-builder.js';
 import { keylessWorld } from '../support/keyless.js';
 import { writeLayout } from '../support/layout-writer.js';
+import { pushSig } from '../support/push.js';
+import { startRegistry } from '../support/registry.js';
+import { repoRoot } from '../support/repo-root.js';
 import { runCli } from '../support/run-cli.js';
 import {
   COSIGN_SIGN_V1,
@@ -267,5 +275,96 @@ describe('blob bytes are checked against their digest', () => {
     const r = verify();
     expect(r.code, r.stdout + r.stderr).toBe(ExitCode.FAILURE);
     expect(r.stdout).toContain(`blob ${sha256Digest(payload)} has content digest`);
+  });
+});
+
+/** runCli without blocking this process, which serves the proxy the CLI talks to. */
+function runCliAsync(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'trustgate.js'), ...args], {
+      cwd: repoRoot(),
+      env: { ...process.env, NO_COLOR: '', FORCE_COLOR: '', GITHUB_ACTIONS: '', GITHUB_STEP_SUMMARY: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('blob bytes from a registry are checked against their digest', () => {
+  const log = fakeLog(generateKey('p256'));
+  const key = generateKey('p256');
+
+  test('a registry (a proxy in front of a real one) serving other bytes for the .sig layer: failure (exit 1)', async () => {
+    const { trustedRootFor } = await import('../support/signing.js');
+    const root = join(dir, 'registry-blob-root.json');
+    writeFileSync(root, trustedRootFor(log));
+    const keyFile = join(dir, 'registry-blob-key.pub');
+    writeFileSync(keyFile, key.pem);
+    const reg = await startRegistry();
+    const client = new RegistryClient({ useDockerConfig: false });
+    const image = buildImage({ seed: 'registry-blob-digest' });
+    await reg.push('second/blob', image, 'v1');
+    const payload = simpleSigningPayload(image.manifest.digest, `${reg.host}/second/blob`);
+    const signature = signBytes(key, payload);
+    const bundle = rekorBundleFor(log, {
+      payload,
+      signature,
+      signer: key,
+      logIndex: 4,
+      integratedTime: 1780099200,
+    });
+    await pushSig(client, reg.host, 'second/blob', image.manifest.digest, [
+      { payload, annotations: simpleSigningAnnotations(signature, bundle) },
+    ]);
+    const target = `/v2/second/blob/blobs/${sha256Digest(payload)}`;
+    // Same length, one byte changed, every header as the registry sent it: only the digest can tell.
+    const proxy = await startFaultServer((req, res) => {
+      const up = request(
+        {
+          host: '127.0.0.1',
+          port: Number(reg.host.split(':')[1]),
+          path: req.url,
+          method: req.method,
+          headers: req.headers,
+        },
+        (upRes) => {
+          if (req.url !== target || req.method !== 'GET') {
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            upRes.pipe(res);
+            return;
+          }
+          const chunks: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => chunks.push(c));
+          upRes.on('end', () => {
+            const body = Buffer.concat(chunks);
+            body.writeUInt8(body.readUInt8(body.length - 2) ^ 1, body.length - 2);
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers).end(body);
+          });
+        },
+      );
+      req.pipe(up);
+    });
+    try {
+      const verify = (host: string) =>
+        runCliAsync(['verify', '--key', keyFile, '--trusted-root', root, `${host}/second/blob:v1`]);
+      const direct = await verify(reg.host);
+      expect(direct.code, direct.stdout + direct.stderr).toBe(ExitCode.OK);
+      const r = await verify(proxy.host);
+      expect(r.code, r.stdout + r.stderr).toBe(ExitCode.FAILURE);
+      expect(r.stdout + r.stderr).toContain(sha256Digest(payload));
+      expect(proxy.seen.some((s) => s.url === target)).toBe(true);
+    } finally {
+      await proxy.close();
+      await client.close();
+      await reg.stop();
+    }
   });
 });
