@@ -7,6 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { TrustgateError } from '../errors.js';
+import { parseImageName } from '../reference/name.js';
 import type { PolicyDecision } from './evaluate.js';
 import { buildPolicyVerifiers, type GatherOptions } from './gather.js';
 import type { CompiledPolicy } from './load.js';
@@ -18,7 +19,7 @@ const casesSchema = z.strictObject({
       z.strictObject({
         name: z.string().min(1),
         image: z.string().min(1),
-        /** For an OCI layout: the registry/repository it stands for. */
+        /** For an OCI layout: the registry/repository it stands for, normalised as --image-name is. */
         imageName: z.string().optional(),
         effectiveTime: z.iso.datetime({ offset: true }).optional(),
         expect: z.enum(['allow', 'deny', 'warn']),
@@ -58,6 +59,9 @@ export async function runPolicyCases(
       hint: 'cases: [{name, image, imageName?, effectiveTime?, expect: allow|deny|warn}]',
     });
   }
+  // Every name is checked before any case runs: a typo is a usage error, not a surprising decision.
+  for (const [i, c] of parsed.data.cases.entries())
+    if (c.imageName !== undefined) parseImageName(c.imageName, `--cases ${casesFile}: cases.${i}.imageName`);
   const base = dirname(resolve(casesFile));
   // The trust material depends only on the policy: built once for every case.
   const verifiers = buildPolicyVerifiers(policy, options.trustRoots);

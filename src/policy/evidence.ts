@@ -16,6 +16,11 @@ export interface SignatureEvidence {
   identity?: CertificateIdentity;
   /** The signed time: the transparency-log entry's integrated time. */
   time?: string;
+  /**
+   * Names the signature itself, by content (whatever route found it), so that one signature two
+   * authorities verified counts once towards a threshold.
+   */
+  signature?: string;
 }
 
 export interface AttestationEvidence {

@@ -8,8 +8,9 @@ import { createHash } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import type { VerificationCache } from '../batch/cache.js';
 import { type DiscoveryPlan, discover, discoverAsNeeded } from '../discovery/discover.js';
-import type { Discovery } from '../discovery/types.js';
+import type { Discovery, Origin } from '../discovery/types.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
+import { type ImageName, imageNameOf, parseImageName } from '../reference/name.js';
 import type { ImageReference } from '../reference/parse.js';
 import { eachImage } from '../resolve/each-image.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
@@ -39,6 +40,8 @@ export interface GatherOptions extends RegistryClientOptions {
   /**
    * The registry/repository to match rules against for an OCI layout (`oci:PATH`), which has no
    * name of its own: what the image will be pulled as. Without it a layout is named `oci:PATH`.
+   * Normalised as a registry reference's name is (reference/name.ts); an invalid one, or one with a
+   * tag or digest, is a USAGE error.
    */
   layoutName?: string;
   /**
@@ -180,6 +183,22 @@ function verifierOf(verify: (found: Discovery) => Verified): (found: Discovery) 
   };
 }
 
+/**
+ * Each signature's content identity, by the Origin object discovery gave it (verdicts carry that same
+ * object). Simple-signing layers of one payload signed by two keys share a layer digest, so the
+ * signature value is part of the name; a bundle's layer digest is the bundle itself.
+ */
+function signatureIds(discovery: Discovery): Map<Origin, string> {
+  const out = new Map<Origin, string>();
+  for (const s of discovery.simpleSigning)
+    out.set(
+      s.origin,
+      `simplesigning ${createHash('sha256').update(s.origin.layer).update('\0').update(s.signature).digest('hex')}`,
+    );
+  for (const b of discovery.bundles) out.set(b.origin, `bundle ${b.origin.layer}`);
+  return out;
+}
+
 /** Everything the authorities verify on one image (discovered once). */
 function verifyDiscovery(
   image: ResolvedImage,
@@ -188,6 +207,7 @@ function verifyDiscovery(
   verifiers: PolicyVerifiers,
 ): Verified {
   const out: Verified = { signatures: [], attestations: [], rejections: {}, signers: [] };
+  const ids = signatureIds(discovery);
   for (const [authority, v] of verifiers.byAuthority) {
     const sigs = verifySignatures(discovery, { digest: image.digest, repository }, v);
     const reasons: string[] = [];
@@ -203,6 +223,7 @@ function verifyDiscovery(
         ...(s.key ? { key: s.key } : {}),
         ...(s.identity ? { identity: s.identity } : {}),
         ...(s.tlog ? { time: s.tlog.integratedTime } : {}),
+        ...(ids.has(s.origin) ? { signature: ids.get(s.origin)! } : {}),
       });
     }
     for (const a of verifyAttestations(discovery, v)) {
@@ -304,11 +325,14 @@ export interface GatherHooks {
   onEvidence?: (ev: ImageEvidence, index: number) => void;
 }
 
-/** What rules match an image by, from its reference alone (an OCI layout takes `layoutName`). */
+/**
+ * What rules match an image by, from its reference alone (an OCI layout takes `layoutName`, already
+ * normalised by parseImageName): the same name a registry reference to it would get.
+ */
 function naming(
   reference: string,
   ref: ImageReference | undefined,
-  layoutName: string | undefined,
+  layoutName: ImageName | undefined,
 ): ImageEvidence {
   const base: ImageEvidence = {
     reference,
@@ -323,15 +347,9 @@ function naming(
   if (!ref) return base;
   const tag = ref.tag && !ref.digest ? { tag: ref.tag } : {};
   const givenBy = ref.digest ? 'digest' : 'tag';
-  if (ref.kind === 'registry')
-    return { ...base, name: `${ref.registry}/${ref.repository}`, registry: ref.registry, givenBy, ...tag };
-  return {
-    ...base,
-    name: layoutName ?? `oci:${ref.path}`,
-    registry: layoutName ? layoutName.split('/')[0]! : 'oci',
-    givenBy,
-    ...tag,
-  };
+  const named =
+    ref.kind === 'registry' ? imageNameOf(ref) : (layoutName ?? { name: `oci:${ref.path}`, registry: 'oci' });
+  return { ...base, ...named, givenBy, ...tag };
 }
 
 export async function gatherEvidence(
@@ -340,6 +358,9 @@ export async function gatherEvidence(
   options: GatherOptions,
   hooks: GatherHooks = {},
 ): Promise<ImageEvidence[]> {
+  // A bad name is the caller's mistake, reported before any image is touched.
+  const layoutName =
+    options.layoutName !== undefined ? parseImageName(options.layoutName, '--image-name') : undefined;
   const client = options.client ?? new RegistryClient(options);
   const resolved = (ev: ImageEvidence, image?: ResolvedImage): ImageEvidence =>
     image ? { ...ev, digest: image.digest, canonical: image.canonical } : ev;
@@ -357,17 +378,17 @@ export async function gatherEvidence(
         verify: (image, ref) =>
           verifyImage(
             image,
-            resolved(naming(ref.original, ref, options.layoutName), image),
+            resolved(naming(ref.original, ref, layoutName), image),
             ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '',
             verifiers,
             options,
           ),
         result: (reference, image, shared, ref) => ({
-          ...resolved(naming(reference, ref, options.layoutName), image),
+          ...resolved(naming(reference, ref, layoutName), image),
           ...shared,
         }),
         failure: (reference, message, _code, ref, image) => ({
-          ...resolved(naming(reference, ref, options.layoutName), image),
+          ...resolved(naming(reference, ref, layoutName), image),
           error: message,
         }),
       },
