@@ -13,6 +13,8 @@ export interface RegistryFlags {
   allowInsecureRegistry?: boolean;
   allowHttpRegistry?: boolean;
   timeout?: string;
+  requestTimeout?: string;
+  minTransferRate?: string;
   maxRetries?: string;
   concurrency?: string;
 }
@@ -53,9 +55,32 @@ export function addRegistryOptions(cmd: Command): Command {
         'allow plain HTTP to registries (always allowed for localhost/127.0.0.1)',
       ),
     )
-    .addOption(new Option('--timeout <seconds>', 'per-request timeout').default('30'))
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        'longest a registry may stay silent: before answering, or between body bytes',
+      ).default('30'),
+    )
+    .addOption(
+      new Option(
+        '--request-timeout <seconds>',
+        'overall deadline of each registry request, retries and redirects included (default: 10 × --timeout)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--min-transfer-rate <bytes/s>',
+        'abort a registry download slower than this over any --timeout window after the first (0 disables)',
+      ).default('1024'),
+    )
     .addOption(new Option('--max-retries <n>', 'retries on 429/502/503/504').default('4'))
     .addOption(new Option('--concurrency <n>', 'registry requests in flight at once').default('16'));
+}
+
+function atLeastOne(name: string, v: string | undefined, fallback: number): number {
+  const n = positiveInt(name, v, fallback);
+  if (n < 1) throw new UsageError(`--${name} must be at least 1 second, got "${v}"`);
+  return n;
 }
 
 function positiveInt(name: string, v: string | undefined, fallback: number): number {
@@ -81,7 +106,11 @@ export function registryClientOptions(
   const o: RegistryClientOptions = {
     insecureSkipTlsVerify: f.allowInsecureRegistry ?? false,
     allowHttp: f.allowHttpRegistry ?? false,
-    timeoutMs: positiveInt('timeout', f.timeout, 30) * 1000,
+    timeoutMs: atLeastOne('timeout', f.timeout, 30) * 1000,
+    minTransferRate: positiveInt('min-transfer-rate', f.minTransferRate, 1024),
+    ...(f.requestTimeout === undefined
+      ? {}
+      : { requestTimeoutMs: atLeastOne('request-timeout', f.requestTimeout, 300) * 1000 }),
     maxRetries: positiveInt('max-retries', f.maxRetries, 4),
     concurrency: Math.max(1, positiveInt('concurrency', f.concurrency, 16)),
     caFiles: f.registryCacert ?? [],

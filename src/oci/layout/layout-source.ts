@@ -2,8 +2,13 @@
  * An OCI image layout on disk as a read-only ImageSource. Layout files are untrusted: the layout
  * marker is checked, every blob is hashed against its name, sizes are bounded, and no path may leave
  * the layout (absolute names, `..`, and symlinks pointing out are refused).
+ *
+ * A layout can also cost time instead of trust: index.json may list one 4 MiB manifest thousands of
+ * times, or nest indexes deep. So entries are dropped by digest before anything is read, each manifest
+ * is read and hashed once, nested indexes are walked to a bounded depth visiting each digest once, and
+ * every file read counts against a per-source budget of files and bytes.
  */
-import { lstat, open, readFile, realpath } from 'node:fs/promises';
+import { lstat, open, realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
 import { TrustgateError } from '../../errors.js';
 import {
@@ -14,7 +19,7 @@ import {
   sha256Digest,
   truncate,
 } from '../../reference/digest.js';
-import { MediaType } from '../media-types.js';
+import { isIndexMediaType, MediaType } from '../media-types.js';
 import { type Descriptor, type ImageIndex, parseManifest } from '../schema.js';
 import {
   DEFAULT_LIMITS,
@@ -49,17 +54,44 @@ export function isCosignImageEntry(d: Descriptor): boolean {
   return k === CosignLayoutKind.IMAGE || k === CosignLayoutKind.IMAGE_INDEX;
 }
 
+/** A manifest as read, with the media type its own JSON declares, if any. */
+type CachedManifest = FetchedManifest & { declared: string | undefined };
+
+/** Bounds on the work one LayoutSource does, whatever the layout holds. */
+export interface LayoutLimits {
+  /** Most entries in index.json or any nested index, and most distinct manifests one scan visits. */
+  maxIndexEntries: number;
+  /** Deepest chain of indexes below index.json that a scan follows. */
+  maxIndexDepth: number;
+  /** Most files read from the layout, and most bytes in all of them together. */
+  maxFileReads: number;
+  maxTotalBytes: number;
+}
+
+export const DEFAULT_LAYOUT_LIMITS: LayoutLimits = {
+  maxIndexEntries: 10_000,
+  maxIndexDepth: 8,
+  maxFileReads: 20_000,
+  maxTotalBytes: 512 * 1024 * 1024,
+};
+
 export class LayoutSource implements ImageSource {
   readonly name: string;
   private readonly root: string;
   private realRoot: string | undefined;
   private indexCache: ImageIndex | undefined;
   private readonly limits: Limits;
+  private readonly layoutLimits: LayoutLimits;
+  /** Manifests by digest, read and hashed once (bounded by maxTotalBytes through readInside). */
+  private readonly manifestCache = new Map<Digest, Promise<CachedManifest>>();
+  /** Files and bytes read so far; exposed for tests and benchmarks. */
+  readonly counters = { files: 0, bytes: 0 };
 
-  constructor(path: string, limits: Partial<Limits> = {}) {
+  constructor(path: string, limits: Partial<Limits> = {}, layoutLimits: Partial<LayoutLimits> = {}) {
     this.root = resolvePath(path);
     this.name = `oci:${path}`;
     this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.layoutLimits = { ...DEFAULT_LAYOUT_LIMITS, ...layoutLimits };
   }
 
   /** The top-level index.json, validated once. */
@@ -80,12 +112,7 @@ export class LayoutSource implements ImageSource {
     const bytes = await this.readInside('index.json', this.limits.maxManifestBytes, 'index.json');
     const parsed = await parseManifest(bytes, MediaType.OCI_INDEX, `${this.name} index.json`);
     if (parsed.kind !== 'index') throw this.invalid('index.json is not an image index');
-    if (parsed.index.manifests.length > this.limits.maxReferrers * 10) {
-      throw new TrustgateError(
-        'COUNT_LIMIT',
-        `${this.name}: index.json lists ${parsed.index.manifests.length} manifests`,
-      );
-    }
+    this.checkEntryCount(parsed.index, 'index.json');
     this.indexCache = parsed.index;
     return parsed.index;
   }
@@ -137,16 +164,31 @@ export class LayoutSource implements ImageSource {
   async getManifest(tagOrDigest: string): Promise<FetchedManifest> {
     const desc = isDigest(tagOrDigest) ? undefined : await this.resolve(tagOrDigest);
     const digest = (desc?.digest ?? tagOrDigest) as Digest;
+    // Cached by digest alone: the bytes are the digest's. The media-type check against a tag's
+    // descriptor is done on every call, below.
+    let pending = this.manifestCache.get(digest);
+    if (!pending) {
+      pending = this.readManifest(digest);
+      this.manifestCache.set(digest, pending);
+      pending.catch(() => this.manifestCache.delete(digest));
+    }
+    const m = await pending;
+    if (desc && m.declared && m.declared !== desc.mediaType) {
+      throw this.invalid(
+        `index.json says ${desc.mediaType} for ${digest} but the manifest says ${m.declared}`,
+      );
+    }
+    const mediaType = m.declared ?? desc?.mediaType ?? m.mediaType;
+    return { digest, mediaType, bytes: m.bytes };
+  }
+
+  private async readManifest(digest: Digest): Promise<CachedManifest> {
     const bytes = await this.getBlob(digest, { maxBytes: this.limits.maxManifestBytes });
     const what = `manifest ${this.name}@${digest}`;
     const parsed = await parseManifest(bytes, undefined, what);
-    const inner = parsed.kind === 'index' ? parsed.index.mediaType : parsed.manifest.mediaType;
-    if (desc && inner && inner !== desc.mediaType) {
-      throw this.invalid(`index.json says ${desc.mediaType} for ${digest} but the manifest says ${inner}`);
-    }
-    const mediaType =
-      inner ?? desc?.mediaType ?? (parsed.kind === 'index' ? MediaType.OCI_INDEX : MediaType.OCI_MANIFEST);
-    return { digest, mediaType, bytes };
+    const declared = parsed.kind === 'index' ? parsed.index.mediaType : parsed.manifest.mediaType;
+    const mediaType = declared ?? (parsed.kind === 'index' ? MediaType.OCI_INDEX : MediaType.OCI_MANIFEST);
+    return { digest, mediaType, bytes, declared };
   }
 
   async getBlob(digest: Digest, opts: { maxBytes?: number } = {}): Promise<Uint8Array> {
@@ -171,8 +213,9 @@ export class LayoutSource implements ImageSource {
   }
 
   /**
-   * Referrers in a layout: manifests listed in index.json whose `subject` is the digest, plus the
-   * `sha256-<hex>` tag-schema index if one is tagged.
+   * Referrers in a layout: manifests reachable from index.json (through nested indexes) whose
+   * `subject` is the digest, plus the `sha256-<hex>` tag-schema index if one is tagged. Each digest is
+   * visited once, breadth first, to maxIndexDepth levels of nesting.
    */
   async referrers(digest: Digest, query: ReferrersQuery = {}): Promise<ReferrersResult> {
     const index = await this.index();
@@ -191,12 +234,48 @@ export class LayoutSource implements ImageSource {
       out.push(d);
     };
     const fallbackTag = digestTag(digest);
-    for (const d of index.manifests) {
-      if (d.digest === digest) continue;
-      if (d.annotations?.[REF_NAME_ANNOTATION] === fallbackTag) {
+    const tagIndexes = new Set(
+      index.manifests
+        .filter((d) => d.annotations?.[REF_NAME_ANNOTATION] === fallbackTag)
+        .map((d) => d.digest),
+    );
+    // The subject is not its own referrer; every other digest is read at most once.
+    const visited = new Set<string>([digest]);
+    const queue: Array<{ d: Descriptor; depth: number }> = index.manifests.map((d) => ({ d, depth: 0 }));
+    for (let i = 0; i < queue.length; i++) {
+      const { d, depth } = queue[i]!;
+      if (visited.has(d.digest)) continue;
+      visited.add(d.digest);
+      if (visited.size > this.layoutLimits.maxIndexEntries + 1) {
+        throw new TrustgateError(
+          'COUNT_LIMIT',
+          `${this.name}: more than ${this.layoutLimits.maxIndexEntries} distinct manifests reachable from index.json`,
+          { hint: 'a layout this large is hostile or broken; split it' },
+        );
+      }
+      if (tagIndexes.has(d.digest)) {
         const m = await this.getManifest(d.digest);
         const parsed = await parseManifest(m.bytes, m.mediaType, `${this.name}:${fallbackTag}`);
-        if (parsed.kind === 'index') for (const r of parsed.index.manifests) add(r);
+        if (parsed.kind === 'index') {
+          this.checkEntryCount(parsed.index, `${fallbackTag} (${d.digest})`);
+          for (const r of parsed.index.manifests) add(r);
+        }
+        continue;
+      }
+      if (isIndexMediaType(d.mediaType)) {
+        if (depth >= this.layoutLimits.maxIndexDepth) {
+          throw new TrustgateError(
+            'COUNT_LIMIT',
+            `${this.name}: index ${d.digest} is nested more than ${this.layoutLimits.maxIndexDepth} levels below index.json`,
+            { hint: 'a layout nested this deep is hostile or broken' },
+          );
+        }
+        const m = await this.getManifest(d.digest);
+        const parsed = await parseManifest(m.bytes, m.mediaType, `${this.name}@${d.digest}`);
+        if (parsed.kind === 'index') {
+          this.checkEntryCount(parsed.index, `index ${d.digest}`);
+          for (const child of parsed.index.manifests) queue.push({ d: child, depth: depth + 1 });
+        }
         continue;
       }
       if (d.mediaType !== MediaType.OCI_MANIFEST) continue;
@@ -266,11 +345,50 @@ export class LayoutSource implements ImageSource {
         `${this.name}: ${what} is ${st.size} bytes, over the ${maxBytes}-byte limit`,
       );
     }
+    const { maxFileReads, maxTotalBytes } = this.layoutLimits;
+    if (this.counters.files + 1 > maxFileReads) {
+      throw new TrustgateError(
+        'COUNT_LIMIT',
+        `${this.name}: reading ${what} would be file read ${maxFileReads + 1}, over the limit of ${maxFileReads}`,
+        {
+          hint: 'a layout that needs this many reads is hostile or broken',
+        },
+      );
+    }
+    if (this.counters.bytes + st.size > maxTotalBytes) {
+      throw new TrustgateError(
+        'SIZE_LIMIT',
+        `${this.name}: reading ${what} (${st.size} bytes) would bring the bytes read from this layout to ${this.counters.bytes + st.size}, over the ${maxTotalBytes}-byte budget`,
+        { hint: 'a layout that needs this much reading is hostile or broken' },
+      );
+    }
+    // Counted before reading, so concurrent reads cannot overshoot the budget together.
+    this.counters.files++;
+    this.counters.bytes += st.size;
     const fh = await open(real, 'r');
     try {
-      return await readFile(fh);
+      // Read no more than was stat'ed and counted: a file growing under us is cut, then fails its digest.
+      const buf = Buffer.alloc(st.size);
+      let at = 0;
+      while (at < st.size) {
+        const { bytesRead } = await fh.read(buf, at, st.size - at, at);
+        if (bytesRead === 0) break;
+        at += bytesRead;
+      }
+      return buf.subarray(0, at);
     } finally {
       await fh.close();
+    }
+  }
+
+  private checkEntryCount(index: ImageIndex, what: string): void {
+    const n = index.manifests.length;
+    if (n > this.layoutLimits.maxIndexEntries) {
+      throw new TrustgateError(
+        'COUNT_LIMIT',
+        `${this.name}: ${what} lists ${n} manifests, over the limit of ${this.layoutLimits.maxIndexEntries}`,
+        { hint: 'a layout this large is hostile or broken; split it' },
+      );
     }
   }
 

@@ -1,8 +1,12 @@
 /**
  * HTTP for registries, on Node's own http/https clients: one keep-alive pool and one concurrency bound
  * per run, retries with backoff on 429/502/503/504 honouring Retry-After (bounded in count and total
- * time), idle timeouts, manual redirects that never carry Authorization to another origin, and
- * bounded, hashed bodies.
+ * time), manual redirects that never carry Authorization to another origin, and bounded, hashed bodies.
+ *
+ * Time is bounded three ways, because an idle timeout alone lets a registry that trickles one byte a
+ * second hold a run forever: a silence limit (headers must start, and body bytes keep coming, within
+ * `timeoutMs`), a minimum transfer rate over each `timeoutMs` window after the first, and one overall
+ * deadline per request that covers every attempt, redirect and retry wait.
  *
  * Why not fetch/undici: a single `trustgate resolve` must start about as fast as skopeo. Initialising
  * Node's built-in fetch costs ~25 ms per process and the undici package ~70 ms, against ~5 ms for
@@ -35,8 +39,19 @@ export interface TransportOptions {
   caFiles?: string[];
   /** Skip TLS certificate verification (cosign's --allow-insecure-registry). */
   insecureSkipTlsVerify?: boolean;
-  /** Per-attempt time to response headers, and the longest gap between body chunks. */
+  /** Per-attempt time to the response headers, and the longest gap between body chunks; 0: none. */
   timeoutMs?: number;
+  /**
+   * Overall deadline of one request: all its attempts, redirects, retry waits, headers and body.
+   * Defaults to 10 × timeoutMs, which leaves room for a 64 MiB blob over a slow but working link;
+   * 0: none.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Bytes per second a response body must keep up, measured over each timeoutMs window after the
+   * first (a grace period for slow starts); 0 disables, as does timeoutMs 0. Default 1024.
+   */
+  minTransferRate?: number;
   /** Retries after the first attempt, on 429/502/503/504 and dropped connections. */
   maxRetries?: number;
   /** Total time budget for retries of one request, Retry-After waits included. */
@@ -91,6 +106,8 @@ export class HttpTransport {
     this.opts = {
       insecureSkipTlsVerify: options.insecureSkipTlsVerify ?? false,
       timeoutMs: options.timeoutMs ?? 30_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10 * (options.timeoutMs ?? 30_000),
+      minTransferRate: options.minTransferRate ?? 1024,
       maxRetries: options.maxRetries ?? 4,
       maxRetryTimeMs: options.maxRetryTimeMs ?? 30_000,
       backoffMs: options.backoffMs ?? 200,
@@ -138,11 +155,13 @@ export class HttpTransport {
 
   private async sendWithRetries(req: HttpRequest): Promise<HttpResponse> {
     const started = Date.now();
+    // Starts once a concurrency slot is held: time queued behind our own requests is not the registry's.
+    const deadline = this.opts.requestTimeoutMs > 0 ? started + this.opts.requestTimeoutMs : Infinity;
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse | undefined;
       let netError: TrustgateError | undefined;
       try {
-        res = await this.sendFollowingRedirects(req);
+        res = await this.sendFollowingRedirects(req, deadline);
       } catch (e) {
         if (!(e instanceof RetryableNetworkError)) throw e;
         netError = e.error;
@@ -151,7 +170,11 @@ export class HttpTransport {
       if (!retryable) return res as HttpResponse;
       const waitMs = this.retryDelay(attempt, res?.headers['retry-after']);
       const spent = Date.now() - started;
-      if (attempt >= this.opts.maxRetries || spent + waitMs > this.opts.maxRetryTimeMs) {
+      if (
+        attempt >= this.opts.maxRetries ||
+        spent + waitMs > this.opts.maxRetryTimeMs ||
+        Date.now() + waitMs >= deadline
+      ) {
         if (netError) throw netError;
         const r = res as HttpResponse;
         throw new TrustgateError(
@@ -178,14 +201,14 @@ export class HttpTransport {
     return base / 2 + Math.random() * (base / 2);
   }
 
-  private async sendFollowingRedirects(req: HttpRequest): Promise<HttpResponse> {
+  private async sendFollowingRedirects(req: HttpRequest, deadline: number): Promise<HttpResponse> {
     let url = new URL(req.url);
     const origin = url.origin;
     let method = req.method;
     let current: HttpRequest = req;
     for (let hop = 0; ; hop++) {
       const sameOrigin = url.origin === origin;
-      const res = await this.sendOnce(current, url, method, sameOrigin);
+      const res = await this.sendOnce(current, url, method, sameOrigin, deadline);
       if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
       const location = res.headers.location;
       if (!location) return res;
@@ -218,7 +241,13 @@ export class HttpTransport {
     }
   }
 
-  private sendOnce(req: HttpRequest, url: URL, method: string, sameOrigin: boolean): Promise<HttpResponse> {
+  private sendOnce(
+    req: HttpRequest,
+    url: URL,
+    method: string,
+    sameOrigin: boolean,
+    deadline: number,
+  ): Promise<HttpResponse> {
     // identity: a compressed body would be inflated before our size cap could see it.
     const headers: Record<string, string> = {
       'user-agent': this.opts.userAgent,
@@ -230,9 +259,19 @@ export class HttpTransport {
     const body = typeof req.body === 'string' ? Buffer.from(req.body) : req.body;
     if (body !== undefined) headers['content-length'] = String(body.length);
     const isHttps = url.protocol === 'https:';
-    return new Promise<HttpResponse>((resolve, reject) => {
+    let total = 0;
+    return new Promise<HttpResponse>((resolveOnce, rejectOnce) => {
       let settled = false;
       let answered = false;
+      const timers: NodeJS.Timeout[] = [];
+      const resolve = (r: HttpResponse) => {
+        for (const t of timers) clearTimeout(t);
+        resolveOnce(r);
+      };
+      const reject = (e: Error) => {
+        for (const t of timers) clearTimeout(t);
+        rejectOnce(e);
+      };
       const fail = (e: Error) => {
         if (settled) return;
         settled = true;
@@ -240,6 +279,21 @@ export class HttpTransport {
         creq.destroy();
         reject(e);
       };
+      const phase = () => (answered ? 'while reading the body' : 'waiting for the response headers');
+      // The socket's idle timeout resets on every byte, so slow headers and slow bodies need timers.
+      if (this.opts.requestTimeoutMs > 0)
+        timers.push(
+          setTimeout(
+            () => fail(deadlineError(req.what, url, this.opts.requestTimeoutMs, phase())),
+            Math.max(0, deadline - Date.now()),
+          ),
+        );
+      if (this.opts.timeoutMs > 0)
+        timers.push(
+          setTimeout(() => {
+            if (!answered) fail(idleError(req.what, url, this.opts.timeoutMs, phase()));
+          }, this.opts.timeoutMs),
+        );
       const creq = (isHttps ? https() : http).request(
         url,
         {
@@ -250,6 +304,26 @@ export class HttpTransport {
         },
         (res) => {
           answered = true;
+          if (this.opts.minTransferRate > 0 && this.opts.timeoutMs > 0 && method !== 'HEAD') {
+            // The first window is grace (TCP slow start, a storage backend warming up); after it, every
+            // window must bring its share, so a steady large blob passes and a trickle does not.
+            const windowMs = this.opts.timeoutMs;
+            const need = Math.ceil((this.opts.minTransferRate * windowMs) / 1000);
+            let windowStart = 0;
+            let windows = 0;
+            const tick = () => {
+              if (settled) return;
+              const got = total - windowStart;
+              if (windows > 0 && got < need) {
+                fail(slowError(req.what, url, got, windowMs, this.opts.minTransferRate));
+                return;
+              }
+              windows++;
+              windowStart = total;
+              timers.push(setTimeout(tick, windowMs));
+            };
+            timers.push(setTimeout(tick, windowMs));
+          }
           // Counted once answered: a refused connection or a TLS probe is not an HTTP request.
           this.counters.requests++;
           this.counters.byMethod[method] = (this.counters.byMethod[method] ?? 0) + 1;
@@ -278,7 +352,6 @@ export class HttpTransport {
           }
           const hash = createHash('sha256');
           const chunks: Buffer[] = [];
-          let total = 0;
           const finish = () => {
             if (settled) return;
             settled = true;
@@ -324,9 +397,7 @@ export class HttpTransport {
           );
         },
       );
-      creq.on('timeout', () =>
-        fail(classifyNetworkError(timeoutMarker, req.what, url, answered ? 'while reading the body' : '')),
-      );
+      creq.on('timeout', () => fail(idleError(req.what, url, this.opts.timeoutMs, phase())));
       creq.on('error', (e) =>
         fail(classifyNetworkError(e, req.what, url, answered ? 'while reading the body' : '')),
       );
@@ -335,14 +406,45 @@ export class HttpTransport {
   }
 }
 
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10}s`;
+}
+
+/** Retried (within the retry budget and the deadline): a stalled connection may be a passing fault. */
+function idleError(what: string, url: URL, limitMs: number, phase: string): RetryableNetworkError {
+  return new RetryableNetworkError(
+    new TrustgateError(
+      'TIMEOUT',
+      `${what}: ${url.protocol}//${url.host} timed out: silent for ${seconds(limitMs)} ${phase}`,
+      { hint: 'check the registry, or raise --timeout (library: timeoutMs)' },
+    ),
+  );
+}
+
+/** Not retried: the deadline already covers every attempt of the request. */
+function deadlineError(what: string, url: URL, limitMs: number, phase: string): TrustgateError {
+  return new TrustgateError(
+    'TIMEOUT',
+    `${what}: ${url.protocol}//${url.host} did not finish within the ${seconds(limitMs)} request deadline (${phase})`,
+    { hint: 'check the registry, or raise --request-timeout (library: requestTimeoutMs)' },
+  );
+}
+
+/** Not retried: a registry this slow would be as slow again, and the deadline is shared. */
+function slowError(what: string, url: URL, got: number, windowMs: number, rate: number): TrustgateError {
+  return new TrustgateError(
+    'TIMEOUT',
+    `${what}: ${url.protocol}//${url.host} sent ${got} bytes in ${seconds(windowMs)}, below the minimum transfer rate of ${rate} bytes/s`,
+    { hint: 'check the registry, or lower --min-transfer-rate (library: minTransferRate; 0 disables)' },
+  );
+}
+
 function truncated(what: string, got: number, declared: number): TrustgateError {
   const of = Number.isFinite(declared) ? ` of ${declared}` : '';
   return new TrustgateError('REGISTRY_ERROR', `${what}: body was truncated: ${got}${of} bytes`, {
     hint: 'the connection was cut; retry',
   });
 }
-
-const timeoutMarker = Object.assign(new Error('timed out'), { code: 'TRUSTGATE_TIMEOUT' });
 
 const EMPTY_SHA256 = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' as Digest;
 
@@ -385,7 +487,7 @@ function classifyNetworkError(e: unknown, what: string, url: URL, phase = ''): E
   const chain = causeChain(e);
   const where = `${url.protocol}//${url.host}`;
   const suffix = phase ? ` ${phase}` : '';
-  if (code === 'TRUSTGATE_TIMEOUT' || code === 'ETIMEDOUT') {
+  if (code === 'ETIMEDOUT') {
     return new RetryableNetworkError(
       new TrustgateError('TIMEOUT', `${what}: ${where} timed out${suffix}`, {
         hint: 'check the registry, or raise --timeout',
