@@ -27,7 +27,28 @@ function depthOf(v: unknown): number {
   return max;
 }
 
-const docs = bytesNear(jsonishText(fc.jsonValue({ maxDepth: 5 })));
+/** Strings past the scanner's 64-byte walk, where it switches to native searches: escapes matter there. */
+const longString = fc
+  .array(fc.constantFrom('a', '\\', '"', '\\\\', '\\"', 'é', '\\u00e9'), { minLength: 20, maxLength: 120 })
+  .map((parts) => parts.join(''));
+const numberish = fc.stringMatching(/^-?[0-9]{0,3}(\.[0-9]{0,2})?([eE][+-]?[0-9]{0,2})?$/);
+const tokens = fc
+  .array(
+    fc.oneof(
+      numberish,
+      fc.constantFrom('true', 'fals', 'null', '"', '\\u12g4', ',', ':', '{', '}', '[', ']', ' ', '\ufeff'),
+    ),
+    {
+      maxLength: 12,
+    },
+  )
+  .map((t) => t.join(''));
+const docs = fc.oneof(
+  bytesNear(jsonishText(fc.jsonValue({ maxDepth: 5 }))),
+  fc.dictionary(longString, longString).map((o) => Buffer.from(JSON.stringify(o))),
+  longString.map((s) => Buffer.from(`{"k":"${s}"}`)),
+  tokens.map((t) => Buffer.from(t)),
+);
 const objects = fc
   .tuple(
     fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 4 })),
