@@ -184,6 +184,22 @@ describe('fuzz: bundle readers', () => {
     });
   });
 
+  test('verifyAttestation on bundles and layers over 1 MB (payload decoded from its span): never throws', () => {
+    const pad = ' '.repeat(1024 * 1024);
+    fuzz(
+      'attestations verifyAttestation (large)',
+      [items],
+      (item) => {
+        const text = Buffer.from(item.bytes).toString('latin1');
+        const bytes = Buffer.from(text.replace('{', `{${pad}`), 'latin1');
+        const r = bounded(() => verifyAttestation({ ...item, bytes }, DIGEST, verifiers));
+        if (!('value' in r)) throw new Error('verifyAttestation threw; it returns reasons');
+        if (r.value.verified) expect(parseStatement(r.value.payload!).ok).toBe(true);
+      },
+      0.1,
+    );
+  });
+
   test('the depth limit holds for statements inside envelopes', () => {
     const deep = Buffer.from(
       `{"_type":"t","subject":[],"predicateType":"p","predicate":${'['.repeat(MAX_STATEMENT_DEPTH)}${']'.repeat(MAX_STATEMENT_DEPTH)}}`,
