@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Suites: unit (no processes, no network), integration (real docker-registry on 127.0.0.1, in-process
-// fault servers), interop (real cosign/oras/skopeo from .tools/), shared (third-party data in ../shared).
+// fault servers), interop (real cosign/oras/skopeo from .tools/), shared (third-party data in ../shared),
+// fuzz (property-based, fast-check).
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -24,6 +25,14 @@ export default defineConfig({
         },
       },
       { test: { name: 'shared', include: ['test/shared/**/*.test.ts'], testTimeout: 60_000 } },
+      {
+        // Property-based fuzzing: a short fixed-seed pass here; `npm run fuzz` sets FUZZ_RUNS for a long one.
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          testTimeout: process.env.FUZZ_RUNS ? 24 * 3600_000 : 30_000,
+        },
+      },
     ],
   },
 });

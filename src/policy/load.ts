@@ -125,6 +125,8 @@ export interface CompiledPolicy {
 /** Far above any real policy or PEM key; the caps only stop unbounded inputs. */
 const MAX_POLICY_FILE_BYTES = 16 * 1024 * 1024;
 const MAX_KEY_FILE_BYTES = 1024 * 1024;
+/** Alias uses a policy may make (the yaml package's own default); a policy needs few, if any. */
+const MAX_ALIAS_COUNT = 100;
 
 /** Reads and compiles a policy file; throws PolicyInvalidError listing every problem. */
 export function loadPolicy(file: string): CompiledPolicy {
@@ -180,7 +182,22 @@ export function compilePolicy(
     });
   };
 
-  const parsed = policySchema.safeParse(doc.toJS());
+  // Building the document expands aliases; the yaml package refuses a document whose aliases expand
+  // too far (a billion-laughs bomb) by throwing, which here is one more problem in the file.
+  let plain: unknown;
+  try {
+    plain = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    return {
+      issues: [
+        {
+          path: '',
+          message: `the YAML cannot be expanded: ${(e as Error).message.split('\n')[0]} (at most ${MAX_ALIAS_COUNT} alias uses)`,
+        },
+      ],
+    };
+  }
+  const parsed = policySchema.safeParse(plain);
   if (!parsed.success) {
     for (const i of parsed.error.issues) {
       if (i.code === 'unrecognized_keys') {

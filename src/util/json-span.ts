@@ -89,6 +89,30 @@ export function topLevelMembers(doc: Uint8Array): Map<string, [number, number]> 
   return found;
 }
 
+/**
+ * Whether at most `limit` arrays and objects are open at once anywhere in `doc`, counted in one pass
+ * without building anything (brackets inside strings do not count). JSON.parse accepts any depth, but
+ * JSON.stringify, zod and every recursive walker after it overflow the stack. Malformed input is not
+ * judged here: an unterminated string ends the count.
+ */
+export function nestingWithin(doc: Uint8Array, limit: number): boolean {
+  const b = view(doc);
+  let depth = 0;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if (c === 0x22) {
+      try {
+        i = skipString(b, i) - 1;
+      } catch {
+        return true;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return false;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return true;
+}
+
 /** [start, end) of the value of top-level key `key` in a JSON object (see topLevelMembers). */
 export function topLevelValueSpan(doc: Uint8Array, key: string): [number, number] | undefined {
   return topLevelMembers(doc).get(key);

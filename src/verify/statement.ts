@@ -1,7 +1,7 @@
 /** In-toto statements inside DSSE envelopes, read from the exact bytes that were verified. */
 import { z } from 'zod';
 import type { Digest } from '../reference/digest.js';
-import { isWellFormedJson, parseMember, topLevelMembers } from '../util/json-span.js';
+import { isWellFormedJson, nestingWithin, parseMember, topLevelMembers } from '../util/json-span.js';
 
 export const statementSchema = z.object({
   _type: z.string(),
@@ -21,7 +21,19 @@ export type StatementParse =
 /** Above this, the predicate is not built into objects: only its presence and well-formedness are checked. */
 export const LARGE_STATEMENT_BYTES = 1024 * 1024;
 
+/**
+ * The deepest nesting of arrays and objects accepted in a statement (the statement itself is level 1).
+ * In-toto predicates are shallow; deeper data would overflow the stack of JSON.stringify (-o json), of
+ * the CEL conversion (policy) and of any recursive walker, so it is refused before it is parsed.
+ */
+export const MAX_STATEMENT_DEPTH = 512;
+
 export function parseStatement(payload: Uint8Array): StatementParse {
+  if (!nestingWithin(payload, MAX_STATEMENT_DEPTH))
+    return {
+      ok: false,
+      reason: `the DSSE payload nests arrays and objects more than ${MAX_STATEMENT_DEPTH} levels deep, which is refused (in-toto statements are shallow)`,
+    };
   if (payload.length > LARGE_STATEMENT_BYTES) return parseLargeStatement(payload);
   let json: unknown;
   try {
