@@ -7,7 +7,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { type SignedEntity, type Signer, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
-import { chainHoldsRoot } from './bundle-checks.js';
+import { bundleOverLimits, chainHoldsRoot } from './bundle-checks.js';
 import type { IdentityPolicy } from './identity.js';
 import type { VerificationKey } from './keys.js';
 import { verifyPrehashed } from './prehashed.js';
@@ -64,8 +64,8 @@ export function verifyBundleJson(
   } catch (e) {
     return { ok: false, reason: `not a valid Sigstore bundle: ${(e as Error).message}` };
   }
-  const rootInChain = chainHoldsRoot(bundle);
-  if (rootInChain) return { ok: false, reason: rootInChain };
+  const refused = bundleOverLimits(bundle) ?? chainHoldsRoot(bundle);
+  if (refused) return { ok: false, reason: refused };
   const sha256 = artifactSha256(artifact);
   let entity: SignedEntity;
   try {

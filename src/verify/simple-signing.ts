@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { SIMPLE_SIGNING_TYPE } from '../discovery/media-types.js';
 import type { Digest } from '../reference/digest.js';
 import { parseRegistryReference } from '../reference/parse.js';
+import { nestingWithin } from '../util/json-span.js';
+
+/** cosign's payload is three levels deep; `optional` may nest a little. Deeper is refused before parsing. */
+export const MAX_PAYLOAD_DEPTH = 64;
 
 export const simpleSigningSchema = z.object({
   critical: z.object({
@@ -27,6 +31,13 @@ export function checkSimpleSigning(
   bytes: Uint8Array,
   expect: { digest: Digest; repository: string; requireDockerReference: boolean },
 ): PayloadCheck {
+  // Output re-serialises `optional`; a payload nested 300,000 deep would overflow JSON.stringify there.
+  if (!nestingWithin(bytes, MAX_PAYLOAD_DEPTH)) {
+    return {
+      ok: false,
+      reason: `the signed payload nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} levels deep, which is refused`,
+    };
+  }
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(bytes).toString('utf8'));

@@ -16,7 +16,7 @@ import type {
 } from '../discovery/types.js';
 import { TrustgateError } from '../errors.js';
 import type { Digest } from '../reference/digest.js';
-import { chainHoldsRoot } from './bundle-checks.js';
+import { bundleOverLimits, chainHoldsRoot } from './bundle-checks.js';
 import { claimName, claimsOf } from './claims.js';
 import type { IdentityPolicy } from './identity.js';
 import type { VerificationKey } from './keys.js';
@@ -144,6 +144,8 @@ export class KeyVerifiers implements SignatureVerifiers {
     logTimes?: Date[],
     loggedOutside: readonly TransparencyLogEntry[] = [],
   ): { signer: SignerMatch } | { reasons: string[] } {
+    const over = bundleOverLimits(bundle);
+    if (over) return { reasons: [over] };
     // A certificate-bearing bundle would be checked against the trusted root's CAs with the
     // certificate's own key: never a --key verification.
     if (bundle.verificationMaterial.content?.$case !== 'publicKey') {
@@ -362,7 +364,7 @@ export class KeylessVerifiers implements SignatureVerifiers {
     if (bundle.verificationMaterial.content?.$case === 'publicKey') {
       return { reasons: ['signed with a key, not a certificate: verify it with --key'] };
     }
-    const root = chainHoldsRoot(bundle);
+    const root = bundleOverLimits(bundle) ?? chainHoldsRoot(bundle);
     if (root) return { reasons: [root] };
     let entity = toSignedEntity(bundle, artifact);
     // With the log explicitly ignored and no timestamp at all, the certificate must be valid now (cosign's
