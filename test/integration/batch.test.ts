@@ -372,6 +372,23 @@ describe('pin safety', () => {
     await client.close();
   });
 
+  test('an anchored image named by two aliases is pinned once, where it is written', async () => {
+    const { planPins } = await import('../../src/batch/pin.js');
+    const client = new RegistryClient();
+    const file = join(work, 'anchored.yaml');
+    const text = `x-img: &img ${refs[0]}\nservices:\n  a:\n    image: *img\n  b:\n    image: *img\n`;
+    writeFileSync(file, text);
+    const plan = await planPins([file], { client });
+    await client.close();
+    expect(plan.files).toHaveLength(1);
+    const after = plan.files[0]!.after;
+    expect(after.match(/@sha256:/g)).toHaveLength(1);
+    expect(after).toMatch(
+      new RegExp(`^x-img: &img ${refs[0]!.replace(/[.:/]/g, '\\$&')}@sha256:[0-9a-f]{64}\n`),
+    );
+    expect(after.replace(/@sha256:[0-9a-f]{64}/, '')).toBe(text);
+  });
+
   test('--write never follows a planted temporary file, and keeps the file mode', async () => {
     const { symlinkSync, statSync, chmodSync, existsSync } = await import('node:fs');
     const file = join(work, 'mode.yaml');
