@@ -1,8 +1,13 @@
 /**
  * CI formats for a batch report. Each is a pure function of the report and returns text; where it
  * goes (stdout, a file, $GITHUB_STEP_SUMMARY) is decided by the caller.
+ *
+ * Every string in a report may have come from outside (an image reference or path from a manifest, a
+ * reason quoting a registry's error or a signed payload), so each format passes every one of them
+ * through its own escaping, built on printable(): no outside text adds a line, a heading, an image,
+ * a workflow command or a control character to what a person reads. JSON keeps exact values.
  */
-import { printable } from '../util/printable.js';
+import { jsonText, printable } from '../util/printable.js';
 import type { BatchCheck, BatchEntry, BatchReport, SourceLocation } from './report.js';
 
 const ORDER = { fail: 0, warn: 1, pass: 2 } as const;
@@ -10,6 +15,8 @@ const byStatus = (a: BatchEntry, b: BatchEntry) => ORDER[a.status] - ORDER[b.sta
 const bad = (e: BatchEntry): BatchCheck[] =>
   e.checks.filter((c) => c.status === 'fail' || c.status === 'warn');
 const where = (l: SourceLocation) => `${l.file}:${l.line}${l.path ? ` (${l.path})` : ''}`;
+/** The first characters of a digest, for tables (a digest from a layout is outside text too). */
+const short = (digest: string) => printable(`${digest.slice(0, 19)}…`);
 
 /** A summary table, failures first, each with its reasons. */
 export function formatText(r: BatchReport): string {
@@ -21,7 +28,7 @@ export function formatText(r: BatchReport): string {
   for (const e of [...r.entries].sort(byStatus)) {
     const mark = e.status === 'fail' ? 'FAIL' : e.status === 'warn' ? 'WARN' : 'ok  ';
     lines.push(
-      `${mark}  ${printable(e.reference)}${e.digest ? `  ${e.digest.slice(0, 19)}…` : ''}  ${printable(e.summary)}`,
+      `${mark}  ${printable(e.reference)}${e.digest ? `  ${short(e.digest)}` : ''}  ${printable(e.summary)}`,
     );
     if (e.status !== 'pass') {
       for (const c of bad(e)) lines.push(`        ${c.status}: ${printable(c.id)}: ${printable(c.reason)}`);
@@ -33,10 +40,25 @@ export function formatText(r: BatchReport): string {
 }
 
 export function formatJson(r: BatchReport): string {
-  return JSON.stringify({ schemaVersion: 1, ...r }, null, 2);
+  return jsonText({ schemaVersion: 1, ...r }, 2);
 }
 
-/** SARIF 2.1.0: one result per failed (error) or warned (warning) check, at the manifest line. */
+/**
+ * A path as a SARIF artifact URI: the characters a URI cannot carry raw (controls, and so newlines)
+ * are percent-encoded; others stay as written, as viewers expect a repository path.
+ */
+const sarifUri = (file: string) =>
+  file
+    .replace(/\\/g, '/')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) =>
+      encodeURIComponent(c),
+    );
+
+/**
+ * SARIF 2.1.0: one result per failed (error) or warned (warning) check, at the manifest line. Text a
+ * viewer shows (messages, logical locations) is one printable line; properties and fingerprints keep
+ * exact values (JSON-escaped).
+ */
 export function formatSarif(r: BatchReport): string {
   const ruleIds = new Set<string>();
   const results: unknown[] = [];
@@ -46,15 +68,15 @@ export function formatSarif(r: BatchReport): string {
       ruleIds.add(ruleId);
       const locations = e.locations.map((l) => ({
         physicalLocation: {
-          artifactLocation: { uri: l.file.replace(/\\/g, '/') },
+          artifactLocation: { uri: sarifUri(l.file) },
           region: { startLine: Math.max(1, l.line), ...(l.column ? { startColumn: l.column } : {}) },
         },
-        ...(l.path ? { logicalLocations: [{ fullyQualifiedName: l.path }] } : {}),
+        ...(l.path ? { logicalLocations: [{ fullyQualifiedName: printable(l.path) }] } : {}),
       }));
       results.push({
         ruleId,
         level: c.status === 'fail' ? 'error' : 'warning',
-        message: { text: `${e.reference}: ${c.reason}` },
+        message: { text: printable(`${e.reference}: ${c.reason}`) },
         ...(locations.length > 0 ? { locations } : {}),
         partialFingerprints: { imageCheck: `${e.reference}|${c.rule ?? ''}|${c.id}` },
         properties: {
@@ -65,7 +87,7 @@ export function formatSarif(r: BatchReport): string {
       });
     }
   }
-  return JSON.stringify(
+  return jsonText(
     {
       $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
       version: '2.1.0',
@@ -78,14 +100,13 @@ export function formatSarif(r: BatchReport): string {
               informationUri: 'https://github.com/trustgate/trustgate',
               rules: [...ruleIds]
                 .sort()
-                .map((id) => ({ id, shortDescription: { text: `trustgate check ${id}` } })),
+                .map((id) => ({ id, shortDescription: { text: printable(`trustgate check ${id}`) } })),
             },
           },
           results,
         },
       ],
     },
-    null,
     2,
   );
 }
@@ -98,14 +119,17 @@ function sarifRuleId(id: string): string {
   return id;
 }
 
+/**
+ * Outside text in XML, attribute or content: one printable line (which also drops every character
+ * XML 1.0 cannot carry: C0 controls, unpaired surrogates), then the five markup characters escaped.
+ */
 const xml = (s: string) =>
-  s
+  printable(s)
+    .replace(/\uFFFE|\uFFFF/g, '?')
     .replace(
       /[<>&"']/g,
       (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
-    )
-    // Characters XML 1.0 cannot carry at all.
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+    );
 
 /** JUnit XML: one testcase per image and check. */
 export function formatJunit(r: BatchReport): string {
@@ -141,7 +165,17 @@ export function formatJunit(r: BatchReport): string {
   ].join('\n');
 }
 
-const md = (s: string) => s.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/\n/g, ' ');
+/**
+ * Outside text in a Markdown table cell: one printable line (no newline or carriage return can start
+ * a heading or an image of its own), then a backslash before every character GitHub Markdown acts on
+ * within a line (emphasis, code, links and images, HTML and entities, tables, math, strikethrough).
+ */
+const md = (s: string) => printable(s).replace(/[\\`*_{}[\]<>()#!|~&$]/g, (c) => `\\${c}`);
+/**
+ * Outside text in a Markdown code span: one printable line without backticks (a span cannot escape
+ * them); a table still splits a cell at a pipe inside a span unless it is escaped.
+ */
+const mdCode = (s: string) => `\`${printable(s).replace(/`/g, '').replace(/\|/g, '\\|')}\``;
 
 /** Markdown for a GitHub step summary: totals, then a table, failures first. */
 export function formatMarkdown(r: BatchReport): string {
@@ -158,7 +192,7 @@ export function formatMarkdown(r: BatchReport): string {
       .sort(byStatus)
       .map(
         (e) =>
-          `| ${icon[e.status]} | \`${e.reference.replace(/`/g, '')}\` | ${e.digest ? `\`${e.digest.slice(0, 19)}…\`` : ''} | ${md(e.summary)} |`,
+          `| ${icon[e.status]} | ${mdCode(e.reference)} | ${e.digest ? mdCode(short(e.digest)) : ''} | ${md(e.summary)} |`,
       ),
   ];
   if (r.skipped.length > 0)
@@ -169,9 +203,13 @@ export function formatMarkdown(r: BatchReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** GitHub Actions workflow commands: ::error / ::warning, at the manifest line when known. */
+/**
+ * GitHub Actions workflow commands: ::error / ::warning, at the manifest line when known. Outside
+ * text is one printable line (so each command stays one line and its message one line), then
+ * escaped as the runner reads it: `%` in the message; `%`, `:` and `,` in properties.
+ */
 export function formatGithub(r: BatchReport): string {
-  const esc = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const esc = (s: string) => printable(s).replace(/%/g, '%25');
   const prop = (s: string) => esc(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
   const out: string[] = [];
   for (const e of r.entries) {

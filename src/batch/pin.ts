@@ -97,15 +97,22 @@ export async function planPins(
       }
     }
   }
-  for (const [reference, reason] of failed) {
-    plan.failures.push({
-      reference,
-      reason,
-      locations: all.filter((i) => i.reference === reference).map((i) => ({ file: i.file, line: i.line })),
-    });
+  const named = new Map<string, Array<{ file: string; line: number }>>();
+  for (const i of all) {
+    if (!failed.has(i.reference)) continue;
+    const at = named.get(i.reference) ?? [];
+    at.push({ file: i.file, line: i.line });
+    named.set(i.reference, at);
   }
+  for (const [reference, reason] of failed)
+    plan.failures.push({ reference, reason, locations: named.get(reference) ?? [] });
   for (const [file, { text, images }] of scans) {
-    const edits = images.filter((i) => pinnedTo.has(i.reference)).sort((a, b) => b.range[0] - a.range[0]);
+    // One edit per scalar: an anchored image named by several aliases is found once per alias, at the
+    // same offsets, and must be rewritten once.
+    const byOffset = new Map<number, FoundImage>();
+    for (const i of images)
+      if (pinnedTo.has(i.reference) && !byOffset.has(i.range[0])) byOffset.set(i.range[0], i);
+    const edits = [...byOffset.values()].sort((a, b) => b.range[0] - a.range[0]);
     if (edits.length === 0) continue;
     let after = text;
     const changes: PinnedFile['changes'] = [];

@@ -90,7 +90,7 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
       reason: `verification could not complete: ${ev.error}`,
     });
   }
-  checks.push(...denyChecks(policy, ev));
+  for (const c of denyChecks(policy, ev)) checks.push(c);
 
   const matching = matchingRules(policy, ev.name);
   if (matching.length === 0) {
@@ -258,9 +258,10 @@ function evaluateRule(
     }
   }
   if (r.signatures) raw.push(signatureCheck(policy, r.signatures, ev, now));
-  for (const a of rule.attestations) raw.push(...attestationChecks(policy, a, ev, now));
-  if (r.vulnerabilities) raw.push(...vulnerabilityChecks(policy, rule, ev, now));
-  if (r.sbom) raw.push(...sbomChecks(policy, r.sbom, ev, now));
+  // Appended one by one: a report with many findings has more checks than a call takes arguments.
+  for (const a of rule.attestations) for (const c of attestationChecks(policy, a, ev, now)) raw.push(c);
+  if (r.vulnerabilities) for (const c of vulnerabilityChecks(policy, rule, ev, now)) raw.push(c);
+  if (r.sbom) for (const c of sbomChecks(policy, r.sbom, ev, now)) raw.push(c);
 
   const checks = raw.map((c) => applyExceptions(policy, rule, ev, c, now)).map((c) => byMode(c, r.mode));
   const statuses = checks.map((c) => c.status);

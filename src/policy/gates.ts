@@ -263,7 +263,10 @@ export function sbomPackages(predicate: unknown): SbomPackage[] | undefined {
         if (id) licenses.push(id);
       }
       out.push({ ...opt('name', str(o.name)), ...opt('purl', str(o.purl)), licenses });
-      stack.push(...[...arr(o.components)].reverse());
+      // Pushed one by one: a spread passes every child as an argument, and a component may have
+      // more children than a call can take.
+      const children = arr(o.components);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
     }
     return out;
   }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -24,6 +25,35 @@ const refs: string[] = [];
 
 function cli(args: string[], env: Record<string, string> = {}) {
   return runCli(args, { cwd: work, env: { NO_COLOR: '1', ...env } });
+}
+
+/** The CLI without blocking this process (runCli waits synchronously). */
+function cliAsync(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [join(_root, 'bin', 'trustgate.js'), ...args], {
+      cwd: work,
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        FORCE_COLOR: '',
+        GITHUB_ACTIONS: '',
+        GITHUB_STEP_SUMMARY: '',
+        ...env,
+      },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
 }
 
 beforeAll(async () => {
@@ -229,6 +259,64 @@ describe('CI outputs from the CLI', () => {
     expect(quiet.stderr).toContain('only under GitHub Actions');
   });
 
+  test('a registry error and manifest text add no line, heading, image or control byte to the step summary or the annotations', async () => {
+    // Under 120 characters: the registry's message is quoted in full.
+    const hostile = 'x\u001b[2K\u0007\r\n# pwned\n![x](http://e/x.png)\n::error::forged\u009b31m';
+    const evil = await startFaultServer((req, res) => {
+      // A HEAD without a digest header makes the client GET the manifest, whose error body it quotes.
+      if (req.method === 'HEAD') {
+        res.writeHead(200);
+        res.end();
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'MANIFEST_UNKNOWN', message: hostile }] }));
+    });
+    try {
+      const summary = join(work, 'hostile-summary.md');
+      writeFileSync(summary, '# earlier step\n');
+      const manifest = join(work, 'hostile-compose.yaml');
+      // A compose service name is outside text too; YAML double quotes can hold any character.
+      writeFileSync(
+        manifest,
+        `services:\n  "a\\e[2K\\n# pwned":\n    image: ${evil.host}/evil/app:v1\n  b:\n    image: ${refs[7]}\n`,
+      );
+      // Spawned asynchronously: the fault server answers from this process's event loop.
+      const run = (format: string) =>
+        cliAsync(
+          ['verify', '--key', keyFile, '--insecure-ignore-tlog', '--from-manifests', manifest, '-o', format],
+          { GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: 'true' },
+        );
+      const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+      const r = await run('markdown');
+      expect(r.code).not.toBe(ExitCode.OK);
+      const md = readFileSync(summary, 'utf8');
+      expect(md).toContain('# pwned');
+      expect(md).not.toMatch(RAW);
+      expect(md.split('\n').filter((l) => l.startsWith('#'))).toEqual([
+        '# earlier step',
+        '### trustgate verify: ❌ failed',
+      ]);
+      expect(md.split('\n').filter((l) => l.startsWith('| ❌ |'))).toHaveLength(2);
+      expect(md.replace(/`[^`\n]*`/g, '')).not.toMatch(/(^|[^\\])!\[/);
+
+      const g = await run('github');
+      const annotations = g.stdout.trimEnd().split('\n');
+      expect(annotations).toHaveLength(2);
+      for (const l of annotations)
+        expect(l).toMatch(/^::error file=[^,]+,line=\d+,col=\d+,title=[^,:]+::[^\r]*$/);
+      expect(g.stdout).not.toMatch(RAW);
+      expect(annotations[0]).toContain('x?[2K???# pwned?');
+
+      const t = await run('text');
+      expect(t.stdout).not.toMatch(RAW);
+      expect(t.stdout.split('\n').filter((l) => /^(FAIL|WARN|ok)/.test(l))).toHaveLength(2);
+      expect(t.stdout).toContain('(services.a?[2K?# pwned.image)');
+    } finally {
+      await evil.close();
+    }
+  });
+
   test('two outputs to stdout are a usage error', () => {
     expect(cli(['verify', '--key', keyFile, refs[0]!, '-o', 'json', '-o', 'sarif']).code).toBe(
       ExitCode.USAGE,
@@ -370,6 +458,23 @@ describe('pin safety', () => {
     expect(silent.files).toEqual([]);
     expect(silent.failures[0]!.reason).toBe('no verdict was returned for it');
     await client.close();
+  });
+
+  test('an anchored image named by two aliases is pinned once, where it is written', async () => {
+    const { planPins } = await import('../../src/batch/pin.js');
+    const client = new RegistryClient();
+    const file = join(work, 'anchored.yaml');
+    const text = `x-img: &img ${refs[0]}\nservices:\n  a:\n    image: *img\n  b:\n    image: *img\n`;
+    writeFileSync(file, text);
+    const plan = await planPins([file], { client });
+    await client.close();
+    expect(plan.files).toHaveLength(1);
+    const after = plan.files[0]!.after;
+    expect(after.match(/@sha256:/g)).toHaveLength(1);
+    expect(after).toMatch(
+      new RegExp(`^x-img: &img ${refs[0]!.replace(/[.:/]/g, '\\$&')}@sha256:[0-9a-f]{64}\n`),
+    );
+    expect(after.replace(/@sha256:[0-9a-f]{64}/, '')).toBe(text);
   });
 
   test('--write never follows a planted temporary file, and keeps the file mode', async () => {

@@ -79,5 +79,9 @@ test('a regexp cannot break out of the anchors', () => {
 test('registry text is printed without control characters', async () => {
   const { printable } = await import('../../src/util/printable.js');
   expect(printable('ok\u001b[2K\r✓ verified\u0007')).toBe('ok?[2K?✓ verified?');
-  expect(printable('tab\tand\nnewline stay')).toBe('tab\tand\nnewline stay');
+  // Outside text never adds a line of its own: newlines, separators and bidi overrides go too.
+  expect(printable('tab stays\tbut\nnot a\r\nnewline\u2028or\u202eoverride\u009b')).toBe(
+    'tab stays\tbut?not a??newline?or?override?',
+  );
+  expect(printable('a lone \ud800 surrogate; a pair 😀 stays')).toBe('a lone ? surrogate; a pair 😀 stays');
 });

@@ -1,8 +1,13 @@
 /** Image references from a corpus of real-world-shaped manifests: where each came from, and what is skipped. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test } from 'vitest';
-import { parseImageList, scanManifestFile, scanManifests } from '../../src/batch/manifests.js';
+import { describe, expect, test } from 'vitest';
+import {
+  MANIFEST_LIMITS,
+  parseImageList,
+  scanManifestFile,
+  scanManifests,
+} from '../../src/batch/manifests.js';
 
 const DIR = join(import.meta.dirname, '..', 'data', 'manifests');
 const scan = (f: string) => scanManifestFile(join(DIR, f));
@@ -136,4 +141,117 @@ test('--from-manifests folders: dangling links and link loops are neither follow
   const r = collectInputs({ fromManifests: [dir] });
   expect(r.references).toEqual(['ghcr.io/org/a:1']);
   expect(r.errors).toEqual([]);
+});
+
+describe('hostile YAML: aliases, merge keys, nesting and size are bounded', () => {
+  const timed = <T>(f: () => T): { value: T; ms: number } => {
+    const t = performance.now();
+    const value = f();
+    return { value, ms: performance.now() - t };
+  };
+
+  test('a 1 KB alias bomb (ten levels of maps, each aliasing the one below ten times) is walked once', () => {
+    let y = 'apiVersion: v1\nkind: Pod\nl0: &l0 {image: ghcr.io/org/bomb:1, x: y}\n';
+    for (let i = 1; i < 10; i++)
+      y += `l${i}: &l${i} {${Array.from({ length: 10 }, (_, j) => `k${j}: *l${i - 1}`).join(', ')}}\n`;
+    y += 'spec: {containers: [{name: a, image: ghcr.io/org/app:1}], extra: *l9}\n';
+    expect(y.length).toBeLessThan(1100);
+    const { value, ms } = timed(() => scanManifestFile('bomb.yaml', y));
+    expect(ms).toBeLessThan(1000);
+    expect(value.images.map((i) => i.reference)).toEqual(['ghcr.io/org/app:1']);
+    // The anchored image field is reported once, where it is written, not 10^9 times.
+    expect(value.skipped).toEqual([expect.objectContaining({ path: 'l0.image', line: 3 })]);
+  });
+
+  test('a Kubernetes List bomb (Lists of ten aliases of the List below) stops at the node budget', () => {
+    let y = 'kind: List\nitems:\n  - &l0 {kind: Pod, spec: {containers: [{image: a:1}]}}\n';
+    for (let i = 1; i < 10; i++)
+      y += `  - &l${i} {kind: List, items: [${Array(10)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]}\n`;
+    const t = performance.now();
+    expect(() => scanManifestFile('lists.yaml', y)).toThrow(
+      expect.objectContaining({
+        code: 'COUNT_LIMIT',
+        message: expect.stringMatching(/^lists\.yaml: document 1 expands to more than \d+ YAML nodes/),
+      }),
+    );
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+
+  test('a merge-key bomb: each merged map is searched once, for keys present and absent', () => {
+    let y = 'kind: Pod\nl0: &l0 {containers: [{image: ghcr.io/org/merged:1}]}\n';
+    for (let i = 1; i < 12; i++)
+      y += `l${i}: &l${i} {<<: [${Array(10)
+        .fill(`*l${i - 1}`)
+        .join(', ')}]}\n`;
+    // initContainers is in none of the 10^11 merge paths: a search without a visited set tries them all.
+    y += 'spec: {<<: *l11}\n';
+    const { value, ms } = timed(() => scanManifestFile('merge.yaml', y));
+    expect(ms).toBeLessThan(1000);
+    expect(value.images).toEqual([
+      expect.objectContaining({
+        reference: 'ghcr.io/org/merged:1',
+        path: 'spec.containers[0].image',
+        line: 2,
+      }),
+    ]);
+  });
+
+  test('an alias to its own ancestor is walked once; a List that holds itself is refused by depth', () => {
+    expect(scanManifestFile('self.yaml', 'kind: Foo\nx: &x {y: *x, image: a:1}\n').skipped).toEqual([
+      expect.objectContaining({ path: 'x.image' }),
+    ]);
+    expect(() =>
+      scanManifestFile('self.yaml', 'kind: List\nitems: &i [ {kind: List, items: *i} ]\n'),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'COUNT_LIMIT',
+        message: expect.stringContaining('Lists nested more than 64 deep'),
+      }),
+    );
+  });
+
+  test('many aliases cost one pass over the document, not one per alias', () => {
+    const y = `base: &b {name: a, imagePullPolicy: Always}\nkind: Pod\nspec:\n  containers:\n${Array.from(
+      { length: 20_000 },
+      (_, i) => `    - {<<: *b, image: r/i${i}:1}\n`,
+    ).join('')}`;
+    const r = scanManifestFile('many.yaml', y);
+    expect(r.images).toHaveLength(20_000);
+    expect(r.images[19_999]).toMatchObject({ reference: 'r/i19999:1', path: 'spec.containers[19999].image' });
+  }, 30_000);
+
+  test('nesting deeper than the YAML parser can read is an error naming the file and the problem', () => {
+    const r = scanManifestFile('deep.yaml', `kind: Pod\nspec: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+    expect(r.errors).toEqual([
+      expect.objectContaining({
+        file: 'deep.yaml',
+        message: expect.stringContaining('nested too deeply to read'),
+      }),
+    ]);
+  });
+
+  test('more YAML documents in one file than the limit: COUNT_LIMIT naming it', () => {
+    const y = '---\nkind: Pod\n'.repeat(MANIFEST_LIMITS.documentsPerFile + 1);
+    expect(() => scanManifestFile('docs.yaml', y)).toThrow(
+      expect.objectContaining({
+        code: 'COUNT_LIMIT',
+        message: expect.stringContaining(`the limit is ${MANIFEST_LIMITS.documentsPerFile}`),
+      }),
+    );
+  }, 60_000);
+
+  test('one manifest with 130,000 image fields: every one is found, never a RangeError', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { collectInputs } = await import('../../src/batch/inputs.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'tg-many-')), 'many.yaml');
+    const fields = Array.from({ length: 130_000 }, (_, i) => `{image: r${i % 65_000}}`);
+    writeFileSync(file, `kind: Pod\nspec: {containers: [${fields.join(',')}]}\n`);
+    const r = collectInputs({ fromManifests: [file] });
+    expect(r.references).toHaveLength(65_000);
+    expect(r.locations.get('r0')).toHaveLength(2);
+    expect(r.locations.get('r64999')![1]).toMatchObject({ path: 'spec.containers[129999].image' });
+  }, 120_000);
 });

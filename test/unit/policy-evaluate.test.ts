@@ -559,6 +559,32 @@ describe('vulnerability and SBOM gates', () => {
     expect(check(d, 'sbom/package/pkg:npm/left-pad@1.0.0')).toMatchObject({ status: 'fail' });
   });
 
+  test('a CycloneDX component with 200,000 children, and a report with 130,000 findings, never overflow an argument list', () => {
+    const wide = Array.from({ length: 200_000 }, (_, i) => ({ name: `p${i}`, purl: `pkg:npm/p${i}@1.0.0` }));
+    const sbom = evaluatePolicy(
+      policy(rule('sbom:\n  deniedPackages: ["pkg:npm/p199999"]')),
+      evidence({
+        attestations: [
+          att('cyclonedx', { bomFormat: 'CycloneDX', components: [{ name: 'root', components: wide }] }),
+        ],
+      }),
+      NOW,
+    );
+    expect(check(sbom, 'sbom/package/pkg:npm/p199999@1.0.0')).toMatchObject({ status: 'fail' });
+    const many = Array.from({ length: 130_000 }, (_, i) => ({
+      id: `CVE-2026-${i}`,
+      sev: 'CRITICAL',
+      fixed: '1',
+    }));
+    const vulns = evaluatePolicy(
+      gate('maxSeverity: HIGH'),
+      evidence({ attestations: [att('vuln', report(many))] }),
+      NOW,
+    );
+    expect(vulns.decision).toBe('deny');
+    expect(check(vulns, 'vulnerabilities/CVE-2026-129999')).toMatchObject({ status: 'fail' });
+  }, 60_000);
+
   test('a CRITICAL above maxSeverity HIGH fails per CVE; a triaged one passes when triage is honoured', () => {
     const ev = evidence({
       attestations: [

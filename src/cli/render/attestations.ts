@@ -44,12 +44,12 @@ export function attestationsJson(run: AttestationRun): unknown {
 
 export function renderAttestationsText(run: AttestationRun, io: Io): void {
   const c = io.outChalk;
-  io.err(`trust: ${run.trust}`);
-  io.err(`trust root: ${run.trustRoot}`);
+  io.err(`trust: ${printable(run.trust)}`);
+  io.err(`trust root: ${printable(run.trustRoot)}`);
   for (const img of run.images) {
     const ok = img.verdict === 'verified';
     io.out(
-      `${ok ? c.green('✓') : c.red('✗')} ${img.canonical ?? img.reference}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${printable(img.message)}`,
+      `${ok ? c.green('✓') : c.red('✗')} ${printable(img.canonical ?? img.reference)}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${printable(img.message)}`,
     );
     for (const a of img.attestations) {
       const parts = [a.predicateType ?? '(unreadable statement)', a.format, a.origin.via];

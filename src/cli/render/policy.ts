@@ -20,7 +20,7 @@ export function renderPolicyText(run: PolicyRun, io: Io): void {
     skip: c.dim('- skip'),
   };
   io.err(
-    `policy: ${run.policy.name} (${run.policy.file}, ${run.policy.sha256.slice(0, 19)}…) as of ${run.effectiveTime}`,
+    `policy: ${printable(`${run.policy.name} (${run.policy.file}, ${run.policy.sha256.slice(0, 19)}…) as of ${run.effectiveTime}`)}`,
   );
   const line = (indent: string, ch: CheckResult) => {
     const extra =
@@ -36,10 +36,12 @@ export function renderPolicyText(run: PolicyRun, io: Io): void {
         : d.status === 'warn'
           ? c.yellow('allowed with warnings')
           : c.green('allowed');
-    io.out(`${printable(d.reference)}${d.digest ? ` (${d.digest})` : ''}: ${verdict}`);
+    io.out(`${printable(d.reference)}${d.digest ? ` (${printable(d.digest)})` : ''}: ${verdict}`);
     for (const ch of d.checks) line('  ', ch);
     for (const r of d.rules) {
-      io.out(`  ${mark[r.status]} rule ${printable(r.name)} [${r.mode}, matched ${printable(r.matchedBy)}]`);
+      io.out(
+        `  ${mark[r.status]} rule ${printable(r.name)} [${printable(r.mode)}, matched ${printable(r.matchedBy)}]`,
+      );
       for (const ch of r.checks) line('      ', ch);
     }
     if (d.unread)

@@ -1,7 +1,7 @@
 /** Rendering `trustgate verify` results: text for people, our JSON schema, and cosign's output. */
 
 import type { ChalkInstance } from 'chalk';
-import { printable } from '../../util/printable.js';
+import { jsonText, printable } from '../../util/printable.js';
 import type { VerifyRun } from '../../verify/verify-image.js';
 import type { Io } from '../output.js';
 
@@ -57,15 +57,15 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
         'warning: --insecure-ignore-tlog: transparency-log entries are neither required nor checked',
       ),
     );
-  if (run.identity) io.err(`keyless: ${run.identity}`);
+  if (run.identity) io.err(`keyless: ${printable(run.identity)}`);
   else
     io.err(
-      `keys: ${run.keys.map((k) => `${k.source} (${k.algorithm}, ${k.fingerprint.slice(0, 23)}…)`).join(', ')}`,
+      `keys: ${printable(run.keys.map((k) => `${k.source} (${k.algorithm}, ${k.fingerprint.slice(0, 23)}…)`).join(', '))}`,
     );
-  io.err(`trust root: ${run.trustRoot}`);
+  io.err(`trust root: ${printable(run.trustRoot)}`);
   for (const img of run.images) {
     const ok = img.verdict === 'verified';
-    const head = img.canonical ?? img.reference;
+    const head = printable(img.canonical ?? img.reference);
     io.out(
       `${mark(c, ok)} ${head}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${printable(img.message)}`,
     );
@@ -87,7 +87,7 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
     }
     for (const u of img.unsigned) {
       io.out(
-        `    ${mark(c, undefined)} unsigned attachment ${printable(u.artifactType)} ${u.digest} [${printable(u.via)}]: never counted as verified`,
+        `    ${mark(c, undefined)} unsigned attachment ${printable(u.artifactType)} ${printable(u.digest)} [${printable(u.via)}]: never counted as verified`,
       );
     }
   }
@@ -131,5 +131,5 @@ export function renderVerifyCosign(run: VerifyRun, io: Io): void {
       }
     }
   }
-  if (payloads.length > 0) io.out(JSON.stringify(payloads));
+  if (payloads.length > 0) io.out(jsonText(payloads));
 }

@@ -445,7 +445,8 @@ function appendBounded<T>(out: T[], items: readonly T[], max: number, what: stri
       hint: 'raise the limit if this many is expected; otherwise the registry data is hostile',
     });
   }
-  out.push(...items);
+  // One by one: a spread passes every item as an argument, and a page may hold more than a call takes.
+  for (const i of items) out.push(i);
 }
 
 /** The path+query of a `Link: <…>; rel="next"` header, kept on the same registry. */
