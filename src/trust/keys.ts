@@ -150,3 +150,14 @@ export function shortFingerprint(k: VerificationKey | string): string {
   const f = typeof k === 'string' ? k : k.fingerprint;
   return f.slice(0, 'sha256:'.length + 16);
 }
+
+/** Far above any PEM public key; the cap only stops unbounded inputs (a policy file's key files). */
+const MAX_KEY_FILE_BYTES = 1024 * 1024;
+
+/**
+ * A key file's text, read bounded. Throws the underlying error (missing file, too large): callers
+ * word it for their context (a policy issue names the field).
+ */
+export function readKeyFile(path: string): string {
+  return readInputFile(path, MAX_KEY_FILE_BYTES).toString('utf8');
+}
