@@ -15,7 +15,7 @@ import { parseImageName } from '../reference/name.js';
 import { eachImage } from '../resolve/each-image.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
 import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../verify/claims.js';
-import type { IdentityPolicy } from '../verify/identity.js';
+import { type IdentityPolicy, identityPolicy } from '../verify/identity.js';
 import {
   embeddedPublicGoodRoot,
   type LoadedTrustRoot,
@@ -84,33 +84,19 @@ function loadRoot(
 
 const CLAIM_OIDS: Record<string, string> = { ...FULCIO_V2_CLAIMS, ...GITHUB_V1_CLAIMS };
 
-/** An authority's keyless identity, matched with the policy's RE2 expressions. */
+/** An authority's keyless identity, matched by the same matcher as the CLI's flags. */
 function identityOf(a: CompiledAuthority): IdentityPolicy {
   const k = a.keyless!;
-  return {
-    describe: a.describe,
-    match(signer) {
-      const san = signer.subjectAlternativeName;
-      const iss = signer.issuer;
-      const parts: string[] = [];
-      const sanOk = san !== undefined && (k.subjectRegExp ? k.subjectRegExp.test(san) : san === k.subject);
-      if (!sanOk)
-        parts.push(
-          `identity is ${san === undefined ? 'missing' : `"${san}"`}, expected ${k.subject ?? `/${k.subjectRegExp?.source}/`}`,
-        );
-      const issOk = k.issuerRegExp ? k.issuerRegExp.test(iss ?? '') : iss === k.issuer;
-      if (!issOk)
-        parts.push(
-          `issuer is ${iss === undefined ? 'missing' : `"${iss}"`}, expected ${k.issuer ?? `/${k.issuerRegExp?.source}/`}`,
-        );
-      for (const [name, want] of Object.entries(k.claims)) {
-        const have = signer.claims?.get(CLAIM_OIDS[name] ?? name);
-        if (have !== want)
-          parts.push(`claim ${name} is ${have === undefined ? 'missing' : `"${have}"`}, expected "${want}"`);
-      }
-      return parts.length === 0 ? { ok: true } : { ok: false, reason: `${a.name}: ${parts.join('; ')}` };
+  return identityPolicy(
+    {
+      ...(k.subject !== undefined ? { identity: k.subject } : {}),
+      ...(k.subjectRegExp ? { identityRegexp: k.subjectRegExp.source } : {}),
+      ...(k.issuer !== undefined ? { issuer: k.issuer } : {}),
+      ...(k.issuerRegExp ? { issuerRegexp: k.issuerRegExp.source } : {}),
+      claims: Object.fromEntries(Object.entries(k.claims).map(([n, v]) => [CLAIM_OIDS[n] ?? n, v])),
     },
-  };
+    { label: a.name, describe: a.describe },
+  );
 }
 
 const ANYONE: IdentityPolicy = { describe: 'any signer', match: () => ({ ok: true }) };
