@@ -3,10 +3,9 @@
  * everything attached to it, and verify every signature and attestation against each authority's
  * trust material (built once per run). Deny lists need to know every keyless signer, so each trust
  * root in use also gets a verifier that accepts any identity, for naming signers only. The pure
- * verification and naming are evidence-verify.ts; this file holds the trust material and the I/O.
+ * verification and naming are evidence-verify.ts, the trust material is built by verify/trust.ts (as
+ * for the CLI's flags); this file holds the wiring, the cache and the I/O.
  */
-import { createHash } from 'node:crypto';
-import { TrustedRoot } from '@sigstore/protobuf-specs';
 import type { VerificationCache } from '../batch/cache.js';
 import { type DiscoveryPlan, discover, discoverAsNeeded } from '../discovery/discover.js';
 import type { Discovery } from '../discovery/types.js';
@@ -15,14 +14,9 @@ import { parseImageName } from '../reference/name.js';
 import { eachImage } from '../resolve/each-image.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
 import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../verify/claims.js';
-import { type IdentityPolicy, identityPolicy } from '../verify/identity.js';
-import {
-  embeddedPublicGoodRoot,
-  type LoadedTrustRoot,
-  privateCaRoot,
-  trustedRootFromFile,
-} from '../verify/trust-root.js';
-import { KeylessVerifiers, KeyVerifiers, type SignatureVerifiers } from '../verify/verify-signatures.js';
+import { type AuthoritySpec, buildPolicyTrust } from '../verify/trust.js';
+import type { LoadedTrustRoot } from '../verify/trust-root.js';
+import type { SignatureVerifiers } from '../verify/verify-signatures.js';
 import { VERSION } from '../version.js';
 import type { ImageEvidence } from './evidence.js';
 import { namingOf, type Verified, verifierOf, verifyEvidence } from './evidence-verify.js';
@@ -64,88 +58,42 @@ export interface PolicyVerifiers {
   trustRoots: Map<string, LoadedTrustRoot>;
 }
 
-function loadRoot(
-  policy: CompiledPolicy,
-  name: string,
-  cache: Map<string, LoadedTrustRoot>,
-): LoadedTrustRoot {
-  const hit = cache.get(name);
-  if (hit) return hit;
-  const spec = policy.trustRoots[name];
-  const root =
-    !spec || 'embedded' in spec
-      ? embeddedPublicGoodRoot()
-      : 'trustedRoot' in spec
-        ? trustedRootFromFile(spec.trustedRoot)
-        : privateCaRoot(spec.caRoots, spec.caIntermediates);
-  cache.set(name, root);
-  return root;
-}
-
 const CLAIM_OIDS: Record<string, string> = { ...FULCIO_V2_CLAIMS, ...GITHUB_V1_CLAIMS };
 
-/** An authority's keyless identity, matched by the same matcher as the CLI's flags. */
-function identityOf(a: CompiledAuthority): IdentityPolicy {
-  const k = a.keyless!;
-  return identityPolicy(
-    {
-      ...(k.subject !== undefined ? { identity: k.subject } : {}),
-      ...(k.subjectRegExp ? { identityRegexp: k.subjectRegExp.source } : {}),
-      ...(k.issuer !== undefined ? { issuer: k.issuer } : {}),
-      ...(k.issuerRegExp ? { issuerRegexp: k.issuerRegExp.source } : {}),
-      claims: Object.fromEntries(Object.entries(k.claims).map(([n, v]) => [CLAIM_OIDS[n] ?? n, v])),
-    },
-    { label: a.name, describe: a.describe },
-  );
+/** An authority as the one trust builder takes it: keys already read, claims named by OID. */
+function authoritySpec(a: CompiledAuthority): AuthoritySpec {
+  const k = a.keyless;
+  return {
+    name: a.name,
+    trustRoot: a.trustRoot,
+    keys: a.keys.map((key) => key.key),
+    describe: a.describe,
+    ...(a.raw.ignoreTlog !== undefined ? { ignoreTlog: a.raw.ignoreTlog } : {}),
+    ...(a.raw.ignoreSct !== undefined ? { ignoreSct: a.raw.ignoreSct } : {}),
+    ...(k
+      ? {
+          keyless: {
+            ...(k.subject !== undefined ? { identity: k.subject } : {}),
+            ...(k.subjectRegExp ? { identityRegexp: k.subjectRegExp.source } : {}),
+            ...(k.issuer !== undefined ? { issuer: k.issuer } : {}),
+            ...(k.issuerRegExp ? { issuerRegexp: k.issuerRegExp.source } : {}),
+            claims: Object.fromEntries(Object.entries(k.claims).map(([n, v]) => [CLAIM_OIDS[n] ?? n, v])),
+          },
+        }
+      : {}),
+  };
 }
 
-const ANYONE: IdentityPolicy = { describe: 'any signer', match: () => ({ ok: true }) };
-
-/** Trust material for every authority, built once per run. */
+/** Trust material for every authority, built once per run, by the same builder as the CLI's flags. */
 export function buildPolicyVerifiers(
   policy: CompiledPolicy,
   preloaded: Record<string, LoadedTrustRoot> = {},
 ): PolicyVerifiers {
-  const trustRoots = new Map<string, LoadedTrustRoot>(Object.entries(preloaded));
-  const byAuthority = new Map<string, SignatureVerifiers>();
-  // For the deny scan: per trust root, the most permissive flags any keyless authority uses with it
-  // (a certificate one authority would accept must be seen by the deny lists too).
-  const scanFlags = new Map<string, { ignoreTlog: boolean; ignoreSct: boolean }>();
-  for (const a of policy.authorities.values()) {
-    const trustRoot = loadRoot(policy, a.trustRoot, trustRoots);
-    const common = { trustRoot, ignoreTlog: a.raw.ignoreTlog ?? false, requireDockerReference: false };
-    if (a.keyless) {
-      byAuthority.set(
-        a.name,
-        new KeylessVerifiers({ ...common, identity: identityOf(a), ignoreSct: a.raw.ignoreSct ?? false }),
-      );
-      const f = scanFlags.get(a.trustRoot) ?? { ignoreTlog: false, ignoreSct: false };
-      scanFlags.set(a.trustRoot, {
-        ignoreTlog: f.ignoreTlog || common.ignoreTlog,
-        ignoreSct: f.ignoreSct || (a.raw.ignoreSct ?? false),
-      });
-    } else {
-      byAuthority.set(a.name, new KeyVerifiers({ ...common, keys: a.keys.map((k) => k.key) }));
-    }
-  }
   const denies = policy.denyIdentities.length > 0 || (policy.doc.deny?.issuers?.length ?? 0) > 0;
-  // Every trust root the policy names is scanned, public-good included, not only those of keyless authorities.
-  const anySigner = denies
-    ? Object.keys(policy.trustRoots).map((name) => {
-        const o = scanFlags.get(name) ?? { ignoreTlog: false, ignoreSct: false };
-        return new KeylessVerifiers({
-          trustRoot: loadRoot(policy, name, trustRoots),
-          identity: ANYONE,
-          ignoreTlog: o.ignoreTlog,
-          ignoreSct: o.ignoreSct,
-          requireDockerReference: false,
-        });
-      })
-    : [];
-  const hash = createHash('sha256');
-  for (const [name, r] of [...trustRoots].sort(([a], [b]) => a.localeCompare(b)))
-    hash.update(name).update(JSON.stringify(TrustedRoot.toJSON(r.root)));
-  return { trustRootsHash: hash.digest('hex'), byAuthority, anySigner, trustRoots };
+  return buildPolicyTrust([...policy.authorities.values()].map(authoritySpec), policy.trustRoots, {
+    denies,
+    preloaded,
+  });
 }
 
 /** What one image's verification hands every reference to it. */

@@ -3,7 +3,7 @@
  * one run of `policy validate` lists them all instead of stopping at the first.
  */
 import { type Document, isMap, isScalar, type LineCounter } from 'yaml';
-import { compileRegExp, type FullMatch } from '../regexp.js';
+import { compileRegExp, type FullMatch, patternMessage } from '../../trust/regexp.js';
 import type { PolicyIssue } from './types.js';
 
 export type DocPath = ReadonlyArray<PropertyKey>;
@@ -54,7 +54,7 @@ export class Issues {
     if ('error' in r) {
       this.add(
         path,
-        `not a valid RE2 regular expression: ${r.error}`,
+        patternMessage(r.error, { policy: true }),
         'policy regexps use RE2 syntax (as Go and cosign), matched against the whole value',
       );
       return undefined;
