@@ -12,7 +12,7 @@ import {
 } from '../discovery/discover.js';
 import type { UnsignedAttachment } from '../discovery/types.js';
 import { TrustgateError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
+import { exitCodeForVerdicts } from '../exit-codes.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
 import { type ImageReference, parseReference } from '../reference/parse.js';
 import { type EachImageOptions, eachImage } from '../resolve/each-image.js';
@@ -133,12 +133,8 @@ function unverified(reference: string): ImageVerification {
   };
 }
 
-export function exitCodeFor(verdicts: ImageVerdict[]): number {
-  if (verdicts.includes('error')) return ExitCode.FAILURE;
-  if (verdicts.includes('none-matched')) return ExitCode.NONE_MATCHED;
-  if (verdicts.includes('no-signatures')) return ExitCode.NO_SIGNATURES;
-  return ExitCode.OK;
-}
+/** Kept for importers; the table is src/exit-codes.ts. */
+export const exitCodeFor: (verdicts: ImageVerdict[]) => number = exitCodeForVerdicts;
 
 export function loadTrustRoot(opts: { trustedRoot?: string; rekorPublicKey?: string }): LoadedTrustRoot {
   const base = opts.trustedRoot ? trustedRootFromFile(opts.trustedRoot) : embeddedPublicGoodRoot();

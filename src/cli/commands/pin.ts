@@ -52,15 +52,16 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
           );
         };
       } else if (flags.policy) {
-        const { evaluateImages } = await import('../../policy/run.js');
+        const [{ evaluateImages }, { firstFailingCheck }] = await Promise.all([
+          import('../../policy/run.js'),
+          import('../../policy/checks.js'),
+        ]);
         const policy = flags.policy;
         verify = async (refs) => {
           const run = await evaluateImages(refs, { ...clientOptions, client, policy });
           return new Map(
             run.decisions.map((d) => {
-              const first = [...d.checks, ...d.rules.flatMap((r) => r.checks)].find(
-                (c) => c.status === 'fail',
-              );
+              const first = firstFailingCheck(d);
               return [
                 d.reference,
                 d.decision === 'allow'
