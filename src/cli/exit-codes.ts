@@ -21,6 +21,11 @@ export function exitCodeForError(e: unknown): ExitCodeValue {
   return ExitCode.FAILURE;
 }
 
+/** A command that reports each item on its own (resolve, pin, policy test): 1 if any failed. */
+export function exitCodeForFailures(failed: number): ExitCodeValue {
+  return failed > 0 ? ExitCode.FAILURE : ExitCode.OK;
+}
+
 /**
  * The batch's exit code. A manifest that could not be read may name images that were never
  * checked, so a run that otherwise passed (0, or 3 with warnings) fails closed with 1.

@@ -5,7 +5,7 @@
 import { CommanderError } from 'commander';
 import { describe, expect, test } from 'vitest';
 import type { BatchInputs } from '../../src/batch/inputs.js';
-import { exitCodeForError, withInputFailures } from '../../src/cli/exit-codes.js';
+import { exitCodeForError, exitCodeForFailures, withInputFailures } from '../../src/cli/exit-codes.js';
 import { TrustgateError, UsageError } from '../../src/errors.js';
 import {
   ExitCode,
@@ -94,5 +94,13 @@ describe('withInputFailures', () => {
     expect(withInputFailures(inputs(1), ExitCode.NONE_MATCHED)).toBe(ExitCode.NONE_MATCHED);
     expect(withInputFailures(inputs(1), ExitCode.NO_SIGNATURES)).toBe(ExitCode.NO_SIGNATURES);
     for (const code of Object.values(ExitCode)) expect(withInputFailures(inputs(0), code)).toBe(code);
+  });
+});
+
+describe('exitCodeForFailures', () => {
+  test('any failed item fails the command', () => {
+    expect(exitCodeForFailures(0)).toBe(ExitCode.OK);
+    expect(exitCodeForFailures(1)).toBe(ExitCode.FAILURE);
+    expect(exitCodeForFailures(7)).toBe(ExitCode.FAILURE);
   });
 });

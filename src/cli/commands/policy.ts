@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { printable } from '../../util/printable.js';
+import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -96,7 +97,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     }
     const bad = results.filter((r) => !r.ok).length;
     io.err(`${results.length - bad} passed, ${bad} failed`);
-    setExit(bad > 0 ? ExitCode.FAILURE : ExitCode.OK);
+    setExit(exitCodeForFailures(bad));
   });
 
   policy
