@@ -37,19 +37,37 @@ export type ErrorCode =
 export class TrustgateError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;
+  /**
+   * The library option the error is about (e.g. `signatureRepository`), so that the CLI can name
+   * its flag (src/cli/flags.ts) while the library's own message stays free of flags.
+   */
+  readonly option: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { hint?: string; cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { hint?: string; cause?: unknown; option?: string },
+  ) {
     // Known secrets are removed when the error is made (a registry may echo a token in the body
     // quoted here) and again when it is rendered (for secrets learned after it was made).
     super(redact(message), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TrustgateError';
     this.code = code;
     this.hint = options?.hint === undefined ? undefined : redact(options.hint);
+    this.option = options?.option;
   }
 
   /** One line: message, then the fix when there is one. */
   oneLine(): string {
     return redact(this.hint ? `${this.message} (${this.hint})` : this.message);
+  }
+}
+
+/** A bad command line or option: exit code 2 on the CLI. */
+export class UsageError extends TrustgateError {
+  constructor(message: string, options?: { hint?: string; cause?: unknown; option?: string }) {
+    super('USAGE', message, options);
+    this.name = 'UsageError';
   }
 }
 

@@ -6,11 +6,14 @@
 import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import type { BatchReport } from '../batch/report.js';
-import { ExitCode } from '../exit-codes.js';
 import { jsonText, printable } from '../util/printable.js';
 import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
 import type { Io } from './output.js';
+
+// Its home is cli/exit-codes.ts; commands import it from here.
+export { withInputFailures } from './exit-codes.js';
+
 import { UsageError } from './registry-options.js';
 
 export const BATCH_FORMATS = ['text', 'json', 'cosign', 'sarif', 'junit', 'markdown', 'github'] as const;
@@ -191,19 +194,6 @@ export async function readBatchInputs(
     throw new UsageError('no images: give references, --images-from FILE or --from-manifests PATH');
   const batch = images.length > 1 || flags.imagesFrom !== undefined || flags.fromManifests !== undefined;
   return { inputs, images, batch };
-}
-
-/**
- * The batch's exit code. A manifest that could not be read may name images that were never
- * checked, so a run that otherwise passed (0, or 3 with warnings) fails closed with 1.
- */
-export function withInputFailures(
-  inputs: import('../batch/inputs.js').BatchInputs,
-  exitCode: number,
-): number {
-  return inputs.errors.length > 0 && (exitCode === ExitCode.OK || exitCode === ExitCode.WARNINGS)
-    ? ExitCode.FAILURE
-    : exitCode;
 }
 
 /** Where each image was named (list files, manifests), added to the JSON results and the skipped fields. */

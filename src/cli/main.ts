@@ -1,6 +1,5 @@
 /** The CLI: a thin layer of argument parsing and rendering over library calls. */
 import { Command, CommanderError } from 'commander';
-import { describeError, isTrustgateError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printable } from '../util/printable.js';
 import { VERSION } from '../version.js';
@@ -13,8 +12,9 @@ import { registerResolve } from './commands/resolve.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVerifyAttestation } from './commands/verify-attestation.js';
 import { registerVerifyBundle } from './commands/verify-bundle.js';
+import { exitCodeForError } from './exit-codes.js';
+import { cliMessage } from './flags.js';
 import { type Io, processIo, redactingIo } from './output.js';
-import { UsageError } from './registry-options.js';
 
 export async function main(argv: readonly string[], given: Io = processIo()): Promise<number> {
   const io = redactingIo(given);
@@ -45,23 +45,8 @@ export async function main(argv: readonly string[], given: Io = processIo()): Pr
     await program.parseAsync(argv as string[]);
     return exit;
   } catch (e) {
-    if (e instanceof CommanderError) {
-      if (
-        e.code === 'commander.helpDisplayed' ||
-        e.code === 'commander.version' ||
-        e.code === 'commander.help'
-      )
-        return ExitCode.OK;
-      return ExitCode.USAGE;
-    }
-    if (
-      e instanceof UsageError ||
-      (isTrustgateError(e) && (e.code === 'USAGE' || e.code === 'REFERENCE_INVALID'))
-    ) {
-      io.err(`${io.errChalk.red('error:')} ${printable(describeError(e))}`);
-      return ExitCode.USAGE;
-    }
-    io.err(`${io.errChalk.red('error:')} ${printable(describeError(e))}`);
-    return ExitCode.FAILURE;
+    // Commander has already printed its own usage message (or the help, or the version).
+    if (!(e instanceof CommanderError)) io.err(`${io.errChalk.red('error:')} ${printable(cliMessage(e))}`);
+    return exitCodeForError(e);
   }
 }

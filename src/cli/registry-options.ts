@@ -1,8 +1,12 @@
 /** The registry flags every command shares, named as in cosign. */
 import { type Command, Option } from 'commander';
+import { UsageError } from '../errors.js';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
 import { normalizeRegistryHost } from '../oci/registry/credentials.js';
 import { parseReference } from '../reference/parse.js';
+
+// Commands import it from here; it is the library's UsageError (a TrustgateError with code USAGE).
+export { UsageError } from '../errors.js';
 
 export interface RegistryFlags {
   registryUsername?: string;
@@ -89,8 +93,6 @@ function positiveInt(name: string, v: string | undefined, fallback: number): num
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
   return n;
 }
-
-export class UsageError extends Error {}
 
 /**
  * Client options from the registry flags. `commandLineImages` are the references the operator typed

@@ -14,7 +14,7 @@
  * - A signature counts for a key authority only if its key is not revoked and its signed time (the
  *   log time; without one, the effective time) lies in the key's notBefore/notAfter window.
  */
-import { ExitCode } from '../exit-codes.js';
+import { exitCodeForStatus } from '../exit-codes.js';
 import { PREDICATE_TYPES } from '../verify/attestations.js';
 import { formatDuration } from './duration.js';
 import type { AttestationEvidence, ImageEvidence, SignatureEvidence } from './evidence.js';
@@ -119,7 +119,7 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
     ...(ev.digest ? { digest: ev.digest } : {}),
     decision: status === 'fail' ? 'deny' : 'allow',
     status,
-    exitCode: status === 'fail' ? ExitCode.FAILURE : status === 'warn' ? ExitCode.WARNINGS : ExitCode.OK,
+    exitCode: exitCodeForStatus(status),
     policy: { name: policy.doc.metadata.name, sha256: policy.sha256, matching: policy.doc.matching },
     effectiveTime: now.toISOString(),
     checks,
@@ -127,6 +127,15 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
     signers: [...signers].sort(),
     ...(ev.unread ? { unread: ev.unread } : {}),
   };
+}
+
+/** evaluatePolicy, except that an evaluation that throws denies this image instead of ending the batch. */
+export function evaluateOrDeny(policy: CompiledPolicy, ev: ImageEvidence, now: Date): PolicyDecision {
+  try {
+    return evaluatePolicy(policy, ev, now);
+  } catch (e) {
+    return evaluatePolicy(policy, { ...ev, error: `policy evaluation failed: ${(e as Error).message}` }, now);
+  }
 }
 
 function signerText(s: SignatureEvidence | AttestationEvidence): string {

@@ -2,10 +2,10 @@
  * `trustgate verify --policy` as a library call: load the policy (or take a compiled one), gather
  * evidence for every image, evaluate each, and append the decisions to the audit log when asked.
  */
-import { ExitCode } from '../exit-codes.js';
+import { exitCodeForDecisions } from '../exit-codes.js';
 import { appendAudit, decisionRecord } from './audit-log.js';
 import { discoveryPlanFor } from './discovery-plan.js';
-import { evaluatePolicy, type PolicyDecision } from './evaluate.js';
+import { evaluateOrDeny, type PolicyDecision } from './evaluate.js';
 import { buildPolicyVerifiers, type GatherOptions, gatherEvidence, type PolicyVerifiers } from './gather.js';
 import { type CompiledPolicy, loadPolicy } from './load.js';
 
@@ -38,11 +38,8 @@ export interface PolicyRun {
   exitCode: number;
 }
 
-export function batchExitCode(decisions: PolicyDecision[]): number {
-  if (decisions.some((d) => d.status === 'fail')) return ExitCode.FAILURE;
-  if (decisions.some((d) => d.status === 'warn')) return ExitCode.WARNINGS;
-  return ExitCode.OK;
-}
+/** Kept for importers; the table is src/exit-codes.ts. */
+export const batchExitCode: (decisions: PolicyDecision[]) => number = exitCodeForDecisions;
 
 export async function evaluateImages(references: string[], options: PolicyRunOptions): Promise<PolicyRun> {
   const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
@@ -65,17 +62,7 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
     {
       shouldStop: () => stop,
       onEvidence: (ev, i) => {
-        let d: PolicyDecision;
-        try {
-          d = evaluatePolicy(policy, ev, now);
-        } catch (e) {
-          // One image's evaluation failing must deny that image, not abort the batch.
-          d = evaluatePolicy(
-            policy,
-            { ...ev, error: `policy evaluation failed: ${(e as Error).message}` },
-            now,
-          );
-        }
+        const d = evaluateOrDeny(policy, ev, now);
         decisions[i] = d;
         if (options.failFast && d.status === 'fail') stop = true;
         options.onProgress?.(++done, references.length);
@@ -93,6 +80,6 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
     policy: { file: policy.file, name: policy.doc.metadata.name, sha256: policy.sha256 },
     effectiveTime: now.toISOString(),
     decisions,
-    exitCode: batchExitCode(decisions),
+    exitCode: exitCodeForDecisions(decisions),
   };
 }

@@ -4,20 +4,16 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type DiscoveryLimits,
-  discoverLegacyTags,
-  discoverReferrers,
-  emptyDiscovery,
-} from '../discovery/discover.js';
+import { discoverLegacyTags, discoverReferrers, emptyDiscovery } from '../discovery/discover.js';
 import type { UnsignedAttachment } from '../discovery/types.js';
 import { TrustgateError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
-import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
+import { exitCodeForVerdicts } from '../exit-codes.js';
+import { RegistryClient } from '../oci/registry/client.js';
 import { type ImageReference, parseReference } from '../reference/parse.js';
-import { type EachImageOptions, eachImage } from '../resolve/each-image.js';
 import { openSource, type ResolvedImage } from '../resolve/resolve.js';
-import { type IdentityPolicyInput, identityPolicy } from './identity.js';
+import { type EachImageOptions, eachImage } from '../run/each-image.js';
+import type { VerifyOptions } from '../run/options.js';
+import { identityPolicy } from './identity.js';
 import { loadKey, shortFingerprint, type VerificationKey } from './keys.js';
 import {
   embeddedPublicGoodRoot,
@@ -36,43 +32,8 @@ import {
   verifySignatures,
 } from './verify-signatures.js';
 
-export interface VerifyOptions extends RegistryClientOptions {
-  /** Public keys: PEM paths, https:// URLs or env://VAR. Any one verifying is enough. */
-  keys?: string[];
-  /** Keyless: the certificate identity, issuer and claims that must have signed (instead of keys). */
-  identity?: IdentityPolicyInput;
-  /** Private CA without Fulcio/Rekor (cosign's --ca-roots / --ca-intermediates). */
-  caRoots?: string;
-  caIntermediates?: string;
-  /** cosign's --insecure-ignore-sct. */
-  ignoreSct?: boolean;
-  /** Refresh the trusted root online from this TUF mirror (explicit; never the default). */
-  tufMirror?: string;
-  /** The initial TUF root.json for tufMirror. */
-  tufRoot?: string;
-  /** Where TUF metadata is cached; default ~/.cache/trustgate/tuf. */
-  tufCacheDir?: string;
-  ignoreTlog?: boolean;
-  trustedRoot?: string;
-  rekorPublicKey?: string;
-  /** Repository holding the legacy `.sig` tags, e.g. `registry/repo` (cosign's COSIGN_REPOSITORY). */
-  signatureRepository?: string;
-  requireDockerReference?: boolean;
-  platform?: string;
-  discoveryLimits?: Partial<DiscoveryLimits>;
-  client?: RegistryClient;
-  /** Images verified at once. */
-  imageConcurrency?: number;
-  /**
-   * Examine every signature even after one verified (cosign's behaviour, and what -o cosign prints).
-   * By default, referrers are examined first and the legacy `.sig` tag only if none verified there.
-   */
-  allSignatures?: boolean;
-  /** Stop starting new images after the first that does not verify; the rest are reported as skipped. */
-  failFast?: boolean;
-  /** Called as each image finishes (for progress on a terminal). */
-  onProgress?: (done: number, total: number) => void;
-}
+// Its home is run/options.ts, beside the functions that split it into a run's parts.
+export type { VerifyOptions } from '../run/options.js';
 
 export type ImageVerdict = 'verified' | 'no-signatures' | 'none-matched' | 'error';
 
@@ -133,12 +94,8 @@ function unverified(reference: string): ImageVerification {
   };
 }
 
-export function exitCodeFor(verdicts: ImageVerdict[]): number {
-  if (verdicts.includes('error')) return ExitCode.FAILURE;
-  if (verdicts.includes('none-matched')) return ExitCode.NONE_MATCHED;
-  if (verdicts.includes('no-signatures')) return ExitCode.NO_SIGNATURES;
-  return ExitCode.OK;
-}
+/** Kept for importers; the table is src/exit-codes.ts. */
+export const exitCodeFor: (verdicts: ImageVerdict[]) => number = exitCodeForVerdicts;
 
 export function loadTrustRoot(opts: { trustedRoot?: string; rekorPublicKey?: string }): LoadedTrustRoot {
   const base = opts.trustedRoot ? trustedRootFromFile(opts.trustedRoot) : embeddedPublicGoodRoot();

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import { ExitCode } from '../../exit-codes.js';
 import { printable } from '../../util/printable.js';
+import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -52,15 +52,16 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
           );
         };
       } else if (flags.policy) {
-        const { evaluateImages } = await import('../../policy/run.js');
+        const [{ evaluateImages }, { firstFailingCheck }] = await Promise.all([
+          import('../../policy/run.js'),
+          import('../../policy/checks.js'),
+        ]);
         const policy = flags.policy;
         verify = async (refs) => {
           const run = await evaluateImages(refs, { ...clientOptions, client, policy });
           return new Map(
             run.decisions.map((d) => {
-              const first = [...d.checks, ...d.rules.flatMap((r) => r.checks)].find(
-                (c) => c.status === 'fail',
-              );
+              const first = firstFailingCheck(d);
               return [
                 d.reference,
                 d.decision === 'allow'
@@ -89,7 +90,7 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
           `${io.errChalk.red('not pinned:')} ${printable(f.reference)} (${f.locations.map((l) => `${l.file}:${l.line}`).join(', ')}): ${printable(f.reason)}`,
         );
       }
-      setExit(plan.failures.length > 0 || plan.errors.length > 0 ? ExitCode.FAILURE : ExitCode.OK);
+      setExit(exitCodeForFailures(plan.failures.length + plan.errors.length));
     } finally {
       await client.close();
     }

@@ -3,6 +3,7 @@ import { TrustgateError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { printable } from '../../util/printable.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../../util/safe-fs.js';
+import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -97,7 +98,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     }
     const bad = results.filter((r) => !r.ok).length;
     io.err(`${results.length - bad} passed, ${bad} failed`);
-    setExit(bad > 0 ? ExitCode.FAILURE : ExitCode.OK);
+    setExit(exitCodeForFailures(bad));
   });
 
   policy

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { describeError, isTrustgateError } from '../../errors.js';
-import { ExitCode } from '../../exit-codes.js';
 import { parseReference } from '../../reference/parse.js';
 import { resolveImages } from '../../resolve/resolve.js';
 import { jsonText, printable } from '../../util/printable.js';
+import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 
@@ -52,6 +52,6 @@ export function registerResolve(program: Command, io: Io, setExit: (code: number
       }
     }
     if (flags.json) io.out(jsonText(json, 2));
-    setExit(failed > 0 ? ExitCode.FAILURE : ExitCode.OK);
+    setExit(exitCodeForFailures(failed));
   });
 }

@@ -1,0 +1,37 @@
+/**
+ * Every process-exit decision of the CLI, in one place (as cosign's cmd/cosign/errors): thrown
+ * errors, unreadable inputs. Verdict and decision codes come from the library's table
+ * (src/exit-codes.ts), which its results carry as `exitCode`.
+ */
+import { CommanderError } from 'commander';
+import type { BatchInputs } from '../batch/inputs.js';
+import { isTrustgateError } from '../errors.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+
+export { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+
+/** The code for an error that ended the command: help and version are 0, usage 2, anything else 1. */
+export function exitCodeForError(e: unknown): ExitCodeValue {
+  if (e instanceof CommanderError) {
+    const shown =
+      e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
+    return shown ? ExitCode.OK : ExitCode.USAGE;
+  }
+  if (isTrustgateError(e) && (e.code === 'USAGE' || e.code === 'REFERENCE_INVALID')) return ExitCode.USAGE;
+  return ExitCode.FAILURE;
+}
+
+/** A command that reports each item on its own (resolve, pin, policy test): 1 if any failed. */
+export function exitCodeForFailures(failed: number): ExitCodeValue {
+  return failed > 0 ? ExitCode.FAILURE : ExitCode.OK;
+}
+
+/**
+ * The batch's exit code. A manifest that could not be read may name images that were never
+ * checked, so a run that otherwise passed (0, or 3 with warnings) fails closed with 1.
+ */
+export function withInputFailures(inputs: BatchInputs, exitCode: number): number {
+  return inputs.errors.length > 0 && (exitCode === ExitCode.OK || exitCode === ExitCode.WARNINGS)
+    ? ExitCode.FAILURE
+    : exitCode;
+}

@@ -1,0 +1,117 @@
+/**
+ * The option bag of verifyImages and verifyImageAttestations, kept for Node callers, and the
+ * functions that split it into what a run is built from: trust input, source, limits, batch.
+ */
+import type { DiscoveryLimits } from '../discovery/discover.js';
+import type { RegistryClient, RegistryClientOptions } from '../oci/registry/client.js';
+import type { RootSpec, TrustInput } from '../trust/types.js';
+import type { IdentityPolicyInput } from '../verify/identity.js';
+import type { Batch, Limits } from './context.js';
+import type { SourceOptions } from './source.js';
+
+export interface VerifyOptions extends RegistryClientOptions {
+  /** Public keys: PEM paths, https:// URLs or env://VAR. Any one verifying is enough. */
+  keys?: string[];
+  /** Keyless: the certificate identity, issuer and claims that must have signed (instead of keys). */
+  identity?: IdentityPolicyInput;
+  /** Private CA without Fulcio/Rekor (cosign's --ca-roots / --ca-intermediates). */
+  caRoots?: string;
+  caIntermediates?: string;
+  /** cosign's --insecure-ignore-sct. */
+  ignoreSct?: boolean;
+  /** Refresh the trusted root online from this TUF mirror (explicit; never the default). */
+  tufMirror?: string;
+  /** The initial TUF root.json for tufMirror. */
+  tufRoot?: string;
+  /** Where TUF metadata is cached; default ~/.cache/trustgate/tuf. */
+  tufCacheDir?: string;
+  ignoreTlog?: boolean;
+  trustedRoot?: string;
+  rekorPublicKey?: string;
+  /** Repository holding the legacy `.sig` tags, e.g. `registry/repo` (cosign's COSIGN_REPOSITORY). */
+  signatureRepository?: string;
+  requireDockerReference?: boolean;
+  platform?: string;
+  discoveryLimits?: Partial<DiscoveryLimits>;
+  client?: RegistryClient;
+  /** Images verified at once. */
+  imageConcurrency?: number;
+  /**
+   * Examine every signature even after one verified (cosign's behaviour, and what -o cosign prints).
+   * By default, referrers are examined first and the legacy `.sig` tag only if none verified there.
+   */
+  allSignatures?: boolean;
+  /** Stop starting new images after the first that does not verify; the rest are reported as skipped. */
+  failFast?: boolean;
+  /** Called as each image finishes (for progress on a terminal). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The trust material asked for, in the order verify-image.ts builds it: CA, TUF mirror, file, embedded. */
+export function trustInputOf(o: VerifyOptions): TrustInput {
+  return {
+    ...(o.keys ? { keys: o.keys } : {}),
+    ...(o.identity ? { identity: o.identity } : {}),
+    root: rootOf(o),
+    ...(o.ignoreTlog !== undefined ? { ignoreTlog: o.ignoreTlog } : {}),
+    ...(o.ignoreSct !== undefined ? { ignoreSct: o.ignoreSct } : {}),
+    ...(o.requireDockerReference !== undefined ? { requireDockerReference: o.requireDockerReference } : {}),
+  };
+}
+
+function rootOf(o: VerifyOptions): RootSpec & { rekorPublicKey?: string } {
+  if (o.caRoots)
+    return { caRoots: o.caRoots, ...(o.caIntermediates ? { caIntermediates: o.caIntermediates } : {}) };
+  if (o.tufMirror)
+    return {
+      tufMirror: o.tufMirror,
+      ...(o.tufRoot ? { tufRoot: o.tufRoot } : {}),
+      ...(o.tufCacheDir ? { tufCacheDir: o.tufCacheDir } : {}),
+    };
+  // A Rekor key is honoured only here, as loadTrustRoot does today: CA and TUF roots ignore it.
+  const rekor = o.rekorPublicKey ? { rekorPublicKey: o.rekorPublicKey } : {};
+  return o.trustedRoot ? { trustedRoot: o.trustedRoot, ...rekor } : { embedded: 'public-good', ...rekor };
+}
+
+export function limitsOf(o: VerifyOptions): Limits {
+  return {
+    ...(o.discoveryLimits ? { discovery: o.discoveryLimits } : {}),
+    ...(o.imageConcurrency ? { imageConcurrency: o.imageConcurrency } : {}),
+  };
+}
+
+/** The batch behaviour asked for; undefined when none (a single run). */
+export function batchOf(o: VerifyOptions): Batch | undefined {
+  if (!o.failFast && !o.onProgress) return undefined;
+  return { ...(o.failFast ? { failFast: true } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) };
+}
+
+/**
+ * The registry client options with the client and platform: everything of the bag that is not
+ * trust, discovery or batch (RegistryClientOptions has many fields; listing the others keeps new
+ * transport options flowing through without an edit here).
+ */
+export function sourceOptionsOf(o: VerifyOptions): SourceOptions {
+  const {
+    keys: _keys,
+    identity: _identity,
+    caRoots: _caRoots,
+    caIntermediates: _caIntermediates,
+    ignoreSct: _ignoreSct,
+    tufMirror: _tufMirror,
+    tufRoot: _tufRoot,
+    tufCacheDir: _tufCacheDir,
+    ignoreTlog: _ignoreTlog,
+    trustedRoot: _trustedRoot,
+    rekorPublicKey: _rekorPublicKey,
+    signatureRepository: _signatureRepository,
+    requireDockerReference: _requireDockerReference,
+    discoveryLimits: _discoveryLimits,
+    imageConcurrency: _imageConcurrency,
+    allSignatures: _allSignatures,
+    failFast: _failFast,
+    onProgress: _onProgress,
+    ...source
+  } = o;
+  return source;
+}
