@@ -7,7 +7,7 @@ import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import type { BatchReport } from '../batch/report.js';
 import { ExitCode } from '../exit-codes.js';
-import { printable } from '../util/printable.js';
+import { jsonText, printable } from '../util/printable.js';
 import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
 import type { Io } from './output.js';
@@ -118,8 +118,7 @@ export async function writeBatchOutputs(
   const f = await import('../batch/formats.js');
   const { writeOutputFile } = await import('../output/write-file.js');
   const render = (format: 'text' | 'json' | 'cosign', to: Io) => {
-    if (format === 'json')
-      to.out(JSON.stringify(withLocations(renderers.json(), renderers.list, inputs), null, 2));
+    if (format === 'json') to.out(jsonText(withLocations(renderers.json(), renderers.list, inputs), 2));
     else if (format === 'cosign' && renderers.cosign) renderers.cosign(to);
     else if (batch) to.out(f.formatText(report));
     else renderers.text(to);

@@ -3,10 +3,11 @@
  * (files, or folders searched for *.yaml, *.yml and *.json). References are kept once each, in order,
  * with every place they were named.
  */
-import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrustgateError } from '../errors.js';
 import type { BatchReport, SourceLocation } from '../report/report.js';
+import { MAX_INPUT_FILE_BYTES, readInputFile } from '../util/safe-fs.js';
 import { parseImageList, scanManifests } from './manifests.js';
 
 export interface BatchInputs {
@@ -80,8 +81,11 @@ export function collectInputs(opts: {
     let text: string;
     try {
       text =
-        file === '-' ? (opts.readStdin ?? (() => readFileSync(0, 'utf8')))() : readFileSync(file, 'utf8');
-    } catch {
+        file === '-'
+          ? (opts.readStdin ?? (() => readInputFile('/dev/stdin', MAX_INPUT_FILE_BYTES).toString('utf8')))()
+          : readInputFile(file, MAX_INPUT_FILE_BYTES).toString('utf8');
+    } catch (e) {
+      if (e instanceof TrustgateError && e.code === 'SIZE_LIMIT') throw e;
       throw new TrustgateError('USAGE', `--images-from ${file}: cannot read it`);
     }
     for (const i of parseImageList(text, file === '-' ? '<stdin>' : file))

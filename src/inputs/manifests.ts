@@ -5,7 +5,6 @@
  * `pin`. An `image:` where no known schema puts one (an unknown CRD) is reported as skipped, never
  * guessed at. Bad YAML is an error naming the file and line.
  */
-import { readFileSync } from 'node:fs';
 import {
   type Alias,
   type Document,
@@ -21,6 +20,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 import { TrustgateError } from '../errors.js';
+import { MAX_INPUT_FILE_BYTES, readInputFile } from '../util/safe-fs.js';
 
 export interface FoundImage {
   reference: string;
@@ -89,7 +89,7 @@ function countLimit(what: string, limit: number, hint: string): TrustgateError {
 }
 
 export function scanManifestFile(file: string, text?: string): ManifestScan {
-  const source = text ?? readFileSync(file, 'utf8');
+  const source = text ?? readInputFile(file, MAX_INPUT_FILE_BYTES).toString('utf8');
   const lines = new LineCounter();
   const docs = parseAllDocuments(source, { lineCounter: lines, uniqueKeys: false });
   const out: ManifestScan = { images: [], skipped: [], errors: [] };
@@ -352,9 +352,10 @@ export function scanManifests(files: string[]): ManifestScan {
   for (const f of files) {
     let text: string;
     try {
-      text = readFileSync(f, 'utf8');
-    } catch {
-      all.errors.push({ file: f, line: 0, column: 0, message: 'cannot read the file' });
+      text = readInputFile(f, MAX_INPUT_FILE_BYTES).toString('utf8');
+    } catch (e) {
+      const why = e instanceof TrustgateError && e.code === 'SIZE_LIMIT' ? e.message : 'cannot read the file';
+      all.errors.push({ file: f, line: 0, column: 0, message: why });
       continue;
     }
     const r = scanManifestFile(f, text);

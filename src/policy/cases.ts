@@ -2,12 +2,12 @@
  * `trustgate policy test FILE --cases CASES.yaml`, like `kyverno test`: each case names an image (a
  * registry reference or an OCI layout, relative to the cases file) and the decision it must get.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { TrustgateError } from '../errors.js';
 import { parseImageName } from '../reference/name.js';
+import { MAX_INPUT_FILE_BYTES, readInputFile } from '../util/safe-fs.js';
 import type { PolicyDecision } from './evaluate.js';
 import { buildPolicyVerifiers, type GatherOptions } from './gather.js';
 import type { CompiledPolicy } from './load.js';
@@ -48,7 +48,7 @@ export async function runPolicyCases(
 ): Promise<CaseResult[]> {
   let raw: unknown;
   try {
-    raw = parse(readFileSync(casesFile, 'utf8'));
+    raw = parse(readInputFile(casesFile, MAX_INPUT_FILE_BYTES).toString('utf8'));
   } catch (e) {
     throw new TrustgateError('USAGE', `--cases ${casesFile}: ${(e as Error).message.split('\n')[0]}`);
   }

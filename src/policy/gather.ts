@@ -2,35 +2,30 @@
  * Gathering evidence for policy evaluation: resolve each reference to its digest, discover once
  * everything attached to it, and verify every signature and attestation against each authority's
  * trust material (built once per run). Deny lists need to know every keyless signer, so each trust
- * root in use also gets a verifier that accepts any identity, for naming signers only.
+ * root in use also gets a verifier that accepts any identity, for naming signers only. The pure
+ * verification and naming are evidence-verify.ts; this file holds the trust material and the I/O.
  */
 import { createHash } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import type { VerificationCache } from '../batch/cache.js';
 import { type DiscoveryPlan, discover, discoverAsNeeded } from '../discovery/discover.js';
-import type { Discovery, Origin } from '../discovery/types.js';
+import type { Discovery } from '../discovery/types.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
-import { type ImageName, imageNameOf, parseImageName } from '../reference/name.js';
-import type { ImageReference } from '../reference/parse.js';
+import { parseImageName } from '../reference/name.js';
 import { eachImage } from '../resolve/each-image.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
-import { verifyAttestations } from '../verify/attestations.js';
 import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../verify/claims.js';
-import type { IdentityPolicy } from '../verify/identity.js';
+import { type IdentityPolicy, identityPolicy } from '../verify/identity.js';
 import {
   embeddedPublicGoodRoot,
   type LoadedTrustRoot,
   privateCaRoot,
   trustedRootFromFile,
 } from '../verify/trust-root.js';
-import {
-  KeylessVerifiers,
-  KeyVerifiers,
-  type SignatureVerifiers,
-  verifySignatures,
-} from '../verify/verify-signatures.js';
+import { KeylessVerifiers, KeyVerifiers, type SignatureVerifiers } from '../verify/verify-signatures.js';
 import { VERSION } from '../version.js';
 import type { ImageEvidence } from './evidence.js';
+import { namingOf, type Verified, verifierOf, verifyEvidence } from './evidence-verify.js';
 import type { CompiledAuthority, CompiledPolicy } from './load.js';
 
 export interface GatherOptions extends RegistryClientOptions {
@@ -89,33 +84,19 @@ function loadRoot(
 
 const CLAIM_OIDS: Record<string, string> = { ...FULCIO_V2_CLAIMS, ...GITHUB_V1_CLAIMS };
 
-/** An authority's keyless identity, matched with the policy's RE2 expressions. */
+/** An authority's keyless identity, matched by the same matcher as the CLI's flags. */
 function identityOf(a: CompiledAuthority): IdentityPolicy {
   const k = a.keyless!;
-  return {
-    describe: a.describe,
-    match(signer) {
-      const san = signer.subjectAlternativeName;
-      const iss = signer.issuer;
-      const parts: string[] = [];
-      const sanOk = san !== undefined && (k.subjectRegExp ? k.subjectRegExp.test(san) : san === k.subject);
-      if (!sanOk)
-        parts.push(
-          `identity is ${san === undefined ? 'missing' : `"${san}"`}, expected ${k.subject ?? `/${k.subjectRegExp?.source}/`}`,
-        );
-      const issOk = k.issuerRegExp ? k.issuerRegExp.test(iss ?? '') : iss === k.issuer;
-      if (!issOk)
-        parts.push(
-          `issuer is ${iss === undefined ? 'missing' : `"${iss}"`}, expected ${k.issuer ?? `/${k.issuerRegExp?.source}/`}`,
-        );
-      for (const [name, want] of Object.entries(k.claims)) {
-        const have = signer.claims?.get(CLAIM_OIDS[name] ?? name);
-        if (have !== want)
-          parts.push(`claim ${name} is ${have === undefined ? 'missing' : `"${have}"`}, expected "${want}"`);
-      }
-      return parts.length === 0 ? { ok: true } : { ok: false, reason: `${a.name}: ${parts.join('; ')}` };
+  return identityPolicy(
+    {
+      ...(k.subject !== undefined ? { identity: k.subject } : {}),
+      ...(k.subjectRegExp ? { identityRegexp: k.subjectRegExp.source } : {}),
+      ...(k.issuer !== undefined ? { issuer: k.issuer } : {}),
+      ...(k.issuerRegExp ? { issuerRegexp: k.issuerRegExp.source } : {}),
+      claims: Object.fromEntries(Object.entries(k.claims).map(([n, v]) => [CLAIM_OIDS[n] ?? n, v])),
     },
-  };
+    { label: a.name, describe: a.describe },
+  );
 }
 
 const ANYONE: IdentityPolicy = { describe: 'any signer', match: () => ({ ok: true }) };
@@ -167,102 +148,8 @@ export function buildPolicyVerifiers(
   return { trustRootsHash: hash.digest('hex'), byAuthority, anySigner, trustRoots };
 }
 
-type Verified = Pick<ImageEvidence, 'signatures' | 'attestations' | 'rejections' | 'signers'>;
-
 /** What one image's verification hands every reference to it. */
 type Gathered = Verified & Pick<ImageEvidence, 'unread'>;
-
-/** Verification of a discovery as it grows: a stage that added nothing is not verified again. */
-function verifierOf(verify: (found: Discovery) => Verified): (found: Discovery) => Verified {
-  let last: { found: Discovery; size: string; v: Verified } | undefined;
-  return (found) => {
-    const size = `${found.simpleSigning.length}/${found.bundles.length}/${found.dsseLayers.length}`;
-    if (last?.found === found && last.size === size) return last.v;
-    last = { found, size, v: verify(found) };
-    return last.v;
-  };
-}
-
-/**
- * Each signature's content identity, by the Origin object discovery gave it (verdicts carry that same
- * object). Simple-signing layers of one payload signed by two keys share a layer digest, so the
- * signature value is part of the name; a bundle's layer digest is the bundle itself.
- */
-function signatureIds(discovery: Discovery): Map<Origin, string> {
-  const out = new Map<Origin, string>();
-  for (const s of discovery.simpleSigning)
-    out.set(
-      s.origin,
-      `simplesigning ${createHash('sha256').update(s.origin.layer).update('\0').update(s.signature).digest('hex')}`,
-    );
-  for (const b of discovery.bundles) out.set(b.origin, `bundle ${b.origin.layer}`);
-  return out;
-}
-
-/** Everything the authorities verify on one image (discovered once). */
-function verifyDiscovery(
-  image: ResolvedImage,
-  discovery: Discovery,
-  repository: string,
-  verifiers: PolicyVerifiers,
-): Verified {
-  const out: Verified = { signatures: [], attestations: [], rejections: {}, signers: [] };
-  const ids = signatureIds(discovery);
-  for (const [authority, v] of verifiers.byAuthority) {
-    const sigs = verifySignatures(discovery, { digest: image.digest, repository }, v);
-    const reasons: string[] = [];
-    for (const s of sigs.verdicts) {
-      if (!s.verified) {
-        if (s.reason) reasons.push(s.reason);
-        continue;
-      }
-      out.signatures.push({
-        authority,
-        format: s.format,
-        via: s.origin.via,
-        ...(s.key ? { key: s.key } : {}),
-        ...(s.identity ? { identity: s.identity } : {}),
-        ...(s.tlog ? { time: s.tlog.integratedTime } : {}),
-        ...(ids.has(s.origin) ? { signature: ids.get(s.origin)! } : {}),
-      });
-    }
-    for (const a of verifyAttestations(discovery, v)) {
-      if (!a.verified || !a.statement || !a.predicateType) {
-        if (a.reason) reasons.push(a.reason);
-        continue;
-      }
-      out.attestations.push({
-        authority,
-        predicateType: a.predicateType,
-        format: a.format,
-        via: a.origin.via,
-        ...(a.signer?.key ? { key: a.signer.key } : {}),
-        ...(a.signer?.identity ? { identity: a.signer.identity } : {}),
-        ...(a.tlog ? { time: a.tlog.integratedTime } : {}),
-        statement: a.statement,
-      });
-    }
-    if (reasons.length > 0) out.rejections[authority] = [...new Set(reasons)];
-  }
-  const seen = new Set<string>();
-  for (const v of verifiers.anySigner) {
-    const found = [
-      ...verifySignatures(discovery, { digest: image.digest, repository }, v)
-        .verdicts.filter((s) => s.verified)
-        .map((s) => s.identity),
-      ...verifyAttestations(discovery, v)
-        .filter((a) => a.verified)
-        .map((a) => a.signer?.identity),
-    ];
-    for (const id of found) {
-      if (!id) continue;
-      const k = `${id.subjectAlternativeName}\n${id.issuer}`;
-      if (!seen.has(k)) out.signers.push(id);
-      seen.add(k);
-    }
-  }
-  return out;
-}
 
 /**
  * Discovery from the cache when a sound entry is there, else from the registry (then cached). A
@@ -276,7 +163,9 @@ async function verifyImage(
   verifiers: PolicyVerifiers,
   options: GatherOptions,
 ): Promise<Gathered> {
-  const verify = verifierOf((found) => verifyDiscovery(image, found, repository, verifiers));
+  const verify = verifierOf((found) =>
+    verifyEvidence(found, { digest: image.digest, repository }, verifiers),
+  );
   const plan = options.planFor?.(base, verify);
   const withUnread = (found: Discovery) => ({
     ...verify(found),
@@ -325,33 +214,6 @@ export interface GatherHooks {
   onEvidence?: (ev: ImageEvidence, index: number) => void;
 }
 
-/**
- * What rules match an image by, from its reference alone (an OCI layout takes `layoutName`, already
- * normalised by parseImageName): the same name a registry reference to it would get.
- */
-function naming(
-  reference: string,
-  ref: ImageReference | undefined,
-  layoutName: ImageName | undefined,
-): ImageEvidence {
-  const base: ImageEvidence = {
-    reference,
-    name: reference,
-    registry: '',
-    givenBy: 'tag',
-    signatures: [],
-    attestations: [],
-    rejections: {},
-    signers: [],
-  };
-  if (!ref) return base;
-  const tag = ref.tag && !ref.digest ? { tag: ref.tag } : {};
-  const givenBy = ref.digest ? 'digest' : 'tag';
-  const named =
-    ref.kind === 'registry' ? imageNameOf(ref) : (layoutName ?? { name: `oci:${ref.path}`, registry: 'oci' });
-  return { ...base, ...named, givenBy, ...tag };
-}
-
 export async function gatherEvidence(
   references: string[],
   verifiers: PolicyVerifiers,
@@ -378,17 +240,17 @@ export async function gatherEvidence(
         verify: (image, ref) =>
           verifyImage(
             image,
-            resolved(naming(ref.original, ref, layoutName), image),
+            resolved(namingOf(ref.original, ref, layoutName), image),
             ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '',
             verifiers,
             options,
           ),
         result: (reference, image, shared, ref) => ({
-          ...resolved(naming(reference, ref, layoutName), image),
+          ...resolved(namingOf(reference, ref, layoutName), image),
           ...shared,
         }),
         failure: (reference, message, _code, ref, image) => ({
-          ...resolved(naming(reference, ref, layoutName), image),
+          ...resolved(namingOf(reference, ref, layoutName), image),
           error: message,
         }),
       },

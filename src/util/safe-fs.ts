@@ -110,6 +110,9 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
  * exhausting memory. A directory is refused. (A FIFO nobody writes to waits, as `cat` would: it is
  * the user's own pipe.)
  */
+/** The cap for image lists, manifests, policy cases and bundles the user names: far above any real one. */
+export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
+
 export function readInputFile(path: string, maxBytes: number): Buffer {
   const fd = openSync(path, O_RDONLY);
   try {

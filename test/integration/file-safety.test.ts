@@ -174,3 +174,28 @@ describe('files the user names are read bounded', () => {
     expect(r.code, r.stderr).toBe(ExitCode.OK);
   });
 });
+
+describe('input files the user names are read up to a cap', () => {
+  test('--images-from /dev/zero fails at the cap, fast, naming the limit', () => {
+    const started = Date.now();
+    const r = run(['verify', ...TRUST, '--images-from', '/dev/zero']);
+    expect(r.code).toBe(ExitCode.FAILURE);
+    expect(r.stderr).toContain('/dev/zero is larger than the 67108864-byte limit');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  test('--from-manifests on a link to /dev/zero is an input error naming the limit, not a hang', () => {
+    const dir = join(work, `manifests-${n++}`);
+    execFileSync('mkdir', [dir]);
+    symlinkSync('/dev/zero', join(dir, 'zero.yaml'));
+    const r = run(['verify', ...TRUST, '--from-manifests', join(dir, 'zero.yaml')]);
+    expect(r.code).not.toBe(ExitCode.OK);
+    expect(r.stderr + r.stdout).toMatch(/67108864-byte limit/);
+  });
+
+  test('policy test --cases /dev/zero fails at the cap', () => {
+    const r = run(['policy', 'test', 'fixtures/demo-policy.yaml', '--cases', '/dev/zero']);
+    expect(r.code).not.toBe(ExitCode.OK);
+    expect(r.stderr).toMatch(/67108864-byte limit/);
+  });
+});

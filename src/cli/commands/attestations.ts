@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
-import { printable } from '../../util/printable.js';
+import { jsonText, printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 import { addTrustOptions, identityInput, type TrustFlags, trustOptions } from '../trust-options.js';
@@ -38,7 +38,7 @@ export function registerAttestations(program: Command, io: Io, setExit: (code: n
       ...(flags.platform ? { platform: flags.platform } : {}),
     });
     if (flags.json) {
-      io.out(JSON.stringify(list, null, 2));
+      io.out(jsonText(list, 2));
       setExit(ExitCode.OK);
       return;
     }

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
-import { printable } from '../../util/printable.js';
+import { jsonText, printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -99,7 +99,7 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
         else await writeOutputFile(flags.output, u.bytes);
         if (flags.json)
           io.out(
-            JSON.stringify(
+            jsonText(
               {
                 image: img.canonical,
                 digest: img.digest,
@@ -108,7 +108,6 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
                 attachment: u.digest,
                 layer: u.layer,
               },
-              null,
               2,
             ),
           );
@@ -161,7 +160,7 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
     }
     if (flags.json)
       io.out(
-        JSON.stringify(
+        jsonText(
           {
             image: img.canonical,
             digest: img.digest,
@@ -169,7 +168,6 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
             verified: true,
             written,
           },
-          null,
           2,
         ),
       );

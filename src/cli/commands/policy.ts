@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
+import { TrustgateError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { printable } from '../../util/printable.js';
+import { MAX_INPUT_FILE_BYTES, readInputFile } from '../../util/safe-fs.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -111,8 +112,9 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
 
 function readText(file: string): string {
   try {
-    return readFileSync(file, 'utf8');
-  } catch {
+    return readInputFile(file, MAX_INPUT_FILE_BYTES).toString('utf8');
+  } catch (e) {
+    if (e instanceof TrustgateError && e.code === 'SIZE_LIMIT') throw e;
     throw new UsageError(`${file}: cannot read the file`);
   }
 }

@@ -3,7 +3,7 @@ import { describeError, isTrustgateError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { parseReference } from '../../reference/parse.js';
 import { resolveImages } from '../../resolve/resolve.js';
-import { printable } from '../../util/printable.js';
+import { jsonText, printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 
@@ -51,7 +51,7 @@ export function registerResolve(program: Command, io: Io, setExit: (code: number
         io.err(`${io.errChalk.red('error:')} ${printable(r.reference)}: ${printable(message)}`);
       }
     }
-    if (flags.json) io.out(JSON.stringify(json, null, 2));
+    if (flags.json) io.out(jsonText(json, 2));
     setExit(failed > 0 ? ExitCode.FAILURE : ExitCode.OK);
   });
 }

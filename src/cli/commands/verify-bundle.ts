@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
+import { MAX_INPUT_FILE_BYTES, readInputFile } from '../../util/safe-fs.js';
 import type { Io } from '../output.js';
 import { UsageError } from '../registry-options.js';
 
@@ -86,7 +87,7 @@ export function registerVerifyBundle(program: Command, io: Io, setExit: (code: n
           : { bytes: readFileSync(target) };
       let json: unknown;
       try {
-        json = JSON.parse(readFileSync(flags.bundle, 'utf8'));
+        json = JSON.parse(readInputFile(flags.bundle, MAX_INPUT_FILE_BYTES).toString('utf8'));
       } catch {
         io.err(`${io.errChalk.red('rejected:')} ${flags.bundle} is not JSON`);
         setExit(ExitCode.FAILURE);

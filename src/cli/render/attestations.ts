@@ -1,5 +1,5 @@
 /** Rendering `trustgate verify-attestation` results. */
-import { printable } from '../../util/printable.js';
+import { jsonText, printable } from '../../util/printable.js';
 import type { AttestationRun } from '../../verify/verify-attestations-image.js';
 import type { Io } from '../output.js';
 
@@ -77,7 +77,7 @@ export function renderAttestationsCosign(run: AttestationRun, io: Io): void {
     for (const a of img.attestations) {
       if (!a.verified || !a.envelope) continue;
       const { payloadType, payload, signatures } = a.envelope;
-      io.out(JSON.stringify({ payloadType, payload: Buffer.from(payload).toString('base64'), signatures }));
+      io.out(jsonText({ payloadType, payload: Buffer.from(payload).toString('base64'), signatures }));
     }
   }
 }

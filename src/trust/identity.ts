@@ -1,0 +1,103 @@
+/**
+ * Who must have signed, for keyless verification: the certificate's SAN and OIDC issuer, exact or by
+ * regular expression, and exact certificate claims. One matcher for CLI flags and policy authorities.
+ * Regular expressions are anchored (`^…$` is implied): cosign and sigstore-js match unanchored, so
+ * `rian@dehamer.co` would accept `brian@dehamer.com`. We never pass a plain string to sigstore-js's
+ * SAN policy; the signer's identity is matched here, after sigstore-js verified it.
+ */
+import { TrustgateError } from '../errors.js';
+import { claimName } from './claims.js';
+import { compileRegExp, type FullMatch, patternMessage } from './regexp.js';
+
+export interface IdentityPolicyInput {
+  identity?: string;
+  identityRegexp?: string;
+  issuer?: string;
+  issuerRegexp?: string;
+  /** Exact certificate claims, by dotted OID (see claims.ts). */
+  claims?: Record<string, string>;
+}
+
+export interface IdentityPolicy {
+  describe: string;
+  match(signer: {
+    subjectAlternativeName?: string | undefined;
+    issuer?: string | undefined;
+    claims?: Map<string, string>;
+  }): { ok: true } | { ok: false; reason: string };
+}
+
+/**
+ * A flag's pattern, compiled with RE2 and matched against the whole value (`^…$` implied; writing
+ * them is harmless). The pattern is never pasted into a larger one, so `a)|(.*` cannot break out of
+ * the anchors: RE2 refuses it as unbalanced. RE2 has no lookaround or backreferences, which JS
+ * RegExp accepted here before: cosign compiles these flags with Go's regexp (RE2), so a pattern that
+ * works with cosign works here, and one that only JS understood was never portable.
+ */
+export function anchored(pattern: string, flag: string): FullMatch {
+  const r = compileRegExp(pattern);
+  if ('error' in r) throw new TrustgateError('USAGE', patternMessage(r.error, { flag, pattern }));
+  return r.regexp;
+}
+
+/** How the policy engine labels and describes an authority's identity (the CLI uses neither). */
+export interface IdentityPolicyOptions {
+  /** Prefixes every reason, e.g. the authority's name. */
+  label?: string;
+  /** Replaces the generated description. */
+  describe?: string;
+}
+
+export function identityPolicy(input: IdentityPolicyInput, o: IdentityPolicyOptions = {}): IdentityPolicy {
+  const idCount = Number(input.identity !== undefined) + Number(input.identityRegexp !== undefined);
+  const issCount = Number(input.issuer !== undefined) + Number(input.issuerRegexp !== undefined);
+  if (idCount !== 1 || issCount !== 1) {
+    throw new TrustgateError(
+      'USAGE',
+      'keyless verification needs exactly one of --certificate-identity / --certificate-identity-regexp and one of --certificate-oidc-issuer / --certificate-oidc-issuer-regexp',
+      {
+        hint: 'for a GitHub Actions release: --certificate-identity-regexp "^https://github.com/ORG/REPO/.github/workflows/release.yml@refs/tags/v.*$" --certificate-oidc-issuer https://token.actions.githubusercontent.com',
+      },
+    );
+  }
+  const idRe =
+    input.identityRegexp !== undefined
+      ? anchored(input.identityRegexp, '--certificate-identity-regexp')
+      : undefined;
+  const issRe =
+    input.issuerRegexp !== undefined
+      ? anchored(input.issuerRegexp, '--certificate-oidc-issuer-regexp')
+      : undefined;
+  const wantId = input.identity ?? `/${input.identityRegexp}/`;
+  const wantIss = input.issuer ?? `/${input.issuerRegexp}/`;
+  const claimText = Object.entries(input.claims ?? {})
+    .map(([o, v]) => `, ${claimName(o)}=${v}`)
+    .join('');
+  return {
+    describe: o.describe ?? `identity ${wantId}, issuer ${wantIss}${claimText}`,
+    match(signer) {
+      const san = signer.subjectAlternativeName;
+      const iss = signer.issuer;
+      const idOk = san !== undefined && (idRe ? idRe.test(san) : san === input.identity);
+      // A certificate without an issuer claim (private CAs) matches only a regexp that accepts "".
+      const issOk = issRe ? issRe.test(iss ?? '') : iss !== undefined && iss === input.issuer;
+      const parts: string[] = [];
+      if (!idOk)
+        parts.push(
+          `certificate identity is ${san === undefined ? 'missing' : `"${san}"`}, expected ${wantId}`,
+        );
+      if (!issOk)
+        parts.push(`OIDC issuer is ${iss === undefined ? 'missing' : `"${iss}"`}, expected ${wantIss}`);
+      for (const [oid, want] of Object.entries(input.claims ?? {})) {
+        const have = signer.claims?.get(oid);
+        if (have !== want)
+          parts.push(
+            `certificate claim ${claimName(oid)} is ${have === undefined ? 'missing' : `"${have}"`}, expected "${want}"`,
+          );
+      }
+      if (parts.length === 0) return { ok: true };
+      const reason = parts.join('; ');
+      return { ok: false, reason: o.label !== undefined ? `${o.label}: ${reason}` : reason };
+    },
+  };
+}
