@@ -1,0 +1,158 @@
+/**
+ * One model for a batch's results, whichever way they were decided (keys/identity, or a policy), so
+ * that every CI format (text, JSON, SARIF, JUnit, Markdown, GitHub annotations) renders the same
+ * facts: per image, its status, its checks, and where in the repository it was named.
+ */
+import type { PolicyRun } from '../policy/run.js';
+import type { AttestationRun } from '../verify/verify-attestations-image.js';
+import type { VerifyRun } from '../verify/verify-image.js';
+import { VERSION } from '../version.js';
+
+export type BatchStatus = 'pass' | 'fail' | 'warn';
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column?: number;
+  /** YAML path, for references from manifests. */
+  path?: string;
+}
+
+export interface BatchCheck {
+  id: string;
+  status: 'pass' | 'fail' | 'warn' | 'skip';
+  reason: string;
+  rule?: string;
+}
+
+export interface BatchEntry {
+  reference: string;
+  digest?: string;
+  status: BatchStatus;
+  /** One line. */
+  summary: string;
+  checks: BatchCheck[];
+  /**
+   * Policy runs: attachments left unread because what was read already passed every check (the
+   * decision is the same; `--exhaustive` reads them).
+   */
+  unread?: string[];
+  locations: SourceLocation[];
+}
+
+export interface BatchReport {
+  tool: { name: 'trustgate'; version: string };
+  mode: 'verify' | 'verify-attestation' | 'policy';
+  entries: BatchEntry[];
+  /** Manifest fields that looked like images but were not verified (unknown CRDs). */
+  skipped: Array<SourceLocation & { reason: string }>;
+  exitCode: number;
+  summary: { images: number; passed: number; failed: number; warned: number; distinctDigests: number };
+}
+
+function summarise(entries: BatchEntry[]): BatchReport['summary'] {
+  return {
+    images: entries.length,
+    passed: entries.filter((e) => e.status === 'pass').length,
+    failed: entries.filter((e) => e.status === 'fail').length,
+    warned: entries.filter((e) => e.status === 'warn').length,
+    distinctDigests: new Set(entries.map((e) => e.digest).filter(Boolean)).size,
+  };
+}
+
+type EntryFacts = Omit<BatchEntry, 'locations' | 'digest'> & { digest?: string | undefined };
+
+/** The report around per-image facts: each entry gets where it was named; totals are derived. */
+function report(
+  mode: BatchReport['mode'],
+  exitCode: number,
+  facts: EntryFacts[],
+  locations: Map<string, SourceLocation[]>,
+  skipped: BatchReport['skipped'],
+): BatchReport {
+  const entries = facts.map(
+    ({ digest, ...f }): BatchEntry => ({
+      ...f,
+      ...(digest ? { digest } : {}),
+      locations: locations.get(f.reference) ?? [],
+    }),
+  );
+  return {
+    tool: { name: 'trustgate', version: VERSION },
+    mode,
+    entries,
+    skipped,
+    exitCode,
+    summary: summarise(entries),
+  };
+}
+
+export function reportFromVerify(
+  run: VerifyRun,
+  locations: Map<string, SourceLocation[]>,
+  skipped: BatchReport['skipped'] = [],
+): BatchReport {
+  const facts = run.images.map((i): EntryFacts => {
+    const status: BatchStatus = i.verdict === 'verified' ? 'pass' : 'fail';
+    return {
+      reference: i.reference,
+      digest: i.digest,
+      status,
+      summary: i.message,
+      checks: [{ id: i.error ? 'verification' : 'signatures', status, reason: i.message }],
+    };
+  });
+  return report('verify', run.exitCode, facts, locations, skipped);
+}
+
+export function reportFromPolicy(
+  run: PolicyRun,
+  locations: Map<string, SourceLocation[]>,
+  skipped: BatchReport['skipped'] = [],
+): BatchReport {
+  const facts = run.decisions.map((d): EntryFacts => {
+    const checks: BatchCheck[] = [
+      ...d.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason })),
+      ...d.rules.flatMap((r) =>
+        r.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, rule: r.name })),
+      ),
+    ];
+    const firstBad = checks.find((c) => c.status === 'fail') ?? checks.find((c) => c.status === 'warn');
+    return {
+      reference: d.reference,
+      digest: d.digest,
+      status: d.status === 'skip' ? 'pass' : d.status,
+      summary: firstBad
+        ? `${d.decision === 'deny' ? 'denied' : 'allowed with warnings'}: ${firstBad.id}: ${firstBad.reason}`
+        : 'allowed',
+      checks,
+      ...(d.unread ? { unread: d.unread } : {}),
+    };
+  });
+  return report('policy', run.exitCode, facts, locations, skipped);
+}
+
+export function reportFromAttestations(
+  run: AttestationRun,
+  locations: Map<string, SourceLocation[]>,
+  skipped: BatchReport['skipped'] = [],
+): BatchReport {
+  const facts = run.images.map(
+    (i): EntryFacts => ({
+      reference: i.reference,
+      digest: i.digest,
+      status: i.verdict === 'verified' ? 'pass' : 'fail',
+      summary: i.message,
+      checks: i.error
+        ? [{ id: 'verification', status: 'fail', reason: i.message }]
+        : i.attestations.length === 0
+          ? [{ id: 'attestations', status: 'fail', reason: i.message }]
+          : i.attestations.map((a) => ({
+              id: `attestations/${a.predicateType ?? 'unreadable'}`,
+              status: a.verified ? 'pass' : 'fail',
+              reason: a.verified ? `verified (${a.format})` : (a.reason ?? 'not verified'),
+            })),
+    }),
+  );
+  return report('verify-attestation', run.exitCode, facts, locations, skipped);
+}
