@@ -15,7 +15,8 @@ import {
   type ReferrersQuery,
   type ReferrersResult,
 } from '../source.js';
-import { type CredentialOptions, CredentialStore } from './credentials.js';
+import { type CredentialOptions, keychainFrom } from './credentials.js';
+import type { Keychain } from './keychain.js';
 import { nextLink, responseError } from './response-errors.js';
 import { RegistrySession } from './session.js';
 import { type HttpRequest, type HttpResponse, HttpTransport, type TransportOptions } from './transport.js';
@@ -31,13 +32,13 @@ export interface RegistryClientOptions extends TransportOptions, CredentialOptio
 export class RegistryClient {
   readonly transport: HttpTransport;
   readonly limits: Limits;
-  private readonly credentials: CredentialStore;
+  private readonly keychain: Keychain;
   private readonly sessions = new Map<string, RegistrySession>();
   private readonly allowHttp: boolean;
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new HttpTransport(options);
-    this.credentials = new CredentialStore(options);
+    this.keychain = keychainFrom(options);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.allowHttp = options.allowHttp ?? false;
   }
@@ -55,7 +56,7 @@ export class RegistryClient {
     if (!s) {
       s = new RegistrySession(registry, {
         transport: this.transport,
-        credentials: this.credentials,
+        keychain: this.keychain,
         allowHttp: this.allowHttp,
       });
       this.sessions.set(registry, s);

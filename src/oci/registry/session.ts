@@ -2,13 +2,14 @@
  * Everything a run knows about one registry: its authentication, its scheme, whether it serves the
  * referrers API, and whether its first request (and with it the 401/token dance) is still under way.
  */
-import { type AuthContext, authFailed, RegistryAuth } from './auth.js';
+import { authFailed, RegistryAuth } from './auth.js';
+import type { Keychain } from './keychain.js';
 import { type Endpoint, isLoopbackHost, type RegistryRequest, sendToRegistry } from './scheme.js';
 import type { HttpResponse, HttpTransport } from './transport.js';
 
 export interface SessionOptions {
   transport: HttpTransport;
-  credentials: AuthContext['credentials'];
+  keychain: Keychain;
   /** Plain HTTP to any registry (cosign's --allow-http-registry); loopback registries always may. */
   allowHttp: boolean;
 }
@@ -32,7 +33,7 @@ export class RegistrySession {
   ) {
     this.auth = new RegistryAuth(registry, {
       transport: options.transport,
-      credentials: options.credentials,
+      keychain: options.keychain,
       httpAllowed: (u) => options.allowHttp || isLoopbackHost(u.host),
     });
   }
