@@ -51,7 +51,8 @@ export class RegistryClient {
     return this.transport.close();
   }
 
-  private session(registry: string): RegistrySession {
+  /** @internal what this run knows about `registry`; created on first use. */
+  session(registry: string): RegistrySession {
     let s = this.sessions.get(registry);
     if (!s) {
       s = new RegistrySession(registry, {
@@ -62,26 +63,6 @@ export class RegistryClient {
       this.sessions.set(registry, s);
     }
     return s;
-  }
-
-  /** @internal whether the registry serves the referrers API; learned on first use. */
-  referrersSupport(registry: string): boolean | undefined {
-    return this.session(registry).referrersApi;
-  }
-
-  /** @internal */
-  setReferrersSupport(registry: string, v: boolean): void {
-    this.session(registry).referrersApi = v;
-  }
-
-  /** @internal the first referrers-API call to a registry, while its answer is not known. */
-  referrersProbe(registry: string): Promise<unknown> | undefined {
-    return this.session(registry).referrersProbe;
-  }
-
-  /** @internal */
-  setReferrersProbe(registry: string, p: Promise<unknown>): void {
-    this.session(registry).referrersProbe = p;
   }
 
   /**
@@ -194,17 +175,15 @@ export class RegistryRepository implements ImageSource {
   async referrers(digest: Digest, query: ReferrersQuery = {}): Promise<ReferrersResult> {
     // While the first call learns whether the registry has the API, concurrent calls wait for it
     // instead of each probing (one 404 per registry, not one per image in flight).
-    const pending = this.client.referrersProbe(this.registry);
+    const session = this.client.session(this.registry);
+    const pending = session.referrersProbe;
     if (pending) await pending.catch(() => undefined);
-    if (
-      this.client.referrersSupport(this.registry) === undefined &&
-      !this.client.referrersProbe(this.registry)
-    ) {
+    if (session.referrersApi === undefined && !session.referrersProbe) {
       const probe = this.referrersFromApi(digest, query);
-      this.client.setReferrersProbe(this.registry, probe);
+      session.referrersProbe = probe;
       const viaApi = await probe;
       if (viaApi) return viaApi;
-    } else if (this.client.referrersSupport(this.registry) !== false) {
+    } else if (session.referrersApi !== false) {
       const viaApi = await this.referrersFromApi(digest, query);
       if (viaApi) return viaApi;
     }
@@ -230,11 +209,11 @@ export class RegistryRepository implements ImageSource {
         what,
       });
       if (page === 0 && (res.status === 404 || res.status === 400 || res.status === 405)) {
-        this.client.setReferrersSupport(this.registry, false);
+        this.client.session(this.registry).referrersApi = false;
         return undefined;
       }
       if (res.status !== 200) throw responseError(res, what, this.name, digest);
-      this.client.setReferrersSupport(this.registry, true);
+      this.client.session(this.registry).referrersApi = true;
       const parsed = await parseManifest(res.body, MediaType.OCI_INDEX, what);
       if (parsed.kind !== 'index')
         throw new TrustgateError('MANIFEST_INVALID', `${what}: response is not an image index`);
