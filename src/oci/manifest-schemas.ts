@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { TrustgateError } from '../errors.js';
 import { type Digest, isDigest } from '../reference/digest.js';
+import type { Descriptor, ImageIndex, ImageManifest, ParsedManifest, Platform } from './manifest-types.js';
 import { isIndexMediaType } from './media-types.js';
-import type { ImageIndex, ImageManifest, ParsedManifest } from './schema.js';
 
 export const layoutMarkerSchema = z.object({ imageLayoutVersion: z.string() });
 
@@ -52,6 +52,16 @@ export const imageIndexSchema = z.object({
   subject: descriptorSchema.optional(),
   annotations,
 });
+
+/** True only when A and B are the same type; the schemas below must produce manifest-types.ts exactly. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _schemasMatchTypes: [
+  Same<z.infer<typeof platformSchema>, Platform>,
+  Same<z.infer<typeof descriptorSchema>, Descriptor>,
+  Same<z.infer<typeof imageManifestSchema>, ImageManifest>,
+  Same<z.infer<typeof imageIndexSchema>, ImageIndex>,
+] = [true, true, true, true];
+void _schemasMatchTypes;
 
 /**
  * Parse manifest bytes. The media type comes from the document itself when present, and must agree

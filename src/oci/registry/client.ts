@@ -5,8 +5,6 @@
  */
 import { TrustgateError } from '../../errors.js';
 import { type Digest, digestTag, isDigest, parseDigest, truncate } from '../../reference/digest.js';
-import { DEFAULT_REGISTRY } from '../../reference/parse.js';
-import { safeUrl } from '../../util/redact.js';
 import { MANIFEST_ACCEPT, MediaType } from '../media-types.js';
 import { type Descriptor, type ImageIndex, parseManifest } from '../schema.js';
 import {
@@ -17,15 +15,13 @@ import {
   type ReferrersQuery,
   type ReferrersResult,
 } from '../source.js';
-import { authFailed, RegistryAuth } from './auth.js';
-import { type CredentialOptions, CredentialStore } from './credentials.js';
-import {
-  type HttpRequest,
-  type HttpResponse,
-  HttpTransport,
-  isTlsProtocolMismatch,
-  type TransportOptions,
-} from './transport.js';
+import { type CredentialOptions, keychainFrom } from './credentials.js';
+import type { Keychain } from './keychain.js';
+import { nextLink, responseError } from './response-errors.js';
+import { RegistrySession } from './session.js';
+import { type HttpRequest, type HttpResponse, HttpTransport, type TransportOptions } from './transport.js';
+
+export { isLoopbackHost, registryApiHost } from './scheme.js';
 
 export interface RegistryClientOptions extends TransportOptions, CredentialOptions {
   /** Allow plain HTTP to any registry (cosign's --allow-http-registry). Loopback registries always may. */
@@ -33,39 +29,16 @@ export interface RegistryClientOptions extends TransportOptions, CredentialOptio
   limits?: Partial<Limits>;
 }
 
-const LOOPBACK_RE = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
-
-export function isLoopbackHost(host: string): boolean {
-  return LOOPBACK_RE.test(host);
-}
-
-/** Docker Hub's API lives at another host than its name. */
-export function registryApiHost(registry: string): string {
-  return registry === DEFAULT_REGISTRY ? 'registry-1.docker.io' : registry;
-}
-
-interface RegistryState {
-  auth: RegistryAuth;
-  /** Decided once per registry: https, or http where permitted and the server speaks only HTTP. */
-  base: string | undefined;
-  /** Cleared after the first request completes, so concurrent first requests share one 401/token dance. */
-  warmup: Promise<void> | undefined;
-  referrersApi: boolean | undefined;
-  referrersProbe: Promise<unknown> | undefined;
-  /** Set once a request was answered without a challenge: no warm-up needed any more. */
-  warmedUp: boolean;
-}
-
 export class RegistryClient {
   readonly transport: HttpTransport;
   readonly limits: Limits;
-  private readonly credentials: CredentialStore;
-  private readonly registries = new Map<string, RegistryState>();
+  private readonly keychain: Keychain;
+  private readonly sessions = new Map<string, RegistrySession>();
   private readonly allowHttp: boolean;
 
   constructor(options: RegistryClientOptions = {}) {
     this.transport = new HttpTransport(options);
-    this.credentials = new CredentialStore(options);
+    this.keychain = keychainFrom(options);
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
     this.allowHttp = options.allowHttp ?? false;
   }
@@ -78,140 +51,30 @@ export class RegistryClient {
     return this.transport.close();
   }
 
-  private state(registry: string): RegistryState {
-    let s = this.registries.get(registry);
+  /** @internal what this run knows about `registry`; created on first use. */
+  session(registry: string): RegistrySession {
+    let s = this.sessions.get(registry);
     if (!s) {
-      s = {
-        auth: new RegistryAuth(registry, {
-          transport: this.transport,
-          credentials: this.credentials,
-          httpAllowed: (u) => this.allowHttp || isLoopbackHost(u.host),
-        }),
-        base: undefined,
-        warmup: undefined,
-        referrersApi: undefined,
-        referrersProbe: undefined,
-        warmedUp: false,
-      };
-      this.registries.set(registry, s);
+      s = new RegistrySession(registry, {
+        transport: this.transport,
+        keychain: this.keychain,
+        allowHttp: this.allowHttp,
+      });
+      this.sessions.set(registry, s);
     }
     return s;
-  }
-
-  /** @internal whether the registry serves the referrers API; learned on first use. */
-  referrersSupport(registry: string): boolean | undefined {
-    return this.state(registry).referrersApi;
-  }
-
-  /** @internal */
-  setReferrersSupport(registry: string, v: boolean): void {
-    this.state(registry).referrersApi = v;
-  }
-
-  /** @internal the first referrers-API call to a registry, while its answer is not known. */
-  referrersProbe(registry: string): Promise<unknown> | undefined {
-    return this.state(registry).referrersProbe;
-  }
-
-  /** @internal */
-  setReferrersProbe(registry: string, p: Promise<unknown>): void {
-    this.state(registry).referrersProbe = p;
   }
 
   /**
    * One authenticated request to `registry`. The scheme is https unless plain HTTP is permitted
    * (loopback or --allow-http-registry) and the server does not speak TLS.
    */
-  async call(
+  call(
     registry: string,
     scope: string,
     req: Omit<HttpRequest, 'url' | 'authorization'> & { path: string },
   ): Promise<HttpResponse> {
-    const s = this.state(registry);
-    if (s.warmup) await s.warmup.catch(() => undefined);
-    if (s.base !== undefined && (s.auth.knowsChallenge || s.warmedUp))
-      return this.authenticated(registry, s, scope, req);
-    let done!: () => void;
-    const first = !s.warmup;
-    if (first) s.warmup = new Promise<void>((r) => (done = r));
-    try {
-      return await this.authenticated(registry, s, scope, req);
-    } finally {
-      if (first) {
-        s.warmup = undefined;
-        done();
-      }
-    }
-  }
-
-  private async authenticated(
-    registry: string,
-    s: RegistryState,
-    scope: string,
-    req: Omit<HttpRequest, 'url' | 'authorization'> & { path: string },
-  ): Promise<HttpResponse> {
-    const authorization = await s.auth.authorization(scope);
-    let res = await this.sendToRegistry(registry, s, { ...req, authorization });
-    if (res.status !== 401) s.warmedUp = true;
-    if (res.status === 401) {
-      const fresh = await s.auth.onUnauthorized(res.headers['www-authenticate'], scope);
-      res = await this.sendToRegistry(registry, s, { ...req, authorization: fresh });
-      if (res.status === 401) {
-        throw authFailed(
-          registry,
-          `the registry rejected the credentials for ${req.what} (HTTP 401 after authenticating)`,
-        );
-      }
-    }
-    return res;
-  }
-
-  private async sendToRegistry(
-    registry: string,
-    s: RegistryState,
-    req: Omit<HttpRequest, 'url'> & { path: string },
-  ): Promise<HttpResponse> {
-    const host = registryApiHost(registry);
-    const mayUseHttp = this.allowHttp || isLoopbackHost(host);
-    if (s.base === undefined && isLoopbackHost(host)) {
-      const answered = await this.probeLoopbackHttp(host, s, req);
-      if (answered) return answered;
-    }
-    if (s.base === undefined) {
-      try {
-        const res = await this.transport.send({ ...req, url: `https://${host}${req.path}` });
-        s.base = `https://${host}`;
-        return res;
-      } catch (e) {
-        if (!(mayUseHttp && isTlsProtocolMismatch(e))) throw e;
-        s.base = `http://${host}`;
-      }
-    }
-    return this.transport.send({ ...req, url: `${s.base}${req.path}` });
-  }
-
-  /**
-   * A loopback registry is tried over plain HTTP first, with no credentials: that traffic never leaves
-   * the machine, local registries are usually plain HTTP, and it spares loading TLS (~30 ms of
-   * start-up). A TLS server answers a plain request with 400 or drops it; then HTTPS is used.
-   */
-  private async probeLoopbackHttp(
-    host: string,
-    s: RegistryState,
-    req: Omit<HttpRequest, 'url'> & { path: string },
-  ): Promise<HttpResponse | undefined> {
-    const url = `http://${host}${req.path}`;
-    let res: HttpResponse;
-    try {
-      res = await this.transport.send({ ...req, authorization: undefined, url });
-    } catch (e) {
-      // Refused or reset: maybe a TLS-only server. A timeout is an answer of its own and stands.
-      if (e instanceof TrustgateError && e.code === 'REGISTRY_UNREACHABLE') return undefined;
-      throw e;
-    }
-    if (res.status === 400) return undefined;
-    s.base = `http://${host}`;
-    return req.authorization ? this.transport.send({ ...req, url }) : res;
+    return this.session(registry).call(scope, req);
   }
 }
 
@@ -312,17 +175,15 @@ export class RegistryRepository implements ImageSource {
   async referrers(digest: Digest, query: ReferrersQuery = {}): Promise<ReferrersResult> {
     // While the first call learns whether the registry has the API, concurrent calls wait for it
     // instead of each probing (one 404 per registry, not one per image in flight).
-    const pending = this.client.referrersProbe(this.registry);
+    const session = this.client.session(this.registry);
+    const pending = session.referrersProbe;
     if (pending) await pending.catch(() => undefined);
-    if (
-      this.client.referrersSupport(this.registry) === undefined &&
-      !this.client.referrersProbe(this.registry)
-    ) {
+    if (session.referrersApi === undefined && !session.referrersProbe) {
       const probe = this.referrersFromApi(digest, query);
-      this.client.setReferrersProbe(this.registry, probe);
+      session.referrersProbe = probe;
       const viaApi = await probe;
       if (viaApi) return viaApi;
-    } else if (this.client.referrersSupport(this.registry) !== false) {
+    } else if (session.referrersApi !== false) {
       const viaApi = await this.referrersFromApi(digest, query);
       if (viaApi) return viaApi;
     }
@@ -348,11 +209,11 @@ export class RegistryRepository implements ImageSource {
         what,
       });
       if (page === 0 && (res.status === 404 || res.status === 400 || res.status === 405)) {
-        this.client.setReferrersSupport(this.registry, false);
+        this.client.session(this.registry).referrersApi = false;
         return undefined;
       }
       if (res.status !== 200) throw responseError(res, what, this.name, digest);
-      this.client.setReferrersSupport(this.registry, true);
+      this.client.session(this.registry).referrersApi = true;
       const parsed = await parseManifest(res.body, MediaType.OCI_INDEX, what);
       if (parsed.kind !== 'index')
         throw new TrustgateError('MANIFEST_INVALID', `${what}: response is not an image index`);
@@ -447,59 +308,4 @@ function appendBounded<T>(out: T[], items: readonly T[], max: number, what: stri
   }
   // One by one: a spread passes every item as an argument, and a page may hold more than a call takes.
   for (const i of items) out.push(i);
-}
-
-/** The path+query of a `Link: <…>; rel="next"` header, kept on the same registry. */
-function nextLink(link: string | undefined): string | undefined {
-  if (!link) return undefined;
-  const m = /<([^>]+)>\s*;\s*rel="?next"?/.exec(link);
-  if (!m) return undefined;
-  const u = new URL(m[1]!, 'http://registry.invalid');
-  return u.pathname + u.search;
-}
-
-interface RegistryErrorBody {
-  errors?: Array<{ code?: string; message?: string }>;
-}
-
-function responseError(res: HttpResponse, what: string, name: string, ref: string): TrustgateError {
-  let code: string | undefined;
-  let message: string | undefined;
-  try {
-    const body = JSON.parse(res.body.toString('utf8')) as RegistryErrorBody;
-    code = body.errors?.[0]?.code;
-    message = body.errors?.[0]?.message;
-  } catch {
-    // Not a registry error body.
-  }
-  const detail = message ? `: ${truncate(message, 120)}` : ''; // truncate redacts first
-  if (res.status === 404) {
-    if (code === 'NAME_UNKNOWN') {
-      return new TrustgateError('NAME_UNKNOWN', `${what}: repository ${name} not found${detail}`, {
-        hint: 'check the registry and repository name',
-      });
-    }
-    if (code === 'BLOB_UNKNOWN' || what.startsWith('blob')) {
-      return new TrustgateError('BLOB_UNKNOWN', `${what}: blob not found${detail}`);
-    }
-    return new TrustgateError(
-      'MANIFEST_UNKNOWN',
-      `${what}: ${isDigest(ref) ? 'digest' : 'tag'} ${truncate(ref, 80)} not found in ${name}${detail}`,
-      { hint: 'check the tag, or list tags of the repository' },
-    );
-  }
-  if (res.status === 403) {
-    return new TrustgateError('DENIED', `${what}: access denied by the registry${detail}`, {
-      hint: 'the credentials lack access to this repository',
-    });
-  }
-  if (res.status === 401) {
-    return new TrustgateError('AUTH_FAILED', `${what}: unauthorized${detail}`, {
-      hint: 'check --registry-username/--registry-password or docker login',
-    });
-  }
-  return new TrustgateError(
-    'REGISTRY_ERROR',
-    `${what}: registry answered HTTP ${res.status}${detail} (${safeUrl(res.url)})`,
-  );
 }

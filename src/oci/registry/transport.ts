@@ -21,6 +21,19 @@ import { TrustgateError } from '../../errors.js';
 import type { Digest } from '../../reference/digest.js';
 import { safeUrl } from '../../util/redact.js';
 import { Semaphore } from '../../util/semaphore.js';
+import {
+  classifyNetworkError,
+  deadlineError,
+  digestMismatch,
+  idleError,
+  RetryableNetworkError,
+  retriesSpent,
+  sizeError,
+  slowError,
+  truncated,
+} from './transport-errors.js';
+
+export { isTlsProtocolMismatch } from './transport-errors.js';
 
 // Loaded through require: the ESM facade of node:http evaluates its lazy getters, which pulls in
 // Node's internal undici (~25 ms) that we never use.
@@ -91,7 +104,6 @@ export interface HttpResponse {
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
-const RETRYABLE_NET = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 export class HttpTransport {
   private readonly httpAgent: HttpModule.Agent;
@@ -176,15 +188,7 @@ export class HttpTransport {
         Date.now() + waitMs >= deadline
       ) {
         if (netError) throw netError;
-        const r = res as HttpResponse;
-        throw new TrustgateError(
-          'REGISTRY_ERROR',
-          `${req.what}: registry answered HTTP ${r.status} after ${attempt + 1} attempt(s) over ${Math.round(spent / 100) / 10}s`,
-          {
-            hint:
-              r.status === 429 ? 'the registry is rate limiting; retry later or authenticate' : 'retry later',
-          },
-        );
+        throw retriesSpent(req.what, (res as HttpResponse).status, attempt + 1, spent);
       }
       await sleep(waitMs);
     }
@@ -241,6 +245,10 @@ export class HttpTransport {
     }
   }
 
+  /**
+   * One HTTP exchange. It stays one function, long as it is, because its timers, the byte count and the
+   * settled flag are shared by the socket callbacks: split apart, each piece would need all of them.
+   */
   private sendOnce(
     req: HttpRequest,
     url: URL,
@@ -362,15 +370,7 @@ export class HttpTransport {
               return;
             }
             if (req.expectDigest && ok && digest !== req.expectDigest) {
-              reject(
-                new TrustgateError(
-                  'DIGEST_MISMATCH',
-                  `${req.what}: content digest ${digest} does not match the requested ${req.expectDigest}`,
-                  {
-                    hint: 'the registry served different bytes than the digest names; do not trust this registry response',
-                  },
-                ),
-              );
+              reject(digestMismatch(req.what, digest, req.expectDigest));
               return;
             }
             resolve({ status, headers: flat, body: bytes, digest, url: url.toString() });
@@ -406,118 +406,7 @@ export class HttpTransport {
   }
 }
 
-function seconds(ms: number): string {
-  return `${Math.round(ms / 100) / 10}s`;
-}
-
-/** Retried (within the retry budget and the deadline): a stalled connection may be a passing fault. */
-function idleError(what: string, url: URL, limitMs: number, phase: string): RetryableNetworkError {
-  return new RetryableNetworkError(
-    new TrustgateError(
-      'TIMEOUT',
-      `${what}: ${url.protocol}//${url.host} timed out: silent for ${seconds(limitMs)} ${phase}`,
-      { hint: 'check the registry, or raise --timeout (library: timeoutMs)' },
-    ),
-  );
-}
-
-/** Not retried: the deadline already covers every attempt of the request. */
-function deadlineError(what: string, url: URL, limitMs: number, phase: string): TrustgateError {
-  return new TrustgateError(
-    'TIMEOUT',
-    `${what}: ${url.protocol}//${url.host} did not finish within the ${seconds(limitMs)} request deadline (${phase})`,
-    { hint: 'check the registry, or raise --request-timeout (library: requestTimeoutMs)' },
-  );
-}
-
-/** Not retried: a registry this slow would be as slow again, and the deadline is shared. */
-function slowError(what: string, url: URL, got: number, windowMs: number, rate: number): TrustgateError {
-  return new TrustgateError(
-    'TIMEOUT',
-    `${what}: ${url.protocol}//${url.host} sent ${got} bytes in ${seconds(windowMs)}, below the minimum transfer rate of ${rate} bytes/s`,
-    { hint: 'check the registry, or lower --min-transfer-rate (library: minTransferRate; 0 disables)' },
-  );
-}
-
-function truncated(what: string, got: number, declared: number): TrustgateError {
-  const of = Number.isFinite(declared) ? ` of ${declared}` : '';
-  return new TrustgateError('REGISTRY_ERROR', `${what}: body was truncated: ${got}${of} bytes`, {
-    hint: 'the connection was cut; retry',
-  });
-}
-
 const EMPTY_SHA256 = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855' as Digest;
-
-class RetryableNetworkError extends Error {
-  constructor(readonly error: TrustgateError) {
-    super(error.message);
-  }
-}
-
-function sizeError(what: string, limit: number, which: string): TrustgateError {
-  return new TrustgateError('SIZE_LIMIT', `${what}: ${which} exceeds the ${limit}-byte limit`, {
-    hint: 'raise the limit only if you expect content this large',
-  });
-}
-
-/** Codes and messages along an error's cause chain (fetch wraps the socket error). */
-function causeChain(e: unknown): string {
-  const parts: string[] = [];
-  let cur = e as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; cur && depth < 5; depth++) {
-    parts.push(`${String(cur.code ?? '')} ${String(cur.message ?? '')}`);
-    cur = cur.cause as typeof cur;
-  }
-  return parts.join(' | ');
-}
-
-/** Whether an error means the server speaks plain HTTP where TLS was attempted. */
-export function isTlsProtocolMismatch(e: unknown): boolean {
-  return (
-    e instanceof TrustgateError &&
-    e.code === 'TLS' &&
-    /WRONG_VERSION_NUMBER|wrong version number|packet length too long|EPROTO/i.test(causeChain(e.cause))
-  );
-}
-
-function classifyNetworkError(e: unknown, what: string, url: URL, phase = ''): Error {
-  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = err.cause?.code ?? err.code ?? '';
-  const msg = err.cause?.message ?? err.message ?? String(e);
-  const chain = causeChain(e);
-  const where = `${url.protocol}//${url.host}`;
-  const suffix = phase ? ` ${phase}` : '';
-  if (code === 'ETIMEDOUT') {
-    return new RetryableNetworkError(
-      new TrustgateError('TIMEOUT', `${what}: ${where} timed out${suffix}`, {
-        hint: 'check the registry, or raise --timeout',
-      }),
-    );
-  }
-  if (/ERR_TLS|CERT|SSL|EPROTO|self[- ]signed|unable to verify/i.test(chain)) {
-    return new TrustgateError('TLS', `${what}: TLS with ${where} failed: ${msg.split('\n')[0]}`, {
-      hint: 'add the registry CA with --registry-cacert, or use --allow-insecure-registry for testing only',
-      cause: e,
-    });
-  }
-  if (RETRYABLE_NET.has(code)) {
-    return new RetryableNetworkError(
-      new TrustgateError(
-        'REGISTRY_UNREACHABLE',
-        `${what}: connection to ${where} failed${suffix} (${code})`,
-        {
-          hint: 'retry later',
-          cause: e,
-        },
-      ),
-    );
-  }
-  return new TrustgateError(
-    'REGISTRY_UNREACHABLE',
-    `${what}: cannot reach ${where}${suffix}: ${code || msg.split('\n')[0]}`,
-    { hint: 'check the registry host and port, and your network', cause: e },
-  );
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
