@@ -7,7 +7,8 @@
  * counted). A search string that is missing or not unique is a catalogue error: nothing runs.
  *
  * Stryker's in-process vitest runner cannot be used: the CLI tests run the built bundle, which only
- * sees a mutant after a rebuild.
+ * sees a mutant after a rebuild. The run is synchronous; stopped from outside, it leaves its scratch
+ * tree (printed first) in the temp folder.
  *
  *   npm run mutation                       # every mutant
  *   npm run mutation -- --only V03,P10     # some mutants (comma-separated ids)
@@ -27,7 +28,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { repoRoot } from '../test/support/repo-root.js';
 
@@ -147,7 +148,7 @@ function build(dir: string): { ok: boolean; output: string } {
 }
 
 function testArgs(tests: Mutant['tests']): string[] {
-  return tests === 'all' ? ALL : tests;
+  return tests === 'all' ? ALL : [...new Set(tests)];
 }
 
 function runTests(dir: string, tests: string[], timeoutMs: number) {
@@ -166,7 +167,7 @@ function firstFailure(output: string): string {
 function main(): number {
   const root = repoRoot();
   const opts = parseArgs(process.argv.slice(2));
-  const catalogue = Catalogue.parse(JSON.parse(readFileSync(join(root, opts.catalogue), 'utf8')));
+  const catalogue = Catalogue.parse(JSON.parse(readFileSync(resolve(root, opts.catalogue), 'utf8')));
   const ids = new Set<string>();
   const errors: string[] = [];
   for (const m of catalogue) {
