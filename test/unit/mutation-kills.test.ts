@@ -2,19 +2,40 @@
  * Tests added by the mutation pass (npm run mutation, test/mutation/mutants.json): each one kills a
  * catalogued fault that survived every other test. The mutant id is in each test's name.
  */
-import { X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
+import { dsse } from '@sigstore/core';
+import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { describe, expect, test } from 'vitest';
+import { VerificationCache } from '../../src/batch/cache.js';
+import { emptyDiscovery } from '../../src/discovery/discover.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
 import { compilePolicy } from '../../src/policy/load.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
+import { verifyAttestations } from '../../src/verify/attestations.js';
 import { chainHoldsRoot } from '../../src/verify/bundle-checks.js';
+import { allocatePayloadAfterHeader, preAuthEncoding } from '../../src/verify/dsse-pae.js';
 import { identityPolicy } from '../../src/verify/identity.js';
-import { parsePublicKey } from '../../src/verify/keys.js';
-import { embeddedPublicGoodRoot } from '../../src/verify/trust-root.js';
+import { loadKey, parsePublicKey } from '../../src/verify/keys.js';
+import { parseRekorBundle, tlogEntryFromRekorBundle } from '../../src/verify/legacy-bundle.js';
+import { checkSimpleSigning } from '../../src/verify/simple-signing.js';
+import { statementNamesDigest } from '../../src/verify/statement.js';
+import { embeddedPublicGoodRoot, trustedRootFromJson } from '../../src/verify/trust-root.js';
 import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
+import { dsseEnvelope } from '../support/cosign-att.js';
 import { keylessWorld } from '../support/keyless.js';
-import { COSIGN_SIGN_V1, dsseBundle, generateKey, statementFor } from '../support/signing.js';
+import {
+  COSIGN_SIGN_V1,
+  dsseBundle,
+  fakeLog,
+  generateKey,
+  intotoV001RekorBundle,
+  statementFor,
+  trustedRootFor,
+} from '../support/signing.js';
 
 const GH = 'https://token.actions.githubusercontent.com';
 const RELEASE = 'https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.3';
@@ -134,5 +155,251 @@ exceptions:
   test('P07: an exception no longer applies at the instant it expires', () => {
     expect(evaluatePolicy(p, ev, new Date('2026-06-30T23:59:59.999Z')).decision).toBe('allow');
     expect(evaluatePolicy(p, ev, new Date('2026-07-01T00:00:00.000Z')).decision).toBe('deny');
+  });
+});
+
+describe('simple-signing and statement subjects (src/verify/simple-signing.ts, statement.ts)', () => {
+  const payload = (ref: string, digest: string) =>
+    Buffer.from(
+      JSON.stringify({
+        critical: {
+          identity: { 'docker-reference': ref },
+          image: { 'docker-manifest-digest': digest },
+          type: 'cosign container image signature',
+        },
+        optional: null,
+      }),
+    );
+  test('S04: a docker-reference that is a prefix of the expected repository names another repository', () => {
+    const strict = { digest: DIGEST, repository: 'registry.example/team/app2', requireDockerReference: true };
+    const r = checkSimpleSigning(payload('registry.example/team/app', DIGEST), strict);
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.reason).toContain('names another repository');
+    expect(checkSimpleSigning(payload('registry.example/team/app2', DIGEST), strict).ok).toBe(true);
+  });
+
+  test('T02: a statement names the image when any one of its subjects does', () => {
+    const other = sha256Digest('another image') as Digest;
+    const s = {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [
+        { name: 'other', digest: { sha256: other.slice(7) } },
+        { name: 'this', digest: { sha256: DIGEST.slice(7) } },
+      ],
+      predicateType: COSIGN_SIGN_V1,
+    };
+    expect(statementNamesDigest(s, DIGEST)).toBe(true);
+    expect(statementNamesDigest({ ...s, subject: [s.subject[0]!] }, DIGEST)).toBe(false);
+  });
+});
+
+describe('keys and trust roots (src/verify/keys.ts, trust-root.ts)', () => {
+  test('K04: a --key file larger than any public key is refused before parsing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-key-'));
+    try {
+      const key = generateKey('p256');
+      const file = join(dir, 'big.pub');
+      writeFileSync(file, `${key.pem}\n${'#'.repeat(70 * 1024)}\n`);
+      await expect(loadKey(file)).rejects.toThrow(/larger than a public key can be/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('K02: an RSA key under 2048 bits is refused', () => {
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    });
+    expect(() => parsePublicKey(small.toString(), 'small.pub')).toThrow(/1024 bits is too small/);
+  });
+
+  test('R02: a certificate authority without validFor.start makes the trusted root invalid', () => {
+    const root = {
+      mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
+      tlogs: [],
+      ctlogs: [],
+      timestampAuthorities: [],
+      certificateAuthorities: [
+        {
+          subject: { commonName: 'ca' },
+          uri: 'https://ca.example',
+          certChain: { certificates: [] },
+          validFor: {},
+        },
+      ],
+    };
+    expect(() => trustedRootFromJson(JSON.stringify(root), 'root.json')).toThrow(
+      /certificate authority https:\/\/ca.example has no validFor.start/,
+    );
+  });
+});
+
+describe('verification cache (src/batch/cache.ts)', () => {
+  const SECRET = Buffer.from('mutation-kills cache key');
+  const key = {
+    image: `registry.example/team/app@${DIGEST}`,
+    context: 'policy',
+    trustRoots: 'roots',
+    tool: 't',
+  };
+  const T0 = new Date('2026-06-01T00:00:00Z');
+  const at = (d: Date) => () => d;
+  const withCache = (f: (dir: string) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-cache-'));
+    try {
+      f(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  const entryFile = (dir: string) => join(dir, readdirSync(dir).find((f) => f.endsWith('.json'))!);
+
+  test('C03: an entry dated more than a minute in the future is expired, not a hit', () => {
+    withCache((dir) => {
+      new VerificationCache(dir, {
+        ttlMs: 3600e3,
+        now: at(new Date(T0.getTime() + 2 * 60e3)),
+        secret: SECRET,
+      }).put(key, emptyDiscovery(DIGEST), 1);
+      const reader = new VerificationCache(dir, { ttlMs: 3600e3, now: at(T0), secret: SECRET });
+      expect(reader.get(key)).toBeUndefined();
+      expect(reader.events).toMatchObject([{ kind: 'expired' }]);
+    });
+  });
+
+  test('C08: the verified count is covered by the HMAC', () => {
+    withCache((dir) => {
+      const cache = new VerificationCache(dir, { ttlMs: 3600e3, now: at(T0), secret: SECRET });
+      cache.put(key, emptyDiscovery(DIGEST), 1);
+      expect(cache.get(key)).toMatchObject({ verified: 1 });
+      cache.put(key, emptyDiscovery(DIGEST), 1);
+      const file = entryFile(dir);
+      const e = JSON.parse(readFileSync(file, 'utf8')) as { verified: number };
+      writeFileSync(file, JSON.stringify({ ...e, verified: 5 }));
+      const reader = new VerificationCache(dir, { ttlMs: 3600e3, now: at(T0), secret: SECRET });
+      expect(reader.get(key)).toBeUndefined();
+      expect(reader.events).toMatchObject([{ kind: 'tampered' }]);
+    });
+  });
+
+  test('C01: an entry moved under another key (same image, other policy) is reported as foreign', () => {
+    withCache((dir) => {
+      const cache = new VerificationCache(dir, { ttlMs: 3600e3, now: at(T0), secret: SECRET });
+      cache.put(key, emptyDiscovery(DIGEST), 1);
+      const written = entryFile(dir);
+      const other = { ...key, context: 'another policy' };
+      cache.put(other, emptyDiscovery(DIGEST), 1);
+      const otherFile = readdirSync(dir)
+        .map((f) => join(dir, f))
+        .find((f) => f !== written)!;
+      writeFileSync(otherFile, readFileSync(written));
+      const reader = new VerificationCache(dir, { ttlMs: 3600e3, now: at(T0), secret: SECRET });
+      expect(reader.get(other)).toBeUndefined();
+      expect(reader.events).toMatchObject([{ kind: 'foreign' }]);
+    });
+  });
+});
+
+describe('digests and DSSE bytes (src/verify/simple-signing.ts, dsse-pae.ts)', () => {
+  test('S02: a signature for a digest that differs only in its last hex digit is for another image', () => {
+    const near = `${DIGEST.slice(0, -1)}${DIGEST.endsWith('0') ? '1' : '0'}`;
+    const payload = Buffer.from(
+      JSON.stringify({
+        critical: {
+          identity: { 'docker-reference': 'registry.example/team/app' },
+          image: { 'docker-manifest-digest': near },
+          type: 'cosign container image signature',
+        },
+      }),
+    );
+    const r = checkSimpleSigning(payload, {
+      digest: DIGEST,
+      repository: 'registry.example/team/app',
+      requireDockerReference: false,
+    });
+    expect(r.ok).toBe(false);
+    expect(r.ok ? '' : r.reason).toContain(`the signature is for ${near}`);
+  });
+
+  test('D02: a PAE header for another payloadType of the same length is not reused', () => {
+    const body = Buffer.from('{"x":1}');
+    const payload = allocatePayloadAfterHeader('application/x-aaaa', body.length);
+    body.copy(payload);
+    const pae = preAuthEncoding('application/x-bbbb', payload);
+    expect(pae.equals(dsse.preAuthEncoding('application/x-bbbb', body))).toBe(true);
+  });
+});
+
+describe('attestations (src/verify/attestations.ts)', () => {
+  test('A01: an attestation bundle with no log entry says that --insecure-ignore-tlog is needed', () => {
+    const key = generateKey('p256');
+    const bytes = dsseBundle(key, statementFor(DIGEST, 'https://slsa.dev/provenance/v1'));
+    const d = {
+      ...emptyDiscovery(DIGEST),
+      bundles: [
+        {
+          format: 'sigstore-bundle' as const,
+          origin: { via: 'referrers', manifest: DIGEST, layer: sha256Digest(bytes) as Digest },
+          bytes,
+        },
+      ],
+    };
+    const strict = new KeyVerifiers({
+      keys: [parsePublicKey(key.pem, 'k.pub')],
+      trustRoot: embeddedPublicGoodRoot(),
+      ignoreTlog: false,
+      requireDockerReference: false,
+    });
+    const [v] = verifyAttestations(d, strict);
+    expect(v).toMatchObject({ verified: false });
+    expect(v!.reason).toContain('requires --insecure-ignore-tlog');
+  });
+});
+
+describe('Rekor intoto 0.0.1 entries in a Sigstore bundle (src/verify/intoto-v001.ts)', () => {
+  test('I02: an intoto 0.0.1 entry in a bundle has no envelope bytes to bind, and is refused', () => {
+    const log = fakeLog(generateKey('p256'));
+    const root = { root: TrustedRoot.fromJSON(JSON.parse(trustedRootFor(log))), description: 'fake log' };
+    const key = generateKey('p256');
+    const stmt = statementFor(DIGEST, 'https://slsa.dev/provenance/v0.2');
+    const envelope = dsseEnvelope(key, stmt);
+    const rekor = intotoV001RekorBundle(log, {
+      envelope,
+      payload: stmt,
+      signer: key,
+      logIndex: 7,
+      integratedTime: Math.floor(Date.now() / 1000),
+    });
+    const bytes = Buffer.from(
+      JSON.stringify({
+        mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.1',
+        verificationMaterial: {
+          publicKey: { hint: '' },
+          tlogEntries: [tlogEntryFromRekorBundle(parseRekorBundle(rekor))],
+          timestampVerificationData: { rfc3161Timestamps: [] },
+        },
+        dsseEnvelope: JSON.parse(envelope.toString('utf8')),
+      }),
+    );
+    const d = {
+      ...emptyDiscovery(DIGEST),
+      bundles: [
+        {
+          format: 'sigstore-bundle' as const,
+          origin: { via: 'referrers', manifest: DIGEST, layer: sha256Digest(bytes) as Digest },
+          bytes,
+        },
+      ],
+    };
+    const strict = new KeyVerifiers({
+      keys: [parsePublicKey(key.pem, 'k.pub')],
+      trustRoot: root,
+      ignoreTlog: false,
+      requireDockerReference: false,
+    });
+    const [v] = verifyAttestations(d, strict);
+    expect(v).toMatchObject({ verified: false });
+    expect(v!.reason).toContain('records another envelope');
   });
 });
