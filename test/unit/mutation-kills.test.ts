@@ -12,8 +12,10 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { describe, expect, test } from 'vitest';
 import { VerificationCache } from '../../src/batch/cache.js';
 import { emptyDiscovery } from '../../src/discovery/discover.js';
+import { discoveryPlanFor } from '../../src/policy/discovery-plan.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
-import { compilePolicy } from '../../src/policy/load.js';
+import type { AttestationEvidence, ImageEvidence } from '../../src/policy/evidence.js';
+import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
 import { verifyAttestations } from '../../src/verify/attestations.js';
 import { chainHoldsRoot } from '../../src/verify/bundle-checks.js';
@@ -113,48 +115,115 @@ describe('key verifiers fail closed on their own (src/verify/verify-signatures.t
   });
 });
 
-describe('policy exceptions (src/policy/evaluate.ts)', () => {
-  const p = (() => {
-    const r = compilePolicy(
-      `apiVersion: trustgate.dev/v1
+const POLICY_KEY = generateKey('p256');
+function compiled(rules: string, tail = ''): CompiledPolicy {
+  const r = compilePolicy(
+    `apiVersion: trustgate.dev/v1
 kind: Policy
 metadata: { name: test }
 authorities:
   a:
     keys:
       - pem: |
-          ${generateKey('p256').pem.trim().split('\n').join('\n          ')}
+          ${POLICY_KEY.pem.trim().split('\n').join('\n          ')}
 rules:
   - name: r
     images: ["ghcr.io/org/**"]
-    signatures: { anyOf: [a] }
-exceptions:
+${rules
+  .split('\n')
+  .map((l) => `    ${l}`)
+  .join('\n')}
+${tail}`,
+    'test.yaml',
+  );
+  if ('issues' in r) throw new Error(JSON.stringify(r.issues));
+  return r.policy;
+}
+const image = (over: Partial<ImageEvidence> = {}): ImageEvidence => ({
+  reference: `ghcr.io/org/app@${DIGEST}`,
+  name: 'ghcr.io/org/app',
+  registry: 'ghcr.io',
+  givenBy: 'digest',
+  digest: DIGEST,
+  signatures: [],
+  attestations: [],
+  rejections: {},
+  signers: [],
+  ...over,
+});
+const SLSA02 = 'https://slsa.dev/provenance/v0.2';
+const provenance = (builder: string, uri: string) => ({
+  authority: 'a',
+  predicateType: SLSA02,
+  format: 'dsse-layer',
+  via: 'tag',
+  time: '2026-05-30T00:00:00.000Z',
+  statement: {
+    _type: 'https://in-toto.io/Statement/v0.1',
+    subject: [{ name: 'app', digest: { sha256: DIGEST.slice(7) } }],
+    predicateType: SLSA02,
+    predicate: { builder: { id: builder }, invocation: { configSource: { uri } } },
+  },
+});
+
+describe('policy exceptions (src/policy/evaluate.ts)', () => {
+  const p = compiled(
+    'signatures: { anyOf: [a] }',
+    `exceptions:
   - name: migration
     images: ["ghcr.io/org/app"]
     checks: [signatures]
     expiresAt: 2026-07-01T00:00:00Z
     reason: key rotation in progress
-    ticket: SEC-42
-`,
-      'test.yaml',
-    );
-    if ('issues' in r) throw new Error(JSON.stringify(r.issues));
-    return r.policy;
-  })();
-  const ev = {
-    reference: `ghcr.io/org/app@${DIGEST}`,
-    name: 'ghcr.io/org/app',
-    registry: 'ghcr.io',
-    givenBy: 'digest' as const,
-    digest: DIGEST,
-    signatures: [],
-    attestations: [],
-    rejections: {},
-    signers: [],
-  };
+    ticket: SEC-42`,
+  );
   test('P07: an exception no longer applies at the instant it expires', () => {
-    expect(evaluatePolicy(p, ev, new Date('2026-06-30T23:59:59.999Z')).decision).toBe('allow');
-    expect(evaluatePolicy(p, ev, new Date('2026-07-01T00:00:00.000Z')).decision).toBe('deny');
+    expect(evaluatePolicy(p, image(), new Date('2026-06-30T23:59:59.999Z')).decision).toBe('allow');
+    expect(evaluatePolicy(p, image(), new Date('2026-07-01T00:00:00.000Z')).decision).toBe('deny');
+  });
+});
+
+describe('SLSA provenance gates (src/policy/gates.ts)', () => {
+  const NOW = new Date('2026-06-01T00:00:00Z');
+  const BUILDER = 'https://github.com/org/builder/.github/workflows/build.yml';
+  const req = (slsa: string) =>
+    compiled(`attestations:\n  - { name: prov, type: slsaprovenance02, slsa: ${slsa} }`);
+  const status = (p: CompiledPolicy, a: AttestationEvidence, id: string) =>
+    evaluatePolicy(p, image({ attestations: [a] }), NOW)
+      .rules.flatMap((r) => r.checks)
+      .find((c) => c.id === id)?.status;
+
+  test('G03: a builderId is the same id (with or without @version), never a longer one', () => {
+    const p = req(`{ builderId: "${BUILDER}" }`);
+    const uri = 'git+https://github.com/org/repo@refs/tags/v1.0.0';
+    expect(
+      status(p, provenance(`${BUILDER}@refs/tags/v1.9.0`, uri), 'attestations/prov/slsa/builderId'),
+    ).toBe('pass');
+    expect(
+      status(p, provenance(`${BUILDER}-evil@refs/tags/v1.9.0`, uri), 'attestations/prov/slsa/builderId'),
+    ).toBe('fail');
+  });
+
+  test('G05: a required sourceRef that the provenance does not record fails', () => {
+    const p = req('{ sourceRef: refs/tags/v1.0.0 }');
+    expect(
+      status(
+        p,
+        provenance(BUILDER, 'git+https://github.com/org/repo@refs/tags/v1.0.0'),
+        'attestations/prov/slsa/sourceRef',
+      ),
+    ).toBe('pass');
+    expect(
+      status(p, provenance(BUILDER, 'git+https://github.com/org/repo'), 'attestations/prov/slsa/sourceRef'),
+    ).toBe('fail');
+  });
+});
+
+describe('discovery plans (src/policy/discovery-plan.ts)', () => {
+  test('E05: an unmet signature requirement holds discovery back', () => {
+    const p = compiled('signatures: { anyOf: [a] }');
+    const none = () => ({ signatures: [], attestations: [], rejections: {}, signers: [] });
+    expect(discoveryPlanFor(p, image(), none, new Date())!.enough(emptyDiscovery(DIGEST))).toBe(false);
   });
 });
 
