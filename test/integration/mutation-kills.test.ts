@@ -2,9 +2,16 @@
  * Registry tests added by the mutation pass (npm run mutation, test/mutation/mutants.json): each one
  * kills a catalogued fault that survived every other test. The mutant id is in each test's name.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { MediaType } from '../../src/oci/media-types.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
+import { HttpTransport } from '../../src/oci/registry/transport.js';
 import { expectFailure } from '../support/expect-failure.js';
 import { type FaultServer, startFaultServer } from '../support/fault-server.js';
 import { buildImage } from '../support/image-builder.js';
@@ -96,5 +103,57 @@ describe('registry client (src/oci/registry)', () => {
     vi.setSystemTime(new Date('2026-06-01T00:00:06Z'));
     await repo.getManifest('v1');
     expect(tokens()).toBe(2);
+  });
+
+  test('X02: a redirect from HTTPS to plain HTTP is refused, and the HTTP host is never asked', async () => {
+    const plain = await serve((_req, res) => res.writeHead(200, { 'content-length': '2' }).end('ok'));
+    const dir = mkdtempSync(join(tmpdir(), 'tg-tls-'));
+    const keyFile = join(dir, 'key.pem');
+    const certFile = join(dir, 'cert.pem');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const tls = createHttpsServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (_req, res) =>
+      res.writeHead(302, { location: `http://${plain.host}/v2/app/manifests/v1` }).end(),
+    );
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r));
+    const { port } = tls.address() as AddressInfo;
+    const transport = new HttpTransport({ insecureSkipTlsVerify: true, backoffMs: 10 });
+    try {
+      const e = await expectFailure(
+        transport.send({
+          method: 'GET',
+          url: `https://127.0.0.1:${port}/v2/app/manifests/v1`,
+          maxBytes: 1024,
+          what: 'manifest',
+        }),
+      );
+      expect(e.code).toBe('REDIRECT');
+      expect(e.message).toContain('refused redirect from HTTPS');
+      expect(plain.seen).toHaveLength(0);
+    } finally {
+      await transport.close();
+      tls.closeAllConnections();
+      await new Promise((r) => tls.close(r));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,6 +12,7 @@ import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { describe, expect, test } from 'vitest';
 import { VerificationCache } from '../../src/batch/cache.js';
 import { emptyDiscovery } from '../../src/discovery/discover.js';
+import { isLoopbackHost } from '../../src/oci/registry/client.js';
 import { discoveryPlanFor } from '../../src/policy/discovery-plan.js';
 import { evaluatePolicy } from '../../src/policy/evaluate.js';
 import type { AttestationEvidence, ImageEvidence } from '../../src/policy/evidence.js';
@@ -470,5 +471,35 @@ describe('Rekor intoto 0.0.1 entries in a Sigstore bundle (src/verify/intoto-v00
     const [v] = verifyAttestations(d, strict);
     expect(v).toMatchObject({ verified: false });
     expect(v!.reason).toContain('records another envelope');
+  });
+});
+
+describe('cache entries name their own digest (src/batch/cache.ts)', () => {
+  test('C06: an entry whose discovery is for another digest is foreign, even when written with the key', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tg-cache-'));
+    try {
+      const now = () => new Date('2026-06-01T00:00:00Z');
+      const cache = new VerificationCache(dir, { ttlMs: 3600e3, now, secret: Buffer.from('k') });
+      const key = { image: `registry.example/team/app@${DIGEST}`, context: 'c', trustRoots: 'r', tool: 't' };
+      cache.put(key, emptyDiscovery(sha256Digest('another image') as Digest), 1);
+      expect(cache.get(key)).toBeUndefined();
+      expect(cache.events).toMatchObject([{ kind: 'foreign' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('loopback hosts (src/oci/registry/client.ts)', () => {
+  test('O07: only the whole host is loopback, not a name that starts like one', () => {
+    for (const h of ['localhost', 'localhost:5000', '127.0.0.1', '127.0.0.1:5000', '[::1]:5000'])
+      expect(isLoopbackHost(h)).toBe(true);
+    for (const h of [
+      'localhost.evil.example',
+      '127.0.0.1.nip.io',
+      '127.0.0.1:5000.evil.example',
+      'localhostx',
+    ])
+      expect(isLoopbackHost(h)).toBe(false);
   });
 });
