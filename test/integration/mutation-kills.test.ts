@@ -156,4 +156,27 @@ describe('registry client (src/oci/registry)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('X07: a body of exactly the cap is read; one byte more is refused, declared or streamed', async () => {
+    const s = await serve((req, res) => {
+      const n = req.url === '/eleven' || req.url === '/eleven-chunked' ? 11 : 10;
+      const body = Buffer.alloc(n, 0x61);
+      if (req.url?.endsWith('chunked')) {
+        res.writeHead(200);
+        res.write(body.subarray(0, 5));
+        res.end(body.subarray(5));
+      } else res.writeHead(200, { 'content-length': String(n) }).end(body);
+    });
+    const transport = new HttpTransport({ backoffMs: 10, maxRetries: 0 });
+    const get = (path: string) =>
+      transport.send({ method: 'GET', url: `http://${s.host}${path}`, maxBytes: 10, what: `blob ${path}` });
+    try {
+      expect((await get('/ten')).body.length).toBe(10);
+      expect((await get('/ten-chunked')).body.length).toBe(10);
+      expect((await expectFailure(get('/eleven'))).code).toBe('SIZE_LIMIT');
+      expect((await expectFailure(get('/eleven-chunked'))).code).toBe('SIZE_LIMIT');
+    } finally {
+      await transport.close();
+    }
+  });
 });

@@ -184,6 +184,29 @@ describe('policy exceptions (src/policy/evaluate.ts)', () => {
   });
 });
 
+test('P08: an exception scoped to one rule does not waive the same check in another rule', () => {
+  const p = compiled(
+    'signatures: { anyOf: [a] }',
+    `  - name: r2
+    images: ["ghcr.io/**"]
+    signatures: { anyOf: [a] }
+exceptions:
+  - name: only-r
+    images: ["ghcr.io/org/app"]
+    rules: [r]
+    checks: [signatures]
+    expiresAt: 2026-07-01T00:00:00Z
+    reason: key rotation in progress
+    ticket: SEC-43`,
+  );
+  const d = evaluatePolicy(p, image(), new Date('2026-06-01T00:00:00Z'));
+  expect(d.rules.map((r) => [r.name, r.status])).toEqual([
+    ['r', 'pass'],
+    ['r2', 'fail'],
+  ]);
+  expect(d.decision).toBe('deny');
+});
+
 describe('SLSA provenance gates (src/policy/gates.ts)', () => {
   const NOW = new Date('2026-06-01T00:00:00Z');
   const BUILDER = 'https://github.com/org/builder/.github/workflows/build.yml';
@@ -488,6 +511,29 @@ describe('cache entries name their own digest (src/batch/cache.ts)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+test('C07: a cached blob that does not match its layer digest is tampered, even when written with the key', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tg-cache-'));
+  try {
+    const now = () => new Date('2026-06-01T00:00:00Z');
+    const cache = new VerificationCache(dir, { ttlMs: 3600e3, now, secret: Buffer.from('k') });
+    const key = { image: `registry.example/team/app@${DIGEST}`, context: 'c', trustRoots: 'r', tool: 't' };
+    const payload = Buffer.from('{"critical":{}}');
+    const sig = (layer: Digest) => ({
+      format: 'simplesigning' as const,
+      origin: { via: 'tag', manifest: DIGEST, layer },
+      payload,
+      signature: 'c2ln',
+    });
+    cache.put(key, { ...emptyDiscovery(DIGEST), simpleSigning: [sig(sha256Digest(payload) as Digest)] }, 1);
+    expect(cache.get(key)).toMatchObject({ verified: 1 });
+    cache.put(key, { ...emptyDiscovery(DIGEST), simpleSigning: [sig(sha256Digest('other') as Digest)] }, 1);
+    expect(cache.get(key)).toBeUndefined();
+    expect(cache.events.at(-1)).toMatchObject({ kind: 'tampered' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('loopback hosts (src/oci/registry/client.ts)', () => {
