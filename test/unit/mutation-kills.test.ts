@@ -207,6 +207,24 @@ exceptions:
   expect(d.decision).toBe('deny');
 });
 
+test('P09: an exception waives only the checks it lists', () => {
+  const p = compiled(
+    'requireDigest: true\nsignatures: { anyOf: [a] }',
+    `exceptions:
+  - name: sigs-only
+    images: ["ghcr.io/org/app"]
+    checks: [signatures]
+    expiresAt: 2026-07-01T00:00:00Z
+    reason: key rotation in progress
+    ticket: SEC-44`,
+  );
+  const d = evaluatePolicy(p, image({ givenBy: 'tag', tag: 'v1' }), new Date('2026-06-01T00:00:00Z'));
+  const checks = d.rules.flatMap((r) => r.checks);
+  expect(checks.find((c) => c.id === 'signatures')).toMatchObject({ status: 'pass' });
+  expect(checks.find((c) => c.id === 'digest')).toMatchObject({ status: 'fail' });
+  expect(d.decision).toBe('deny');
+});
+
 describe('SLSA provenance gates (src/policy/gates.ts)', () => {
   const NOW = new Date('2026-06-01T00:00:00Z');
   const BUILDER = 'https://github.com/org/builder/.github/workflows/build.yml';
