@@ -27,7 +27,7 @@ import { parseRekorBundle, tlogEntryFromRekorBundle } from '../../src/verify/leg
 import { checkSimpleSigning } from '../../src/verify/simple-signing.js';
 import { statementNamesDigest } from '../../src/verify/statement.js';
 import { embeddedPublicGoodRoot, trustedRootFromJson } from '../../src/verify/trust-root.js';
-import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
+import { KeylessVerifiers, KeyVerifiers } from '../../src/verify/verify-signatures.js';
 import { dsseEnvelope } from '../support/cosign-att.js';
 import { keylessWorld } from '../support/keyless.js';
 import {
@@ -90,6 +90,23 @@ describe('bundle checks sigstore-js does not make (src/verify/bundle-checks.ts)'
       }) as unknown as Bundle;
     expect(chainHoldsRoot(withChain([rootDer]))).toMatch(/contains a root certificate/);
     expect(chainHoldsRoot(withChain([]))).toBeUndefined();
+  });
+});
+
+test('V16: a keyless verifier names a key-signed bundle for what it is', () => {
+  const key = generateKey('p256');
+  const bundle = bundleFromJSON(
+    JSON.parse(dsseBundle(key, statementFor(DIGEST, COSIGN_SIGN_V1)).toString('utf8')),
+  );
+  const keyless = new KeylessVerifiers({
+    identity: identityPolicy({ identity: RELEASE, issuer: GH }),
+    trustRoot: embeddedPublicGoodRoot(),
+    ignoreTlog: true,
+    ignoreSct: true,
+    requireDockerReference: false,
+  });
+  expect(keyless.verifyBundle(bundle, undefined)).toEqual({
+    reasons: ['signed with a key, not a certificate: verify it with --key'],
   });
 });
 
@@ -223,6 +240,27 @@ test('P09: an exception waives only the checks it lists', () => {
   expect(checks.find((c) => c.id === 'signatures')).toMatchObject({ status: 'pass' });
   expect(checks.find((c) => c.id === 'digest')).toMatchObject({ status: 'fail' });
   expect(d.decision).toBe('deny');
+});
+
+test('P14: a denied identity that signed only an attestation still denies the image', () => {
+  const p = compiled(
+    'attestations:\n  - { name: prov, type: slsaprovenance02 }',
+    `deny:
+  identities: [{ subject: "https://github.com/evil/repo/.github/workflows/x.yml@refs/heads/main", reason: stolen token }]`,
+  );
+  const prov = provenance('https://builder.example', 'git+https://github.com/org/repo');
+  const NOW = new Date('2026-06-01T00:00:00Z');
+  expect(evaluatePolicy(p, image({ attestations: [prov] }), NOW).decision).toBe('allow');
+  const evil = {
+    ...prov,
+    identity: {
+      subjectAlternativeName: 'https://github.com/evil/repo/.github/workflows/x.yml@refs/heads/main',
+      issuer: 'https://token.actions.githubusercontent.com',
+    },
+  };
+  const d = evaluatePolicy(p, image({ attestations: [evil] }), NOW);
+  expect(d.decision).toBe('deny');
+  expect(d.checks.find((c) => c.id === 'deny/identity')).toMatchObject({ status: 'fail' });
 });
 
 describe('SLSA provenance gates (src/policy/gates.ts)', () => {
