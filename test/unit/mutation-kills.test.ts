@@ -110,6 +110,34 @@ test('V16: a keyless verifier names a key-signed bundle for what it is', () => {
   });
 });
 
+test('V17: a keyless bundle whose chain carries the root is refused before sigstore-js sees it', async () => {
+  const world = await keylessWorld();
+  const signed = JSON.parse(
+    (await world.signBundle(statementFor(DIGEST, COSIGN_SIGN_V1), { san: RELEASE, issuer: GH })).toString(
+      'utf8',
+    ),
+  ) as { mediaType: string; verificationMaterial: Record<string, unknown> };
+  const { certificate, ...rest } = signed.verificationMaterial as { certificate: { rawBytes: string } };
+  const rootDer = new X509Certificate(world.rootPem).raw.toString('base64');
+  const withRoot = bundleFromJSON({
+    ...signed,
+    mediaType: 'application/vnd.dev.sigstore.bundle+json;version=0.2',
+    verificationMaterial: {
+      ...rest,
+      x509CertificateChain: { certificates: [certificate, { rawBytes: rootDer }] },
+    },
+  });
+  const keyless = new KeylessVerifiers({
+    identity: identityPolicy({ identity: RELEASE, issuer: GH }),
+    trustRoot: trustedRootFromJson(world.trustedRootJson, 'world'),
+    ignoreTlog: false,
+    ignoreSct: false,
+    requireDockerReference: false,
+  });
+  const r = keyless.verifyBundle(withRoot, undefined);
+  expect('reasons' in r ? r.reasons.join('; ') : 'verified').toMatch(/contains a root certificate/);
+});
+
 describe('key verifiers fail closed on their own (src/verify/verify-signatures.ts)', () => {
   test('V08: without --insecure-ignore-tlog, a key-signed bundle with no log entry does not verify', () => {
     const key = generateKey('p256');
