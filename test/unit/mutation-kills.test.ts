@@ -291,6 +291,29 @@ test('P14: a denied identity that signed only an attestation still denies the im
   expect(d.checks.find((c) => c.id === 'deny/identity')).toMatchObject({ status: 'fail' });
 });
 
+test('P19: an allowed registry is the whole host, not a suffix of it', () => {
+  const r = compilePolicy(
+    `apiVersion: trustgate.dev/v1
+kind: Policy
+metadata: { name: test }
+rules:
+  - name: r
+    images: ["**"]
+    allowedRegistries: [ghcr.io]
+`,
+    'test.yaml',
+  );
+  if ('issues' in r) throw new Error(JSON.stringify(r.issues));
+  const NOW = new Date('2026-06-01T00:00:00Z');
+  expect(evaluatePolicy(r.policy, image(), NOW).decision).toBe('allow');
+  const evil = image({
+    reference: `evilghcr.io/org/app@${DIGEST}`,
+    name: 'evilghcr.io/org/app',
+    registry: 'evilghcr.io',
+  });
+  expect(evaluatePolicy(r.policy, evil, NOW).decision).toBe('deny');
+});
+
 describe('SLSA provenance gates (src/policy/gates.ts)', () => {
   const NOW = new Date('2026-06-01T00:00:00Z');
   const BUILDER = 'https://github.com/org/builder/.github/workflows/build.yml';
