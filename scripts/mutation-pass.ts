@@ -131,7 +131,12 @@ function scratchCopy(root: string): string {
 }
 
 function run(cwd: string, cmd: string, args: string[], timeoutMs: number) {
-  const env = { ...process.env, PATH: `${join(cwd, 'node_modules', '.bin')}:${process.env.PATH ?? ''}` };
+  const env = {
+    ...process.env,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    PATH: `${join(cwd, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+  };
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   return {
     ok: r.status === 0,

@@ -18,7 +18,7 @@ import { evaluatePolicy } from '../../src/policy/evaluate.js';
 import type { AttestationEvidence, ImageEvidence } from '../../src/policy/evidence.js';
 import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
-import { verifyAttestations } from '../../src/verify/attestations.js';
+import { PREDICATE_TYPES, verifyAttestations } from '../../src/verify/attestations.js';
 import { chainHoldsRoot } from '../../src/verify/bundle-checks.js';
 import { allocatePayloadAfterHeader, preAuthEncoding } from '../../src/verify/dsse-pae.js';
 import { identityPolicy } from '../../src/verify/identity.js';
@@ -312,6 +312,70 @@ rules:
     registry: 'evilghcr.io',
   });
   expect(evaluatePolicy(r.policy, evil, NOW).decision).toBe('deny');
+});
+
+describe('ages of evidence (src/policy/evaluate.ts)', () => {
+  const NOW = new Date('2026-06-01T00:00:00Z');
+  const VULN = PREDICATE_TYPES.vuln!;
+  const scan = (
+    severity: string,
+    finished: string | undefined,
+    time: string | undefined,
+  ): AttestationEvidence => ({
+    authority: 'a',
+    predicateType: VULN,
+    format: 'dsse-layer',
+    via: 'tag',
+    ...(time ? { time } : {}),
+    statement: {
+      _type: 'https://in-toto.io/Statement/v0.1',
+      subject: [{ name: 'app', digest: { sha256: DIGEST.slice(7) } }],
+      predicateType: VULN,
+      predicate: {
+        scanner: {
+          result: {
+            Results: [
+              {
+                Vulnerabilities: [
+                  { VulnerabilityID: 'CVE-2026-0001', PkgName: 'openssl', Severity: severity },
+                ],
+              },
+            ],
+          },
+        },
+        ...(finished ? { metadata: { scanFinishedOn: finished } } : {}),
+      },
+    },
+  });
+  const vulnGate = compiled('vulnerabilities:\n  maxSeverity: HIGH\n  maxAge: 7d');
+
+  test('P23: an attestation maxAge fails an attestation with no signed time', () => {
+    const p = compiled('attestations:\n  - { name: prov, type: slsaprovenance02, maxAge: 7d }');
+    const timed = provenance('https://builder.example', 'git+https://github.com/org/repo');
+    expect(evaluatePolicy(p, image({ attestations: [timed] }), NOW).decision).toBe('allow');
+    const { time: _t, ...untimed } = timed;
+    expect(evaluatePolicy(p, image({ attestations: [untimed] }), NOW).decision).toBe('deny');
+  });
+
+  test('P25: a vulnerability maxAge fails a scan with no time at all', () => {
+    expect(
+      evaluatePolicy(
+        vulnGate,
+        image({ attestations: [scan('LOW', '2026-05-31T00:00:00Z', '2026-05-31T00:00:00Z')] }),
+        NOW,
+      ).decision,
+    ).toBe('allow');
+    expect(
+      evaluatePolicy(vulnGate, image({ attestations: [scan('LOW', undefined, undefined)] }), NOW).decision,
+    ).toBe('deny');
+  });
+
+  test('P26: the newest scan is the one judged', () => {
+    const fresh = scan('LOW', '2026-05-31T00:00:00Z', '2026-05-31T00:00:00.000Z');
+    const old = scan('CRITICAL', '2026-05-28T00:00:00Z', '2026-05-28T00:00:00.000Z');
+    expect(evaluatePolicy(vulnGate, image({ attestations: [old, fresh] }), NOW).decision).toBe('allow');
+    expect(evaluatePolicy(vulnGate, image({ attestations: [fresh, old] }), NOW).decision).toBe('allow');
+  });
 });
 
 describe('SLSA provenance gates (src/policy/gates.ts)', () => {
