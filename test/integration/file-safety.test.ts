@@ -199,3 +199,20 @@ describe('input files the user names are read up to a cap', () => {
     expect(r.stderr).toMatch(/67108864-byte limit/);
   });
 });
+
+describe('registry settings files are read up to a cap', () => {
+  test("Docker's config.json linked to /dev/zero fails at the cap instead of growing memory", () => {
+    const dir = join(work, `docker-${n++}`);
+    execFileSync('mkdir', [dir]);
+    symlinkSync('/dev/zero', join(dir, 'config.json'));
+    const r = run(['resolve', '127.0.0.1:9/app:v1'], { DOCKER_CONFIG: dir });
+    expect(r.code).toBe(ExitCode.FAILURE);
+    expect(r.stderr).toContain('config.json is larger than the 4194304-byte limit');
+  });
+
+  test('--registry-cacert /dev/zero fails at the cap', () => {
+    const r = run(['resolve', '--registry-cacert', '/dev/zero', '127.0.0.1:9/app:v1']);
+    expect(r.code).toBe(ExitCode.FAILURE);
+    expect(r.stderr).toContain('/dev/zero is larger than the 4194304-byte limit');
+  });
+});

@@ -3,14 +3,16 @@
  * the `credsStore`, as Docker resolves them. Helper output is parsed, never echoed in errors.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { TrustgateError } from '../../errors.js';
+import { readInputFile } from '../../util/safe-fs.js';
 import type { dockerConfigSchema, helperOutputSchema } from './auth-schemas.js';
 import type { Credential, Keychain } from './keychain.js';
 import { credentialKey, normalizeRegistryHost } from './registry-host.js';
+
+const MAX_DOCKER_CONFIG_BYTES = 4 * 1024 * 1024;
 
 type DockerConfig = z.infer<typeof dockerConfigSchema>;
 
@@ -71,8 +73,11 @@ export class DockerConfigKeychain implements Keychain {
     const file = join(dir, 'config.json');
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
-    } catch {
+      // Docker's config is a few KiB; a link to /dev/zero planted at it fails at the cap instead.
+      text = readInputFile(file, MAX_DOCKER_CONFIG_BYTES).toString('utf8');
+    } catch (e) {
+      // Absent or unreadable: anonymous, as Docker does. Too large is an error, never a silent fallback.
+      if (e instanceof TrustgateError) throw e;
       this.config = null;
       return null;
     }

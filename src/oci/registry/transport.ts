@@ -13,13 +13,13 @@
  * node:http(s), which also take custom CAs and TLS settings without a second HTTP stack.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type * as HttpModule from 'node:http';
 import type * as HttpsModule from 'node:https';
 import { createRequire } from 'node:module';
 import { TrustgateError } from '../../errors.js';
 import type { Digest } from '../../reference/digest.js';
 import { safeUrl } from '../../util/redact.js';
+import { readInputFile } from '../../util/safe-fs.js';
 import { Semaphore } from '../../util/semaphore.js';
 import {
   classifyNetworkError,
@@ -105,6 +105,9 @@ export interface HttpResponse {
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 
+/** A CA bundle is at most a few hundred KiB (the system bundle is ~200 KiB). */
+const MAX_CA_FILE_BYTES = 4 * 1024 * 1024;
+
 export class HttpTransport {
   private readonly httpAgent: HttpModule.Agent;
   private httpsAgentCache: HttpsModule.Agent | undefined;
@@ -129,8 +132,9 @@ export class HttpTransport {
     };
     const extraCa = (options.caFiles ?? []).map((f) => {
       try {
-        return readFileSync(f, 'utf8');
+        return readInputFile(f, MAX_CA_FILE_BYTES).toString('utf8');
       } catch (e) {
+        if (e instanceof TrustgateError) throw e;
         throw new TrustgateError('TLS', `cannot read CA file ${f}: ${(e as Error).message}`, {
           hint: 'pass a readable PEM file to --registry-cacert',
         });
