@@ -10,6 +10,7 @@ import { describeError, TrustgateError } from '../errors.js';
 import type { RegistryClient } from '../oci/registry/client.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
+import { printable } from '../util/printable.js';
 import { readInputFile, readRegularFile, writeFileAtomic } from '../util/safe-fs.js';
 import { mapLimit } from '../util/semaphore.js';
 import { type FoundImage, scanManifestFile } from './manifests.js';
@@ -153,13 +154,23 @@ export async function writePins(plan: PinPlan): Promise<void> {
 }
 
 /** A unified diff of one file's before and after (same line count: only scalars change). */
+/**
+ * A manifest line as the diff prints it: a file from a pull request must not be able to move the
+ * terminal or the CI log with control characters. A CRLF file's trailing CR is kept (it hides nothing:
+ * the line ends there), so the diff still applies.
+ */
+function diffLine(line: string | undefined): string {
+  const l = line ?? '';
+  return l.endsWith('\r') ? `${printable(l.slice(0, -1))}\r` : printable(l);
+}
+
 export function unifiedDiff(file: string, before: string, after: string, context = 3): string {
   const a = before.split('\n');
   const b = after.split('\n');
   const changed: number[] = [];
   for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) changed.push(i);
   if (changed.length === 0) return '';
-  const out = [`--- a/${file}`, `+++ b/${file}`];
+  const out = [`--- a/${printable(file)}`, `+++ b/${printable(file)}`];
   let k = 0;
   while (k < changed.length) {
     const start = Math.max(0, changed[k]! - context);
@@ -169,13 +180,13 @@ export function unifiedDiff(file: string, before: string, after: string, context
       j++;
       end = Math.min(a.length - 1, changed[j]! + context);
     }
-    const body: string[] = [];
-    for (let i = start; i <= end; i++) {
-      if (a[i] === b[i]) body.push(` ${a[i]}`);
-      else body.push(`-${a[i]}`, `+${b[i]}`);
-    }
     const len = end - start + 1;
-    out.push(`@@ -${start + 1},${len} +${start + 1},${len} @@`, ...body);
+    // One push per line: a spread of a whole hunk would overflow the stack on a large manifest.
+    out.push(`@@ -${start + 1},${len} +${start + 1},${len} @@`);
+    for (let i = start; i <= end; i++) {
+      if (a[i] === b[i]) out.push(` ${diffLine(a[i])}`);
+      else out.push(`-${diffLine(a[i])}`, `+${diffLine(b[i])}`);
+    }
     k = j + 1;
   }
   return `${out.join('\n')}\n`;
