@@ -40,6 +40,8 @@ const claims = (over: Partial<Record<Flag, string>> = {}) =>
 
 let dir: string;
 let root: string;
+/** The same trusted root without its CT log: no SCT in any certificate can verify against it. */
+let rootWithoutCt: string;
 const images: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -47,6 +49,8 @@ beforeAll(async () => {
   const world = await keylessWorld();
   root = join(dir, 'trusted_root.json');
   writeFileSync(root, world.trustedRootJson);
+  rootWithoutCt = join(dir, 'trusted_root-no-ct.json');
+  writeFileSync(rootWithoutCt, JSON.stringify({ ...JSON.parse(world.trustedRootJson), ctlogs: [] }));
   const signed = async (seed: string, who: KeylessIdentity) =>
     (await writePolicyImage(dir, { seed, signatures: [{ kind: 'keyless', world, who }] })).ref;
   images.good = await signed('flags-good', { san: SAN, issuer: ISSUER, claims: claims() });
@@ -121,5 +125,36 @@ describe.each(Object.keys(FLAGS) as Flag[])('--certificate-github-workflow-%s', 
     expect(r.stdout + r.stderr).toContain(`"${OTHER[flag]}", expected "${FLAGS[flag].value}"`);
     // The same certificate passes without the flag: the flag alone made the difference.
     expect(verify(images[flag]!).code).toBe(ExitCode.OK);
+  });
+});
+
+describe('the certificate transparency check (SCT)', () => {
+  const withRoot = (r: string, extra: string[] = []) =>
+    runCli([
+      'verify',
+      '--trusted-root',
+      r,
+      '--certificate-identity',
+      SAN,
+      '--certificate-oidc-issuer',
+      ISSUER,
+      ...extra,
+      images.good!,
+    ]);
+
+  test('a certificate whose SCT no trusted CT log can verify is refused (exit 12)', () => {
+    const r = withRoot(rootWithoutCt);
+    expect(r.code, r.stdout + r.stderr).toBe(ExitCode.NONE_MATCHED);
+    expect(r.stdout + r.stderr).toContain('SCT verification failed');
+    expect(withRoot(root).code).toBe(ExitCode.OK);
+  });
+
+  // Stricter than cosign, deliberately: --insecure-ignore-sct lets a certificate go without an SCT,
+  // but an SCT that is there is still checked (sigstore-js verifies every embedded SCT), so a
+  // certificate claiming a CT log the trusted root does not know is never accepted.
+  test('--insecure-ignore-sct does not accept an SCT from an unknown CT log', () => {
+    const r = withRoot(rootWithoutCt, ['--insecure-ignore-sct']);
+    expect(r.code, r.stdout + r.stderr).toBe(ExitCode.NONE_MATCHED);
+    expect(r.stdout + r.stderr).toContain('SCT verification failed');
   });
 });
