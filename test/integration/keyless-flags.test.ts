@@ -42,6 +42,8 @@ let dir: string;
 let root: string;
 /** The same trusted root without its CT log: no SCT in any certificate can verify against it. */
 let rootWithoutCt: string;
+/** An image signed by a CA that embeds no SCT, and that world's trusted root. */
+let noSct: { image: string; root: string };
 const images: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -51,6 +53,17 @@ beforeAll(async () => {
   writeFileSync(root, world.trustedRootJson);
   rootWithoutCt = join(dir, 'trusted_root-no-ct.json');
   writeFileSync(rootWithoutCt, JSON.stringify({ ...JSON.parse(world.trustedRootJson), ctlogs: [] }));
+  const bare = await keylessWorld({ withoutSct: true });
+  noSct = {
+    root: join(dir, 'trusted_root-no-sct.json'),
+    image: (
+      await writePolicyImage(dir, {
+        seed: 'no-sct',
+        signatures: [{ kind: 'keyless', world: bare, who: { san: SAN, issuer: ISSUER } }],
+      })
+    ).ref,
+  };
+  writeFileSync(noSct.root, bare.trustedRootJson);
   const signed = async (seed: string, who: KeylessIdentity) =>
     (await writePolicyImage(dir, { seed, signatures: [{ kind: 'keyless', world, who }] })).ref;
   images.good = await signed('flags-good', { san: SAN, issuer: ISSUER, claims: claims() });
@@ -129,7 +142,7 @@ describe.each(Object.keys(FLAGS) as Flag[])('--certificate-github-workflow-%s', 
 });
 
 describe('the certificate transparency check (SCT)', () => {
-  const withRoot = (r: string, extra: string[] = []) =>
+  const withRoot = (r: string, extra: string[] = [], image = images.good!) =>
     runCli([
       'verify',
       '--trusted-root',
@@ -139,8 +152,16 @@ describe('the certificate transparency check (SCT)', () => {
       '--certificate-oidc-issuer',
       ISSUER,
       ...extra,
-      images.good!,
+      image,
     ]);
+
+  test('a certificate with no SCT is refused (exit 12) unless --insecure-ignore-sct', () => {
+    const r = withRoot(noSct.root, [], noSct.image);
+    expect(r.code, r.stdout + r.stderr).toBe(ExitCode.NONE_MATCHED);
+    expect(r.stdout + r.stderr).toContain('expected 1 SCTs, got 0');
+    const ignored = withRoot(noSct.root, ['--insecure-ignore-sct'], noSct.image);
+    expect(ignored.code, ignored.stdout + ignored.stderr).toBe(ExitCode.OK);
+  });
 
   test('a certificate whose SCT no trusted CT log can verify is refused (exit 12)', () => {
     const r = withRoot(rootWithoutCt);

@@ -96,13 +96,14 @@ function rekorBundleAnnotation(logged: Record<string, unknown>): string {
 }
 
 export async function keylessWorld(
-  opts: { certClock?: Date; logClock?: Date; host?: string } = {},
+  opts: { certClock?: Date; logClock?: Date; host?: string; withoutSct?: boolean } = {},
 ): Promise<KeylessWorld> {
   const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ctKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const logKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ctlog = await initializeCTLog(ctKeys, opts.certClock);
-  const ca = await initializeCA(caKeys, ctlog, opts.certClock);
+  // withoutSct: a CA that logs nothing to CT, so its certificates carry no embedded SCT.
+  const ca = await initializeCA(caKeys, opts.withoutSct ? undefined : ctlog, opts.certClock);
   const tlog = await initializeTLog(
     `https://${opts.host ?? 'rekor.trustgate.invalid'}`,
     logKeys,
