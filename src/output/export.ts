@@ -2,10 +2,8 @@
  * exportEvidence, the option-bag form of run/export.ts's runExport, kept for Node callers; and the
  * archive helpers' old home (output/archive.ts).
  */
-import { buildPolicyVerifiers } from '../policy/gather.js';
-import { loadPolicy } from '../policy/load.js';
 import { parseReference } from '../reference/parse.js';
-import { type ExportResult, runExport } from '../run/export.js';
+import { type ExportResult, exportPolicyFrom, runExport } from '../run/export.js';
 import { limitsOf, sourceOptionsOf, trustInputOf, type VerifyOptions } from '../run/options.js';
 import { withSource } from '../run/source.js';
 import { buildTrust } from '../verify/trust.js';
@@ -30,12 +28,7 @@ export async function exportEvidence(reference: string, options: ExportOptions):
   // The reference first, as before: a typo in it is reported before any key or policy file is read.
   parseReference(reference);
   const trust = await buildTrust(trustInputOf(verify));
-  const compiled = file ? loadPolicy(file) : undefined;
-  const policy = compiled && {
-    policy: compiled,
-    trust: buildPolicyVerifiers(compiled),
-    ...(imageName ? { layoutName: imageName } : {}),
-  };
+  const policy = file ? exportPolicyFrom(file, imageName) : undefined;
   return withSource(sourceOptionsOf(verify), (source) =>
     runExport(
       reference,

@@ -10,7 +10,8 @@ import type { Discovery } from '../discovery/types.js';
 import { archiveContent, sealArchive, writeArchive } from '../output/archive.js';
 import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate.js';
 import { type EvidenceSubject, namingOf, verifyEvidence } from '../policy/evidence-verify.js';
-import type { CompiledPolicy } from '../policy/load.js';
+import { buildPolicyVerifiers } from '../policy/gather.js';
+import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { type ImageName, parseImageName } from '../reference/name.js';
 import { type ImageReference, parseReference } from '../reference/parse.js';
 import { type ResolvedImage, resolveImage } from '../resolve/resolve.js';
@@ -25,6 +26,12 @@ export interface ExportPolicy {
   trust: PolicyTrust;
   /** With an OCI layout: the registry/repository rules match (as --image-name). */
   layoutName?: string;
+}
+
+/** A policy file read and its authorities' trust built, for runExport. */
+export function exportPolicyFrom(file: string, layoutName?: string): ExportPolicy {
+  const policy = loadPolicy(file);
+  return { policy, trust: buildPolicyVerifiers(policy), ...(layoutName ? { layoutName } : {}) };
 }
 
 export interface ExportRunOptions {
