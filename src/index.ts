@@ -46,6 +46,16 @@ export { type CompiledPolicy, compilePolicy, loadPolicy, PolicyInvalidError } fr
 export { evaluateImages, type PolicyRun, type PolicyRunOptions } from './policy/run.js';
 export * from './reference/index.js';
 export * from './resolve/resolve.js';
+// Package G (issue 13): the run layer's export, attachments and verify-bundle.
+export {
+  type AttachmentList,
+  type AttachmentsOptions,
+  type ListedAttestation,
+  runAttachments,
+} from './run/attachments.js';
+export { type ExportPolicy, type ExportRunOptions, exportPolicyFrom, runExport } from './run/export.js';
+export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
+// End of package G.
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
 export {
   type AttestationOptions,

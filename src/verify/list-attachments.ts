@@ -1,142 +1,29 @@
-/**
- * `trustgate attestations` (alias `tree`): everything attached to a digest, grouped: signatures,
- * attestations by predicateType, and unsigned attachments (legacy ORAS `application/aa.trivy.*` and the
- * like). With trust flags each item is verified; without, nothing is called verified.
- */
-import { discover } from '../discovery/discover.js';
-import { COSIGN_SIGN_PREDICATE } from '../discovery/media-types.js';
-import type { Discovery, UnsignedAttachment } from '../discovery/types.js';
-import { RegistryClient } from '../oci/registry/client.js';
+/** listAttachments, the option-bag form of run/attachments.ts's runAttachments, kept for Node callers. */
+
 import { parseReference } from '../reference/parse.js';
-import { resolveImage } from '../resolve/resolve.js';
-import { type AttestationVerdict, peekPredicateType, verifyAttestations } from './attestations.js';
-import { buildTrust, type VerifyOptions } from './verify-image.js';
-import { type SignatureVerdict, verifySignatures } from './verify-signatures.js';
+import { type AttachmentList, type AttachmentsOptions, runAttachments } from '../run/attachments.js';
+import { limitsOf, sourceOptionsOf, trustInputOf, type VerifyOptions } from '../run/options.js';
+import { withSource } from '../run/source.js';
+import { buildTrust } from './trust.js';
 
-export interface ListOptions extends Partial<VerifyOptions> {
-  /** Show the inner predicateType of referrers that carry no predicateType annotation (read unverified). */
-  inspectUnknown?: boolean;
-}
+export type { AttachmentList, ListedAttestation } from '../run/attachments.js';
 
-export interface ListedAttestation {
-  /** The verified statement's type; unverified: the annotation's, or with inspectUnknown the inner one. */
-  predicateType: string;
-  typeSource: 'verified statement' | 'annotation' | 'inner statement (unverified)' | 'unknown';
-  via: string;
-  verified: boolean | undefined;
-  signer?: string;
-  logTime?: string;
-  reason?: string;
-}
-
-export interface AttachmentList {
-  reference: string;
-  canonical: string;
-  digest: string;
-  verifiedWith?: string;
-  signatures: Array<{
-    format: string;
-    via: string;
-    verified: boolean | undefined;
-    signer?: string;
-    logTime?: string;
-    reason?: string;
-  }>;
-  attestations: ListedAttestation[];
-  unsigned: UnsignedAttachment[];
-}
-
-function unverifiedList(
-  d: Discovery,
-  inspectUnknown: boolean,
-): Pick<AttachmentList, 'signatures' | 'attestations'> {
-  const signatures: AttachmentList['signatures'] = d.simpleSigning.map((s) => ({
-    format: s.format,
-    via: s.origin.via,
-    verified: undefined,
-  }));
-  const attestations: ListedAttestation[] = [];
-  const items = [
-    ...d.dsseLayers.map((x) => ({ x, bundle: false })),
-    ...d.bundles.map((x) => ({ x, bundle: true })),
-  ];
-  for (const { x, bundle } of items) {
-    const inner = peekPredicateType(x.bytes, bundle ? 'bundle' : 'envelope');
-    if (bundle && inner === COSIGN_SIGN_PREDICATE) {
-      signatures.push({ format: x.format, via: x.origin.via, verified: undefined });
-      continue;
-    }
-    const t: Pick<ListedAttestation, 'predicateType' | 'typeSource'> = x.annotatedPredicateType
-      ? { predicateType: x.annotatedPredicateType, typeSource: 'annotation' }
-      : inspectUnknown && inner
-        ? { predicateType: inner, typeSource: 'inner statement (unverified)' }
-        : { predicateType: 'unknown (no annotation; use --inspect-unknown)', typeSource: 'unknown' };
-    attestations.push({ ...t, via: x.origin.via, verified: undefined });
-  }
-  return { signatures, attestations };
-}
-
-function signerOf(
-  v: { key?: string; identity?: { subjectAlternativeName?: string } } | undefined,
-): string | undefined {
-  return v?.key ?? v?.identity?.subjectAlternativeName;
-}
-
-function fromVerdicts(
-  sigs: SignatureVerdict[],
-  atts: AttestationVerdict[],
-): Pick<AttachmentList, 'signatures' | 'attestations'> {
-  return {
-    signatures: sigs.map((s) => ({
-      format: s.format,
-      via: s.origin.via,
-      verified: s.verified,
-      ...(signerOf(s) ? { signer: signerOf(s)! } : {}),
-      ...(s.tlog ? { logTime: s.tlog.integratedTime } : {}),
-      ...(s.reason ? { reason: s.reason } : {}),
-    })),
-    attestations: atts.map((a) => ({
-      predicateType: a.predicateType ?? 'unreadable',
-      typeSource: a.verified ? ('verified statement' as const) : ('inner statement (unverified)' as const),
-      via: a.origin.via,
-      verified: a.verified,
-      ...(signerOf(a.signer) ? { signer: signerOf(a.signer)! } : {}),
-      ...(a.tlog ? { logTime: a.tlog.integratedTime } : {}),
-      ...(a.reason ? { reason: a.reason } : {}),
-    })),
-  };
-}
+export interface ListOptions extends Partial<VerifyOptions>, AttachmentsOptions {}
 
 export async function listAttachments(reference: string, options: ListOptions): Promise<AttachmentList> {
-  const ref = parseReference(reference);
-  const trusted = (options.keys?.length ?? 0) > 0 || options.identity !== undefined;
-  const trust = trusted ? await buildTrust(options as VerifyOptions) : undefined;
-  const client = options.client ?? new RegistryClient(options);
-  try {
-    const image = await resolveImage(ref, {
-      client,
-      ...(options.platform ? { platform: options.platform } : {}),
-    });
-    const d = await discover(image.source, image.digest, {
-      attestations: true,
-      ...(options.discoveryLimits ? { limits: options.discoveryLimits } : {}),
-    });
-    const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
-    const lists = trust
-      ? fromVerdicts(
-          verifySignatures(d, { digest: image.digest, repository }, trust.verifiers).verdicts,
-          verifyAttestations(d, trust.verifiers),
-        )
-      : unverifiedList(d, options.inspectUnknown ?? false);
-    return {
+  const { inspectUnknown, ...bag } = options;
+  const trusted = (bag.keys?.length ?? 0) > 0 || bag.identity !== undefined;
+  // The reference first, as before: a typo in it is reported before any key file is read.
+  parseReference(reference);
+  const trust = trusted ? await buildTrust(trustInputOf(bag)) : undefined;
+  return withSource(sourceOptionsOf(bag), (source) =>
+    runAttachments(
       reference,
-      canonical: image.canonical,
-      digest: image.digest,
-      ...(trust ? { verifiedWith: trust.trustText } : {}),
-      ...lists,
-      unsigned: d.unsigned,
-    };
-  } finally {
-    if (!options.client) await client.close();
-  }
+      trust,
+      { source, limits: limitsOf(bag) },
+      {
+        ...(inspectUnknown !== undefined ? { inspectUnknown } : {}),
+      },
+    ),
+  );
 }

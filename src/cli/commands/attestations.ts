@@ -30,13 +30,37 @@ export function registerAttestations(program: Command, io: Io, setExit: (code: n
     .addOption(new Option('--json', 'JSON instead of a tree'));
   addRegistryOptions(cmd).action(async (image: string, flags: ListFlags) => {
     const trusted = (flags.key?.length ?? 0) > 0 || identityInput(flags) !== undefined;
-    const { listAttachments } = await import('../../verify/list-attachments.js');
-    const list = await listAttachments(image, {
+    const bag = {
       ...registryClientOptions(flags, [image]),
       ...(trusted ? trustOptions(flags) : {}),
-      inspectUnknown: flags.inspectUnknown ?? false,
       ...(flags.platform ? { platform: flags.platform } : {}),
-    });
+    };
+    const [
+      { runAttachments },
+      { limitsOf, sourceOptionsOf, trustInputOf },
+      { withSource },
+      { buildTrust },
+      { parseReference },
+    ] = await Promise.all([
+      import('../../run/attachments.js'),
+      import('../../run/options.js'),
+      import('../../run/source.js'),
+      import('../../verify/trust.js'),
+      import('../../reference/parse.js'),
+    ]);
+    // The reference first: a typo in it is reported before any key file is read.
+    parseReference(image);
+    const trust = trusted ? await buildTrust(trustInputOf(bag)) : undefined;
+    const list = await withSource(sourceOptionsOf(bag), (source) =>
+      runAttachments(
+        image,
+        trust,
+        { source, limits: limitsOf(bag) },
+        {
+          inspectUnknown: flags.inspectUnknown ?? false,
+        },
+      ),
+    );
     if (flags.json) {
       io.out(jsonText(list, 2));
       setExit(ExitCode.OK);

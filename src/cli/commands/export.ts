@@ -36,17 +36,40 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
       ),
     );
   addRegistryOptions(cmd).action(async (image: string, flags: ExportFlags) => {
-    const trust = trustOptions(flags);
-    const { exportEvidence } = await import('../../output/export.js');
-    const r = await exportEvidence(image, {
+    const bag = {
+      ...trustOptions(flags),
       ...registryClientOptions(flags, [image]),
-      ...trust,
-      dir: flags.dir,
-      tar: flags.tar ?? false,
       ...(flags.platform ? { platform: flags.platform } : {}),
-      ...(flags.policy ? { policy: flags.policy } : {}),
-      ...(flags.imageName ? { imageName: flags.imageName } : {}),
-    });
+    };
+    const [
+      { exportPolicyFrom, runExport },
+      { limitsOf, sourceOptionsOf, trustInputOf },
+      { withSource },
+      { buildTrust },
+      { parseReference },
+    ] = await Promise.all([
+      import('../../run/export.js'),
+      import('../../run/options.js'),
+      import('../../run/source.js'),
+      import('../../verify/trust.js'),
+      import('../../reference/parse.js'),
+    ]);
+    // The reference first: a typo in it is reported before any key or policy file is read.
+    parseReference(image);
+    const trust = await buildTrust(trustInputOf(bag));
+    const policy = flags.policy ? exportPolicyFrom(flags.policy, flags.imageName) : undefined;
+    const r = await withSource(sourceOptionsOf(bag), (source) =>
+      runExport(
+        image,
+        trust,
+        { source, limits: limitsOf(bag) },
+        {
+          dir: flags.dir,
+          tar: flags.tar ?? false,
+          ...(policy ? { policy } : {}),
+        },
+      ),
+    );
     io.out(
       `wrote ${r.files.length} files to ${r.dir}${r.tarball ? ` and ${r.tarball}` : ''}: ${r.verifiedSignatures} verified signature(s), ${r.verifiedAttestations} verified attestation(s)`,
     );

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../../util/safe-fs.js';
@@ -15,8 +14,6 @@ interface VerifyBundleFlags {
   trustedRoot?: string;
   staging?: boolean;
 }
-
-const DIGEST_ARG = /^sha256:[a-f0-9]{64}$/;
 
 /** The sigstore-conformance `verify-bundle` protocol: exit 0 to accept, non-zero to reject. */
 export function registerVerifyBundle(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -60,31 +57,25 @@ export function registerVerifyBundle(program: Command, io: Io, setExit: (code: n
         throw new UsageError(
           'give either --key, or --certificate-identity(-regexp) with --certificate-oidc-issuer(-regexp)',
         );
-      const [{ verifyBundleJson }, { loadTrustRoot }, { loadKey }, { identityPolicy }] = await Promise.all([
-        import('../../verify/bundle-verify.js'),
-        import('../../verify/verify-image.js'),
-        import('../../verify/keys.js'),
-        import('../../verify/identity.js'),
+      const [{ artifactOf, runVerifyBundle }, { buildTrust }] = await Promise.all([
+        import('../../run/verify-bundle.js'),
+        import('../../verify/trust.js'),
       ]);
-      const trustRoot = loadTrustRoot(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {});
-      const trust = flags.key
-        ? { key: await loadKey(flags.key) }
-        : {
-            identity: identityPolicy({
-              ...(flags.certificateIdentity !== undefined ? { identity: flags.certificateIdentity } : {}),
-              ...(flags.certificateIdentityRegexp !== undefined
-                ? { identityRegexp: flags.certificateIdentityRegexp }
-                : {}),
-              ...(flags.certificateOidcIssuer !== undefined ? { issuer: flags.certificateOidcIssuer } : {}),
-              ...(flags.certificateOidcIssuerRegexp !== undefined
-                ? { issuerRegexp: flags.certificateOidcIssuerRegexp }
-                : {}),
-            }),
-          };
-      const artifact =
-        DIGEST_ARG.test(target) && !existsSync(target)
-          ? { sha256: Buffer.from(target.slice(7), 'hex') }
-          : { bytes: readFileSync(target) };
+      const identity = {
+        ...(flags.certificateIdentity !== undefined ? { identity: flags.certificateIdentity } : {}),
+        ...(flags.certificateIdentityRegexp !== undefined
+          ? { identityRegexp: flags.certificateIdentityRegexp }
+          : {}),
+        ...(flags.certificateOidcIssuer !== undefined ? { issuer: flags.certificateOidcIssuer } : {}),
+        ...(flags.certificateOidcIssuerRegexp !== undefined
+          ? { issuerRegexp: flags.certificateOidcIssuerRegexp }
+          : {}),
+      };
+      const trust = await buildTrust({
+        ...(flags.key ? { keys: [flags.key] } : { identity }),
+        root: flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : { embedded: 'public-good' },
+      });
+      const artifact = artifactOf(target);
       let json: unknown;
       try {
         json = JSON.parse(readInputFile(flags.bundle, MAX_INPUT_FILE_BYTES).toString('utf8'));
@@ -93,7 +84,7 @@ export function registerVerifyBundle(program: Command, io: Io, setExit: (code: n
         setExit(ExitCode.FAILURE);
         return;
       }
-      const r = verifyBundleJson(json, artifact, trust, trustRoot);
+      const r = runVerifyBundle(json, artifact, trust);
       if (r.ok) {
         io.out(`verified: ${target}, signed by ${r.description}`);
         setExit(ExitCode.OK);

@@ -1,0 +1,132 @@
+/**
+ * `trustgate export`: one image resolved once and discovered once (every attachment), its signatures
+ * and attestations verified, and, with a policy, the policy decided on that same discovery; then the
+ * archive is written (output/archive.ts). Reading everything gives the decision plan-based discovery
+ * would (policy/discovery-plan.ts): the two differ only when an attachment fails to read, and then
+ * discovery has already failed the export.
+ */
+import { discover } from '../discovery/discover.js';
+import type { Discovery } from '../discovery/types.js';
+import { archiveContent, sealArchive, writeArchive } from '../output/archive.js';
+import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate.js';
+import { type EvidenceSubject, namingOf, verifyEvidence } from '../policy/evidence-verify.js';
+import { buildPolicyVerifiers } from '../policy/gather.js';
+import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
+import { type ImageName, parseImageName } from '../reference/name.js';
+import { type ImageReference, parseReference } from '../reference/parse.js';
+import { type ResolvedImage, resolveImage } from '../resolve/resolve.js';
+import { verifyAttestations } from '../verify/attestations.js';
+import type { PolicyTrust, Trust } from '../verify/trust-types.js';
+import { verifySignatures } from '../verify/verify-signatures.js';
+import { VERSION } from '../version.js';
+import type { RunContext } from './context.js';
+
+export interface ExportPolicy {
+  policy: CompiledPolicy;
+  trust: PolicyTrust;
+  /** With an OCI layout: the registry/repository rules match (as --image-name). */
+  layoutName?: string;
+}
+
+/** A policy file read and its authorities' trust built, for runExport. */
+export function exportPolicyFrom(file: string, layoutName?: string): ExportPolicy {
+  const policy = loadPolicy(file);
+  return { policy, trust: buildPolicyVerifiers(policy), ...(layoutName ? { layoutName } : {}) };
+}
+
+export interface ExportRunOptions {
+  dir: string;
+  /** Also write one deterministic `<dir>.tar.gz`. */
+  tar?: boolean;
+  /** The time recorded in summary.json (the only field that changes between runs). */
+  now?: Date;
+  /** Also decide this policy and record its decision in summary.json. */
+  policy?: ExportPolicy;
+}
+
+export interface ExportResult {
+  dir: string;
+  files: string[];
+  tarball?: string;
+  verifiedAttestations: number;
+  verifiedSignatures: number;
+  /** The policy decision, when a policy was given. */
+  decision?: PolicyDecision;
+}
+
+export async function runExport(
+  reference: string,
+  trust: Trust,
+  ctx: RunContext,
+  o: ExportRunOptions,
+): Promise<ExportResult> {
+  const ref = parseReference(reference);
+  // A bad name is the caller's mistake, reported before any image is touched.
+  const layoutName =
+    o.policy?.layoutName !== undefined ? parseImageName(o.policy.layoutName, '--image-name') : undefined;
+  const { source } = ctx;
+  const image = await resolveImage(ref, {
+    client: source.client,
+    ...(source.platform ? { platform: source.platform } : {}),
+  });
+  const manifest = await image.source.getManifest(image.digest);
+  const d = await discover(image.source, image.digest, {
+    attestations: true,
+    ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
+  });
+  const subject = { digest: image.digest, repository: repositoryOf(ref) };
+  const sigs = verifySignatures(d, subject, trust.verifiers).verdicts;
+  const atts = verifyAttestations(d, trust.verifiers);
+  const now = o.now ?? new Date();
+  const decision = o.policy && decide(o.policy, { reference, ref, layoutName, image, d, subject, now });
+  const { files, items } = archiveContent(manifest.bytes, d, sigs, atts);
+  sealArchive(files, {
+    schemaVersion: 1,
+    reference,
+    canonical: image.canonical,
+    digest: image.digest,
+    time: now.toISOString(),
+    tool: { name: 'trustgate', version: VERSION },
+    trustRoot: trust.trustRoot.description,
+    trust: trust.text,
+    items,
+    unsigned: d.unsigned,
+    // The decision as of `time` (its own copy of the time is left out: one time field per archive).
+    ...(decision ? { policy: { ...decision, effectiveTime: undefined } } : {}),
+  });
+  const tarball = writeArchive(o.dir, files, o.tar ?? false);
+  return {
+    dir: o.dir,
+    files: [...files.keys()].sort(),
+    verifiedAttestations: atts.filter((a) => a.verified).length,
+    verifiedSignatures: sigs.filter((s) => s.verified).length,
+    ...(decision ? { decision } : {}),
+    ...(tarball ? { tarball } : {}),
+  };
+}
+
+function repositoryOf(ref: ImageReference): string {
+  return ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
+}
+
+/** The policy's decision on the export's own discovery: the evidence evaluateImages would gather. */
+function decide(
+  p: ExportPolicy,
+  at: {
+    reference: string;
+    ref: ImageReference;
+    layoutName: ImageName | undefined;
+    image: ResolvedImage;
+    d: Discovery;
+    subject: EvidenceSubject;
+    now: Date;
+  },
+): PolicyDecision {
+  const evidence = {
+    ...namingOf(at.reference, at.ref, at.layoutName),
+    digest: at.image.digest,
+    canonical: at.image.canonical,
+    ...verifyEvidence(at.d, at.subject, p.trust),
+  };
+  return evaluateOrDeny(p.policy, evidence, at.now);
+}
