@@ -38,6 +38,8 @@ export * from './errors.js';
 export * from './exit-codes.js';
 export * from './oci/index.js';
 export { type ExportOptions, type ExportResult, exportEvidence } from './output/export.js';
+// --- package F: the policy run layer ---
+export { type CaseResult, outcome, type PolicyCase, parseCases } from './policy/cases.js';
 export { discoveryPlanFor } from './policy/discovery-plan.js';
 export { type CheckResult, evaluatePolicy, type PolicyDecision, type RuleResult } from './policy/evaluate.js';
 export type { ImageEvidence } from './policy/evidence.js';
@@ -46,6 +48,9 @@ export { type CompiledPolicy, compilePolicy, loadPolicy, PolicyInvalidError } fr
 export { evaluateImages, type PolicyRun, type PolicyRunOptions } from './policy/run.js';
 export * from './reference/index.js';
 export * from './resolve/resolve.js';
+export { type EvaluateOptions, runEvaluate } from './run/evaluate.js';
+export { type Gathering, gatherImages } from './run/gather.js';
+export { runPolicyCases } from './run/policy-cases.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
 export {
   type AttestationOptions,
