@@ -119,7 +119,11 @@ async function verifyImage(
   return withUnread(discovery);
 }
 
-/** Every reference's evidence, in order; one that cannot be resolved or read carries its error. */
+/**
+ * Every reference's evidence, in order; one that cannot be resolved or read carries its error.
+ * ctx.limits.discovery is not applied: the policy path has always read with the default limits, and
+ * the cache key does not name limits, so a limited run could be answered by an unlimited one's entry.
+ */
 export async function gatherImages(
   references: string[],
   trust: PolicyTrust,
