@@ -38,6 +38,8 @@ export * from './errors.js';
 export * from './exit-codes.js';
 export * from './oci/index.js';
 export { type ExportOptions, type ExportResult, exportEvidence } from './output/export.js';
+// --- package F: the policy run layer ---
+export { type CaseResult, outcome, type PolicyCase, parseCases } from './policy/cases.js';
 export { discoveryPlanFor } from './policy/discovery-plan.js';
 export { type CheckResult, evaluatePolicy, type PolicyDecision, type RuleResult } from './policy/evaluate.js';
 export type { ImageEvidence } from './policy/evidence.js';
@@ -46,16 +48,18 @@ export { type CompiledPolicy, compilePolicy, loadPolicy, PolicyInvalidError } fr
 export { evaluateImages, type PolicyRun, type PolicyRunOptions } from './policy/run.js';
 export * from './reference/index.js';
 export * from './resolve/resolve.js';
-// Package G (issue 13): the run layer's export, attachments and verify-bundle.
+// The run layer (issue 13): one function per job, taking built trust and a RunContext.
 export {
   type AttachmentList,
   type AttachmentsOptions,
   type ListedAttestation,
   runAttachments,
 } from './run/attachments.js';
+export { type EvaluateOptions, runEvaluate } from './run/evaluate.js';
 export { type ExportPolicy, type ExportRunOptions, exportPolicyFrom, runExport } from './run/export.js';
+export { type Gathering, gatherImages } from './run/gather.js';
+export { runPolicyCases } from './run/policy-cases.js';
 export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
-// End of package G.
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
 export {
   type AttestationOptions,

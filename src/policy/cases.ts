@@ -1,6 +1,7 @@
 /**
- * `trustgate policy test FILE --cases CASES.yaml`, like `kyverno test`: each case names an image (a
- * registry reference or an OCI layout, relative to the cases file) and the decision it must get.
+ * The cases file of `trustgate policy test FILE --cases CASES.yaml`, like `kyverno test`: each case
+ * names an image (a registry reference or an OCI layout, relative to the cases file) and the decision
+ * it must get. Running them is run/policy-cases.ts.
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
@@ -9,9 +10,6 @@ import { TrustgateError } from '../errors.js';
 import { parseImageName } from '../reference/name.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../util/safe-fs.js';
 import type { PolicyDecision } from './evaluate.js';
-import { buildPolicyVerifiers, type GatherOptions } from './gather.js';
-import type { CompiledPolicy } from './load.js';
-import { evaluateImages } from './run.js';
 
 const casesSchema = z.strictObject({
   cases: z
@@ -28,24 +26,34 @@ const casesSchema = z.strictObject({
     .min(1),
 });
 
+type Expected = 'allow' | 'deny' | 'warn';
+
+export interface PolicyCase {
+  name: string;
+  /** As the cases file wrote it, for reports. */
+  image: string;
+  /** What is evaluated: a relative layout path resolved against the cases file's folder. */
+  target: string;
+  imageName?: string;
+  effectiveTime?: Date;
+  expect: Expected;
+}
+
 export interface CaseResult {
   name: string;
   image: string;
-  expected: 'allow' | 'deny' | 'warn';
-  actual: 'allow' | 'deny' | 'warn';
+  expected: Expected;
+  actual: Expected;
   ok: boolean;
   decision: PolicyDecision;
 }
 
-export function outcome(d: PolicyDecision): 'allow' | 'deny' | 'warn' {
+export function outcome(d: PolicyDecision): Expected {
   return d.decision === 'deny' ? 'deny' : d.status === 'warn' ? 'warn' : 'allow';
 }
 
-export async function runPolicyCases(
-  policy: CompiledPolicy,
-  casesFile: string,
-  options: GatherOptions = {},
-): Promise<CaseResult[]> {
+/** Every case, checked before any runs: a typo is a usage error, not a surprising decision. */
+export function parseCases(casesFile: string): PolicyCase[] {
   let raw: unknown;
   try {
     raw = parse(readInputFile(casesFile, MAX_INPUT_FILE_BYTES).toString('utf8'));
@@ -59,35 +67,18 @@ export async function runPolicyCases(
       hint: 'cases: [{name, image, imageName?, effectiveTime?, expect: allow|deny|warn}]',
     });
   }
-  // Every name is checked before any case runs: a typo is a usage error, not a surprising decision.
   for (const [i, c] of parsed.data.cases.entries())
     if (c.imageName !== undefined) parseImageName(c.imageName, `--cases ${casesFile}: cases.${i}.imageName`);
   const base = dirname(resolve(casesFile));
-  // The trust material depends only on the policy: built once for every case.
-  const verifiers = buildPolicyVerifiers(policy, options.trustRoots);
-  const out: CaseResult[] = [];
-  for (const c of parsed.data.cases) {
-    const image =
+  return parsed.data.cases.map((c) => ({
+    name: c.name,
+    image: c.image,
+    target:
       c.image.startsWith('oci:') && !isAbsolute(c.image.slice(4))
         ? `oci:${resolve(base, c.image.slice(4))}`
-        : c.image;
-    const run = await evaluateImages([image], {
-      ...options,
-      policy,
-      verifiers,
-      ...(c.imageName ? { layoutName: c.imageName } : {}),
-      ...(c.effectiveTime ? { effectiveTime: new Date(c.effectiveTime) } : {}),
-    });
-    const d = run.decisions[0]!;
-    const actual = outcome(d);
-    out.push({
-      name: c.name,
-      image: c.image,
-      expected: c.expect,
-      actual,
-      ok: actual === c.expect,
-      decision: d,
-    });
-  }
-  return out;
+        : c.image,
+    ...(c.imageName ? { imageName: c.imageName } : {}),
+    ...(c.effectiveTime ? { effectiveTime: new Date(c.effectiveTime) } : {}),
+    expect: c.expect,
+  }));
 }

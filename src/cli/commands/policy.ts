@@ -81,12 +81,21 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
       'cases YAML: cases: [{name, image, imageName?, effectiveTime?, expect}]',
     );
   addRegistryOptions(test).action(async (file: string, flags: RegistryFlags & { cases: string }) => {
-    const [{ loadPolicy }, { runPolicyCases }] = await Promise.all([
-      import('../../policy/load.js'),
-      import('../../policy/cases.js'),
-    ]);
+    const [{ loadPolicy }, { parseCases }, { buildPolicyVerifiers }, { runPolicyCases }, { withSource }] =
+      await Promise.all([
+        import('../../policy/load.js'),
+        import('../../policy/cases.js'),
+        import('../../policy/policy-trust.js'),
+        import('../../run/policy-cases.js'),
+        import('../../run/source.js'),
+      ]);
+    const compiled = loadPolicy(file);
+    const cases = parseCases(flags.cases);
+    const trust = buildPolicyVerifiers(compiled);
     // The images come from the cases file, which never chooses where credentials go.
-    const results = await runPolicyCases(loadPolicy(file), flags.cases, registryClientOptions(flags, []));
+    const results = await withSource(registryClientOptions(flags, []), (source) =>
+      runPolicyCases(compiled, cases, trust, { source, limits: {} }),
+    );
     const c = io.outChalk;
     for (const r of results) {
       const firstFailure = [...r.decision.checks, ...r.decision.rules.flatMap((x) => x.checks)].find(

@@ -1,0 +1,126 @@
+/**
+ * `trustgate verify --policy` as a run: gather every image's evidence, decide each as soon as it is
+ * in (so --fail-fast can stop the rest), and append the decisions to the audit log when asked. Also
+ * `evaluateImages`, the option-bag form Node callers import from the package.
+ */
+import type { VerificationCache } from '../discovery/cache.js';
+import { exitCodeForDecisions } from '../exit-codes.js';
+import { appendAudit, decisionRecord } from '../policy/audit-log.js';
+import { discoveryPlanFor } from '../policy/discovery-plan.js';
+import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate.js';
+import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
+import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
+import type { PolicyTrust } from '../verify/trust-types.js';
+import type { RunContext } from './context.js';
+import { type GatherOptions, gatherImages, layoutNameOf } from './gather.js';
+import { withSource } from './source.js';
+
+export interface EvaluateOptions {
+  /** Evaluate as of this time (exceptions, key windows, maxAge); default now. */
+  effectiveTime?: Date;
+  /** Append one JSON line per decision here (fsynced). */
+  auditLog?: string;
+  /** What an OCI layout will be pulled as (GatherOptions.layoutName). */
+  layoutName?: string;
+  /** Discoveries cached across runs, re-verified on every read (src/discovery/cache.ts). */
+  cache?: VerificationCache;
+  /**
+   * Read every attachment of every image, even once what was read already passes every check
+   * (src/policy/discovery-plan.ts): for evidence archives. The decisions are the same either way,
+   * except that only here can an attachment the decision did not need fail it (one that is malformed,
+   * over a limit, or that the registry fails to serve denies the image, as any verification error does).
+   */
+  exhaustive?: boolean;
+}
+
+export interface PolicyRun {
+  policy: { file: string; name: string; sha256: string };
+  effectiveTime: string;
+  decisions: PolicyDecision[];
+  /** Over the whole batch: 1 if any image is denied, else 3 if any warned, else 0. */
+  exitCode: number;
+}
+
+export async function runEvaluate(
+  references: string[],
+  policy: CompiledPolicy,
+  trust: PolicyTrust,
+  ctx: RunContext,
+  o: EvaluateOptions = {},
+): Promise<PolicyRun> {
+  const now = o.effectiveTime ?? new Date();
+  const layoutName = layoutNameOf(o.layoutName);
+  const decisions = new Array<PolicyDecision>(references.length);
+  let stop = false;
+  let done = 0;
+  await gatherImages(
+    references,
+    trust,
+    ctx,
+    {
+      ...(layoutName ? { layoutName } : {}),
+      ...(o.cache ? { cache: o.cache } : {}),
+      cacheContext: policy.sha256,
+      ...(o.exhaustive ? {} : { planFor: (base, verify) => discoveryPlanFor(policy, base, verify, now) }),
+    },
+    {
+      shouldStop: () => stop,
+      onEvidence: (ev, i) => {
+        const d = evaluateOrDeny(policy, ev, now);
+        decisions[i] = d;
+        if (ctx.batch?.failFast && d.status === 'fail') stop = true;
+        ctx.batch?.onProgress?.(++done, references.length);
+      },
+    },
+  );
+  if (o.auditLog) {
+    const at = new Date();
+    appendAudit(
+      o.auditLog,
+      decisions.map((d) => decisionRecord(d, policy.file, at)),
+    );
+  }
+  return {
+    policy: { file: policy.file, name: policy.doc.metadata.name, sha256: policy.sha256 },
+    effectiveTime: now.toISOString(),
+    decisions,
+    exitCode: exitCodeForDecisions(decisions),
+  };
+}
+
+export interface PolicyRunOptions extends GatherOptions, Omit<EvaluateOptions, 'layoutName' | 'cache'> {
+  policy: string | CompiledPolicy;
+  /** Stop starting new images after the first denial; the rest are denied as not verified. */
+  failFast?: boolean;
+  /** Called as each image is decided (for progress on a terminal). */
+  onProgress?: (done: number, total: number) => void;
+  /** Trust material already built for this policy (buildPolicyVerifiers), to share across runs. */
+  verifiers?: PolicyVerifiers;
+}
+
+/** runEvaluate through the option bag (the package's `evaluateImages`). */
+export async function evaluateImages(references: string[], options: PolicyRunOptions): Promise<PolicyRun> {
+  const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
+  const trust = options.verifiers ?? buildPolicyVerifiers(policy, options.trustRoots);
+  layoutNameOf(options.layoutName); // a bad name fails before the client is opened, as it always has
+  const { effectiveTime, auditLog, layoutName, cache, exhaustive, failFast, onProgress } = options;
+  return withSource(options, (source) =>
+    runEvaluate(
+      references,
+      policy,
+      trust,
+      {
+        source,
+        limits: options.imageConcurrency ? { imageConcurrency: options.imageConcurrency } : {},
+        batch: { ...(failFast ? { failFast } : {}), ...(onProgress ? { onProgress } : {}) },
+      },
+      {
+        ...(effectiveTime ? { effectiveTime } : {}),
+        ...(auditLog ? { auditLog } : {}),
+        ...(layoutName !== undefined ? { layoutName } : {}),
+        ...(cache ? { cache } : {}),
+        ...(exhaustive ? { exhaustive } : {}),
+      },
+    ),
+  );
+}
