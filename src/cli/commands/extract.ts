@@ -67,64 +67,10 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
     if (flags.json && (!flags.output || flags.output === '-'))
       throw new UsageError('--json needs --output FILE');
     const trust = trustOptions(flags);
-    const [{ verifyImageAttestations }, extract, { writeOutputFile }] = await Promise.all([
-      import('../../verify/verify-attestations-image.js'),
-      import('../../output/extract.js'),
-      import('../../output/write-file.js'),
-    ]);
-    const run = await verifyImageAttestations([image], {
+    const source = {
       ...registryClientOptions(flags, [image]),
-      ...trust,
-      type: flags.type,
       ...(flags.platform ? { platform: flags.platform } : {}),
-    });
-    const img = run.images[0]!;
-    // The attachment comes from the discovery that verification already made, by digest.
-    const attachment = img.unsigned.find((u) => u.artifactType === flags.type);
-    if (img.verdict === 'no-signatures' && flags.allowUnverified && attachment && img.canonical) {
-      const { RegistryClient } = await import('../../oci/registry/client.js');
-      const client = new RegistryClient(registryClientOptions(flags, [image]));
-      try {
-        const u = {
-          digest: attachment.digest,
-          ...(await extract.readUnsignedAttachment(img.canonical, attachment.digest, {
-            client,
-            maxBytes: trust.discoveryLimits?.maxPayloadBytes ?? 16 * 1024 * 1024,
-          })),
-        };
-        io.err(
-          `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
-        );
-        if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
-        else await writeOutputFile(flags.output, u.bytes);
-        if (flags.json)
-          io.out(
-            jsonText(
-              {
-                image: img.canonical,
-                digest: img.digest,
-                artifactType: flags.type,
-                verified: false,
-                attachment: u.digest,
-                layer: u.layer,
-              },
-              2,
-            ),
-          );
-        setExit(ExitCode.OK);
-        return;
-      } finally {
-        await client.close();
-      }
-    }
-    if (img.verdict !== 'verified') {
-      io.err(`${io.errChalk.red('error:')} ${printable(img.reference)}: ${printable(img.message)}`);
-      for (const a of img.attestations)
-        if (a.reason) io.err(`  ${printable(a.origin.via)}: ${printable(a.reason)}`);
-      setExit(run.exitCode);
-      return;
-    }
-    const verified = img.attestations.filter((a) => a.verified);
+    };
     const selection = flags.all
       ? { kind: 'all' as const }
       : flags.latest
@@ -132,10 +78,62 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
         : index !== undefined
           ? { kind: 'index' as const, index }
           : { kind: 'single' as const };
-    const picked = extract.selectAttestations(verified, selection, `${run.predicateType} attestations`);
-    const items = picked.map(([i, a]) =>
-      extract.toExtracted(i, a, extract.payloadBytes(a, flags.predicateOnly ?? false)),
+    const [{ runExtract }, { buildTrust }, { trustInputOf, limitsOf }, { withSource }, { writeOutputFile }] =
+      await Promise.all([
+        import('../../run/extract.js'),
+        import('../../verify/trust.js'),
+        import('../../run/options.js'),
+        import('../../run/source.js'),
+        import('../../output/write-file.js'),
+      ]);
+    const built = await buildTrust(trustInputOf(trust));
+    const result = await withSource(source, (s) =>
+      runExtract(
+        image,
+        built,
+        { source: s, limits: limitsOf(trust) },
+        {
+          type: flags.type,
+          selection,
+          predicateOnly: flags.predicateOnly ?? false,
+          allowUnverified: flags.allowUnverified ?? false,
+        },
+      ),
     );
+    const { run } = result;
+    const img = run.images[0]!;
+    if (result.kind === 'unverified') {
+      const u = result.attachment;
+      io.err(
+        `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
+      );
+      if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
+      else await writeOutputFile(flags.output, u.bytes);
+      if (flags.json)
+        io.out(
+          jsonText(
+            {
+              image: img.canonical,
+              digest: img.digest,
+              artifactType: flags.type,
+              verified: false,
+              attachment: u.digest,
+              layer: u.layer,
+            },
+            2,
+          ),
+        );
+      setExit(ExitCode.OK);
+      return;
+    }
+    if (result.kind === 'failed') {
+      io.err(`${io.errChalk.red('error:')} ${printable(img.reference)}: ${printable(img.message)}`);
+      for (const a of img.attestations)
+        if (a.reason) io.err(`  ${printable(a.origin.via)}: ${printable(a.reason)}`);
+      setExit(run.exitCode);
+      return;
+    }
+    const { items } = result;
     const toStdout = !flags.output || flags.output === '-';
     const written: Array<{ path: string; sha256: string; index: number; signer?: string; logTime?: string }> =
       [];
