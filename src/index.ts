@@ -46,7 +46,16 @@ export { type CompiledPolicy, compilePolicy, loadPolicy, PolicyInvalidError } fr
 export { evaluateImages, type PolicyRun, type PolicyRunOptions } from './policy/run.js';
 export * from './reference/index.js';
 export * from './resolve/resolve.js';
+// Package E: the run layer's verify, verify-attestation and extract, for callers that build their
+// Trust (buildTrust) and Source (sourceFrom/withSource) once and run several jobs on them.
+export type { Batch, Limits, RunContext, Source } from './run/context.js';
+export { type ExtractJob, type ExtractResult, runExtract, type UnverifiedAttachment } from './run/extract.js';
+export { batchOf, limitsOf, sourceOptionsOf, trustInputOf } from './run/options.js';
+export { type SourceOptions, sourceFrom, withSource } from './run/source.js';
+export { runVerify, type VerifyJob } from './run/verify.js';
+export { type AttestationJob, runVerifyAttestations } from './run/verify-attestations.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
+export { buildTrust, type Trust } from './verify/trust.js';
 export {
   type AttestationOptions,
   type AttestationRun,
