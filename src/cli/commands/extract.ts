@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
+import type { Selection } from '../../output/extract.js';
+import type { ExtractResult } from '../../run/extract.js';
 import { jsonText, printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import {
@@ -59,33 +61,18 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
       ),
     );
   addRegistryOptions(cmd).action(async (image: string, flags: ExtractFlags) => {
-    const chosen = [flags.all, flags.latest, flags.index !== undefined].filter(Boolean).length;
-    if (chosen > 1) throw new UsageError('choose one of --all, --latest, --index');
-    const index = flags.index === undefined ? undefined : Number(flags.index);
-    if (index !== undefined && (!Number.isInteger(index) || index < 0))
-      throw new UsageError('--index must be a whole number');
-    if (flags.json && (!flags.output || flags.output === '-'))
-      throw new UsageError('--json needs --output FILE');
+    const selection = selectionOf(flags);
     const trust = trustOptions(flags);
     const source = {
       ...registryClientOptions(flags, [image]),
       ...(flags.platform ? { platform: flags.platform } : {}),
     };
-    const selection = flags.all
-      ? { kind: 'all' as const }
-      : flags.latest
-        ? { kind: 'latest' as const }
-        : index !== undefined
-          ? { kind: 'index' as const, index }
-          : { kind: 'single' as const };
-    const [{ runExtract }, { buildTrust }, { trustInputOf, limitsOf }, { withSource }, { writeOutputFile }] =
-      await Promise.all([
-        import('../../run/extract.js'),
-        import('../../verify/trust.js'),
-        import('../../run/options.js'),
-        import('../../run/source.js'),
-        import('../../output/write-file.js'),
-      ]);
+    const [{ runExtract }, { buildTrust }, { trustInputOf, limitsOf }, { withSource }] = await Promise.all([
+      import('../../run/extract.js'),
+      import('../../verify/trust.js'),
+      import('../../run/options.js'),
+      import('../../run/source.js'),
+    ]);
     const built = await buildTrust(trustInputOf(trust));
     const result = await withSource(source, (s) =>
       runExtract(
@@ -100,75 +87,104 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
         },
       ),
     );
-    const { run } = result;
-    const img = run.images[0]!;
-    if (result.kind === 'unverified') {
-      const u = result.attachment;
-      io.err(
-        `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
-      );
-      if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
-      else await writeOutputFile(flags.output, u.bytes);
-      if (flags.json)
-        io.out(
-          jsonText(
-            {
-              image: img.canonical,
-              digest: img.digest,
-              artifactType: flags.type,
-              verified: false,
-              attachment: u.digest,
-              layer: u.layer,
-            },
-            2,
-          ),
-        );
-      setExit(ExitCode.OK);
-      return;
-    }
     if (result.kind === 'failed') {
+      const img = result.run.images[0]!;
       io.err(`${io.errChalk.red('error:')} ${printable(img.reference)}: ${printable(img.message)}`);
       for (const a of img.attestations)
         if (a.reason) io.err(`  ${printable(a.origin.via)}: ${printable(a.reason)}`);
-      setExit(run.exitCode);
+      setExit(result.run.exitCode);
       return;
     }
-    const { items } = result;
-    const toStdout = !flags.output || flags.output === '-';
-    const written: Array<{ path: string; sha256: string; index: number; signer?: string; logTime?: string }> =
-      [];
-    for (const item of items) {
-      if (toStdout) {
-        process.stdout.write(item.bytes);
-        if (items.length > 1) process.stdout.write('\n');
-      } else {
-        const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
-        await writeOutputFile(path, item.bytes);
-        written.push({
-          path,
-          sha256: item.sha256,
-          index: item.index,
-          ...(item.signer ? { signer: item.signer } : {}),
-          ...(item.logTime ? { logTime: item.logTime } : {}),
-        });
-      }
-      io.err(
-        `verified ${run.predicateType} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
-      );
-    }
-    if (flags.json)
-      io.out(
-        jsonText(
-          {
-            image: img.canonical,
-            digest: img.digest,
-            predicateType: run.predicateType,
-            verified: true,
-            written,
-          },
-          2,
-        ),
-      );
+    if (result.kind === 'unverified') await writeUnverified(result, flags, io);
+    else await writeVerified(result, flags, io);
     setExit(ExitCode.OK);
   });
+}
+
+/** Which verified attestation(s) the flags ask for; the flag combinations that make no sense are usage errors. */
+function selectionOf(flags: ExtractFlags): Selection {
+  const chosen = [flags.all, flags.latest, flags.index !== undefined].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError('choose one of --all, --latest, --index');
+  const index = flags.index === undefined ? undefined : Number(flags.index);
+  if (index !== undefined && (!Number.isInteger(index) || index < 0))
+    throw new UsageError('--index must be a whole number');
+  if (flags.json && (!flags.output || flags.output === '-'))
+    throw new UsageError('--json needs --output FILE');
+  if (flags.all) return { kind: 'all' };
+  if (flags.latest) return { kind: 'latest' };
+  return index !== undefined ? { kind: 'index', index } : { kind: 'single' };
+}
+
+async function writeUnverified(
+  result: Extract<ExtractResult, { kind: 'unverified' }>,
+  flags: ExtractFlags,
+  io: Io,
+): Promise<void> {
+  const { writeOutputFile } = await import('../../output/write-file.js');
+  const img = result.run.images[0]!;
+  const u = result.attachment;
+  io.err(
+    `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
+  );
+  if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
+  else await writeOutputFile(flags.output, u.bytes);
+  if (flags.json)
+    io.out(
+      jsonText(
+        {
+          image: img.canonical,
+          digest: img.digest,
+          artifactType: flags.type,
+          verified: false,
+          attachment: u.digest,
+          layer: u.layer,
+        },
+        2,
+      ),
+    );
+}
+
+async function writeVerified(
+  result: Extract<ExtractResult, { kind: 'verified' }>,
+  flags: ExtractFlags,
+  io: Io,
+): Promise<void> {
+  const { writeOutputFile } = await import('../../output/write-file.js');
+  const { run, items } = result;
+  const img = run.images[0]!;
+  const toStdout = !flags.output || flags.output === '-';
+  const written: Array<{ path: string; sha256: string; index: number; signer?: string; logTime?: string }> =
+    [];
+  for (const item of items) {
+    if (toStdout) {
+      process.stdout.write(item.bytes);
+      if (items.length > 1) process.stdout.write('\n');
+    } else {
+      const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
+      await writeOutputFile(path, item.bytes);
+      written.push({
+        path,
+        sha256: item.sha256,
+        index: item.index,
+        ...(item.signer ? { signer: item.signer } : {}),
+        ...(item.logTime ? { logTime: item.logTime } : {}),
+      });
+    }
+    io.err(
+      `verified ${run.predicateType} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
+    );
+  }
+  if (flags.json)
+    io.out(
+      jsonText(
+        {
+          image: img.canonical,
+          digest: img.digest,
+          predicateType: run.predicateType,
+          verified: true,
+          written,
+        },
+        2,
+      ),
+    );
 }
