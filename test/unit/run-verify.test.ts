@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import * as extractOutput from '../../src/output/extract.js';
+import { resolveImages } from '../../src/resolve/resolve.js';
 import type { RunContext, Source } from '../../src/run/context.js';
 import { runExtract } from '../../src/run/extract.js';
 import { runVerify } from '../../src/run/verify.js';
@@ -146,5 +147,37 @@ describe('runExtract', () => {
     expect(read).toHaveBeenCalledTimes(1);
     expect(read.mock.calls[0]?.[2]).toEqual({ client: source.client, maxBytes: 4096 });
     expect(source.closed).toBe(0);
+  });
+});
+
+describe('clients opened through withSource', () => {
+  test('verifyImages closes the client it opened even when the signature repository is refused', async () => {
+    const close = vi.spyOn(RegistryClient.prototype, 'close');
+    try {
+      const err = await verifyImages([DEMO], {
+        keys: [KEY],
+        trustedRoot: ROOT,
+        signatureRepository: 'oci:fixtures/demo',
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'USAGE' });
+      expect(close).toHaveBeenCalledTimes(1);
+    } finally {
+      close.mockRestore();
+    }
+  });
+
+  test("resolveImages closes its own client, never the caller's", async () => {
+    const close = vi.spyOn(RegistryClient.prototype, 'close');
+    try {
+      const own = await resolveImages([DEMO]);
+      expect(own[0]?.ok).toBe(true);
+      expect(close).toHaveBeenCalledTimes(1);
+      close.mockClear();
+      const given = await resolveImages([DEMO], { client });
+      expect(given[0]?.image?.digest).toBe(own[0]?.image?.digest);
+      expect(close).not.toHaveBeenCalled();
+    } finally {
+      close.mockRestore();
+    }
   });
 });
