@@ -55,12 +55,20 @@ export {
   type ListedAttestation,
   runAttachments,
 } from './run/attachments.js';
+// Callers build their Trust (buildTrust) and Source (sourceFrom/withSource) once and run several jobs on them.
+export type { Batch, Limits, RunContext, Source } from './run/context.js';
 export { type EvaluateOptions, runEvaluate } from './run/evaluate.js';
 export { type ExportPolicy, type ExportRunOptions, exportPolicyFrom, runExport } from './run/export.js';
+export { type ExtractJob, type ExtractResult, runExtract, type UnverifiedAttachment } from './run/extract.js';
 export { type Gathering, gatherImages } from './run/gather.js';
+export { batchOf, limitsOf, sourceOptionsOf, trustInputOf } from './run/options.js';
 export { runPolicyCases } from './run/policy-cases.js';
+export { type SourceOptions, sourceFrom, withSource } from './run/source.js';
+export { runVerify, type VerifyJob } from './run/verify.js';
+export { type AttestationJob, runVerifyAttestations } from './run/verify-attestations.js';
 export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
+export { buildTrust, type Trust } from './verify/trust.js';
 export {
   type AttestationOptions,
   type AttestationRun,

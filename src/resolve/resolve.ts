@@ -5,7 +5,7 @@
 import { TrustgateError } from '../errors.js';
 import { isCosignImageEntry, LayoutSource } from '../oci/layout/layout-source.js';
 import { isIndexMediaType } from '../oci/media-types.js';
-import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
+import type { RegistryClient, RegistryClientOptions } from '../oci/registry/client.js';
 import {
   type Descriptor,
   type ImageManifest,
@@ -23,6 +23,7 @@ import {
   type ImageReference,
   parseReference,
 } from '../reference/parse.js';
+import { withSource } from '../run/source.js';
 
 export interface ResolvedImage {
   /** The reference as given. */
@@ -199,17 +200,14 @@ export async function resolveImages(
   refs: ReadonlyArray<string | ImageReference>,
   options: ResolveManyOptions = {},
 ): Promise<ResolveManyResult[]> {
-  const client = options.client ?? new RegistryClient(options);
-  try {
+  return withSource(options, async ({ client }) => {
     const settled = await Promise.allSettled(refs.map((r) => resolveImage(r, { ...options, client })));
     return settled.map((s, i) =>
       s.status === 'fulfilled'
         ? { reference: referenceText(refs[i]!), ok: true, image: s.value }
         : { reference: referenceText(refs[i]!), ok: false, error: s.reason as Error },
     );
-  } finally {
-    if (!options.client) await client.close();
-  }
+  });
 }
 
 function referenceText(r: string | ImageReference): string {

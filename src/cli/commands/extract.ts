@@ -1,5 +1,7 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
+import type { Selection } from '../../output/extract.js';
+import type { ExtractResult } from '../../run/extract.js';
 import { jsonText, printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import {
@@ -59,118 +61,130 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
       ),
     );
   addRegistryOptions(cmd).action(async (image: string, flags: ExtractFlags) => {
-    const chosen = [flags.all, flags.latest, flags.index !== undefined].filter(Boolean).length;
-    if (chosen > 1) throw new UsageError('choose one of --all, --latest, --index');
-    const index = flags.index === undefined ? undefined : Number(flags.index);
-    if (index !== undefined && (!Number.isInteger(index) || index < 0))
-      throw new UsageError('--index must be a whole number');
-    if (flags.json && (!flags.output || flags.output === '-'))
-      throw new UsageError('--json needs --output FILE');
+    const selection = selectionOf(flags);
     const trust = trustOptions(flags);
-    const [{ verifyImageAttestations }, extract, { writeOutputFile }] = await Promise.all([
-      import('../../verify/verify-attestations-image.js'),
-      import('../../output/extract.js'),
-      import('../../output/write-file.js'),
-    ]);
-    const run = await verifyImageAttestations([image], {
+    const source = {
       ...registryClientOptions(flags, [image]),
-      ...trust,
-      type: flags.type,
       ...(flags.platform ? { platform: flags.platform } : {}),
-    });
-    const img = run.images[0]!;
-    // The attachment comes from the discovery that verification already made, by digest.
-    const attachment = img.unsigned.find((u) => u.artifactType === flags.type);
-    if (img.verdict === 'no-signatures' && flags.allowUnverified && attachment && img.canonical) {
-      const { RegistryClient } = await import('../../oci/registry/client.js');
-      const client = new RegistryClient(registryClientOptions(flags, [image]));
-      try {
-        const u = {
-          digest: attachment.digest,
-          ...(await extract.readUnsignedAttachment(img.canonical, attachment.digest, {
-            client,
-            maxBytes: trust.discoveryLimits?.maxPayloadBytes ?? 16 * 1024 * 1024,
-          })),
-        };
-        io.err(
-          `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
-        );
-        if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
-        else await writeOutputFile(flags.output, u.bytes);
-        if (flags.json)
-          io.out(
-            jsonText(
-              {
-                image: img.canonical,
-                digest: img.digest,
-                artifactType: flags.type,
-                verified: false,
-                attachment: u.digest,
-                layer: u.layer,
-              },
-              2,
-            ),
-          );
-        setExit(ExitCode.OK);
-        return;
-      } finally {
-        await client.close();
-      }
-    }
-    if (img.verdict !== 'verified') {
+    };
+    const [{ runExtract }, { buildTrust }, { trustInputOf, limitsOf }, { withSource }] = await Promise.all([
+      import('../../run/extract.js'),
+      import('../../verify/trust.js'),
+      import('../../run/options.js'),
+      import('../../run/source.js'),
+    ]);
+    const built = await buildTrust(trustInputOf(trust));
+    const result = await withSource(source, (s) =>
+      runExtract(
+        image,
+        built,
+        { source: s, limits: limitsOf(trust) },
+        {
+          type: flags.type,
+          selection,
+          predicateOnly: flags.predicateOnly ?? false,
+          allowUnverified: flags.allowUnverified ?? false,
+        },
+      ),
+    );
+    if (result.kind === 'failed') {
+      const img = result.run.images[0]!;
       io.err(`${io.errChalk.red('error:')} ${printable(img.reference)}: ${printable(img.message)}`);
       for (const a of img.attestations)
         if (a.reason) io.err(`  ${printable(a.origin.via)}: ${printable(a.reason)}`);
-      setExit(run.exitCode);
+      setExit(result.run.exitCode);
       return;
     }
-    const verified = img.attestations.filter((a) => a.verified);
-    const selection = flags.all
-      ? { kind: 'all' as const }
-      : flags.latest
-        ? { kind: 'latest' as const }
-        : index !== undefined
-          ? { kind: 'index' as const, index }
-          : { kind: 'single' as const };
-    const picked = extract.selectAttestations(verified, selection, `${run.predicateType} attestations`);
-    const items = picked.map(([i, a]) =>
-      extract.toExtracted(i, a, extract.payloadBytes(a, flags.predicateOnly ?? false)),
-    );
-    const toStdout = !flags.output || flags.output === '-';
-    const written: Array<{ path: string; sha256: string; index: number; signer?: string; logTime?: string }> =
-      [];
-    for (const item of items) {
-      if (toStdout) {
-        process.stdout.write(item.bytes);
-        if (items.length > 1) process.stdout.write('\n');
-      } else {
-        const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
-        await writeOutputFile(path, item.bytes);
-        written.push({
-          path,
-          sha256: item.sha256,
-          index: item.index,
-          ...(item.signer ? { signer: item.signer } : {}),
-          ...(item.logTime ? { logTime: item.logTime } : {}),
-        });
-      }
-      io.err(
-        `verified ${run.predicateType} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
-      );
-    }
-    if (flags.json)
-      io.out(
-        jsonText(
-          {
-            image: img.canonical,
-            digest: img.digest,
-            predicateType: run.predicateType,
-            verified: true,
-            written,
-          },
-          2,
-        ),
-      );
+    if (result.kind === 'unverified') await writeUnverified(result, flags, io);
+    else await writeVerified(result, flags, io);
     setExit(ExitCode.OK);
   });
+}
+
+/** Which verified attestation(s) the flags ask for; the flag combinations that make no sense are usage errors. */
+function selectionOf(flags: ExtractFlags): Selection {
+  const chosen = [flags.all, flags.latest, flags.index !== undefined].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError('choose one of --all, --latest, --index');
+  const index = flags.index === undefined ? undefined : Number(flags.index);
+  if (index !== undefined && (!Number.isInteger(index) || index < 0))
+    throw new UsageError('--index must be a whole number');
+  if (flags.json && (!flags.output || flags.output === '-'))
+    throw new UsageError('--json needs --output FILE');
+  if (flags.all) return { kind: 'all' };
+  if (flags.latest) return { kind: 'latest' };
+  return index !== undefined ? { kind: 'index', index } : { kind: 'single' };
+}
+
+async function writeUnverified(
+  result: Extract<ExtractResult, { kind: 'unverified' }>,
+  flags: ExtractFlags,
+  io: Io,
+): Promise<void> {
+  const { writeOutputFile } = await import('../../output/write-file.js');
+  const img = result.run.images[0]!;
+  const u = result.attachment;
+  io.err(
+    `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
+  );
+  if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
+  else await writeOutputFile(flags.output, u.bytes);
+  if (flags.json)
+    io.out(
+      jsonText(
+        {
+          image: img.canonical,
+          digest: img.digest,
+          artifactType: flags.type,
+          verified: false,
+          attachment: u.digest,
+          layer: u.layer,
+        },
+        2,
+      ),
+    );
+}
+
+async function writeVerified(
+  result: Extract<ExtractResult, { kind: 'verified' }>,
+  flags: ExtractFlags,
+  io: Io,
+): Promise<void> {
+  const { writeOutputFile } = await import('../../output/write-file.js');
+  const { run, items } = result;
+  const img = run.images[0]!;
+  const toStdout = !flags.output || flags.output === '-';
+  const written: Array<{ path: string; sha256: string; index: number; signer?: string; logTime?: string }> =
+    [];
+  for (const item of items) {
+    if (toStdout) {
+      process.stdout.write(item.bytes);
+      if (items.length > 1) process.stdout.write('\n');
+    } else {
+      const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
+      await writeOutputFile(path, item.bytes);
+      written.push({
+        path,
+        sha256: item.sha256,
+        index: item.index,
+        ...(item.signer ? { signer: item.signer } : {}),
+        ...(item.logTime ? { logTime: item.logTime } : {}),
+      });
+    }
+    io.err(
+      `verified ${run.predicateType} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
+    );
+  }
+  if (flags.json)
+    io.out(
+      jsonText(
+        {
+          image: img.canonical,
+          digest: img.digest,
+          predicateType: run.predicateType,
+          verified: true,
+          written,
+        },
+        2,
+      ),
+    );
 }

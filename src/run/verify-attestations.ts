@@ -1,0 +1,111 @@
+/**
+ * `trustgate verify-attestation` as a run: resolve through the run's Source, discover everything
+ * attached (legacy `.att` and bundle referrers), verify each attestation with the run's trust, and
+ * keep those of the asked-for type.
+ */
+import { discover } from '../discovery/discover.js';
+import type { UnsignedAttachment } from '../discovery/types.js';
+import { exitCodeForVerdicts } from '../exit-codes.js';
+import { type ImageReference, parseReference } from '../reference/parse.js';
+import type { ResolvedImage } from '../resolve/resolve.js';
+import { type AttestationVerdict, predicateTypeFor, verifyAttestations } from '../verify/attestations.js';
+import type { Trust } from '../verify/trust.js';
+import type { RunContext } from './context.js';
+import { eachImage } from './each-image.js';
+import { type ImageVerdict, loopOptionsOf } from './verify.js';
+
+export interface ImageAttestations {
+  reference: string;
+  canonical?: string;
+  digest?: string;
+  verdict: ImageVerdict;
+  message: string;
+  attestations: AttestationVerdict[];
+  unsigned: UnsignedAttachment[];
+  searched: string[];
+  error?: { code: string; message: string };
+}
+
+export interface AttestationRun {
+  trustRoot: string;
+  trust: string;
+  predicateType?: string;
+  images: ImageAttestations[];
+  exitCode: number;
+}
+
+export interface AttestationJob {
+  /** A --type shorthand or a full predicateType URI; none means every attestation, reported by type. */
+  type?: string;
+}
+
+function countByType(list: AttestationVerdict[]): string {
+  const counts = new Map<string, number>();
+  for (const a of list)
+    counts.set(a.predicateType ?? 'unreadable', (counts.get(a.predicateType ?? 'unreadable') ?? 0) + 1);
+  return [...counts].map(([t, n]) => `${t} (${n})`).join(', ') || 'none';
+}
+
+export async function runVerifyAttestations(
+  references: ReadonlyArray<string | ImageReference>,
+  trust: Trust,
+  ctx: RunContext,
+  job: AttestationJob = {},
+): Promise<AttestationRun> {
+  const parsed = references.map((r) => (typeof r === 'string' ? parseReference(r) : r));
+  const predicateType = job.type ? predicateTypeFor(job.type) : undefined;
+  const verifyResolved = async (image: ResolvedImage): Promise<Omit<ImageAttestations, 'reference'>> => {
+    const found = await discover(image.source, image.digest, {
+      attestations: true,
+      ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
+    });
+    const all = verifyAttestations(found, trust.verifiers);
+    const wanted = predicateType ? all.filter((a) => a.predicateType === predicateType) : all;
+    const ok = wanted.filter((a) => a.verified);
+    const out: Omit<ImageAttestations, 'reference'> = {
+      verdict: 'error',
+      message: '',
+      canonical: image.canonical,
+      digest: image.digest,
+      attestations: wanted,
+      unsigned: found.unsigned,
+      searched: found.searched,
+    };
+    const what = predicateType ? `attestation(s) of type ${predicateType}` : 'attestation(s)';
+    if (ok.length > 0) {
+      out.verdict = 'verified';
+      out.message = `${ok.length} of ${wanted.length} ${what} verified`;
+    } else if (wanted.length === 0) {
+      out.verdict = 'no-signatures';
+      out.message = `no ${what} found for ${image.digest}${predicateType ? `; found: ${countByType(all)}` : ''}`;
+    } else {
+      out.verdict = 'none-matched';
+      out.message = `${wanted.length} ${what} found, none verified with ${trust.text}`;
+    }
+    return out;
+  };
+  const images = await eachImage<Omit<ImageAttestations, 'reference'>, ImageAttestations>(
+    parsed,
+    loopOptionsOf(ctx, parsed.length),
+    {
+      verify: verifyResolved,
+      result: (reference, _image, shared) => ({ ...shared, reference }),
+      failure: (reference, message, code) => ({
+        reference,
+        verdict: 'error',
+        message,
+        attestations: [],
+        unsigned: [],
+        searched: [],
+        error: { code, message },
+      }),
+    },
+  );
+  return {
+    trustRoot: trust.trustRoot.description,
+    trust: trust.text,
+    ...(predicateType ? { predicateType } : {}),
+    images,
+    exitCode: exitCodeForVerdicts(images.map((i) => i.verdict)),
+  };
+}
