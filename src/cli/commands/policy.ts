@@ -1,16 +1,11 @@
 import { type Command, Option } from 'commander';
-import { TrustgateError } from '../../errors.js';
+import { TrustgateError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
 import { printable } from '../../util/printable.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../../util/safe-fs.js';
 import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
-import {
-  addRegistryOptions,
-  type RegistryFlags,
-  registryClientOptions,
-  UsageError,
-} from '../registry-options.js';
+import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 
 /** `trustgate policy validate | diff | test | schema`. */
 export function registerPolicy(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -81,14 +76,21 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
       'cases YAML: cases: [{name, image, imageName?, effectiveTime?, expect}]',
     );
   addRegistryOptions(test).action(async (file: string, flags: RegistryFlags & { cases: string }) => {
-    const [{ loadPolicy }, { parseCases }, { buildPolicyVerifiers }, { runPolicyCases }, { withSource }] =
-      await Promise.all([
-        import('../../policy/load.js'),
-        import('../../policy/cases.js'),
-        import('../../policy/policy-trust.js'),
-        import('../../run/policy-cases.js'),
-        import('../../run/source.js'),
-      ]);
+    const [
+      { loadPolicy },
+      { parseCases },
+      { buildPolicyVerifiers },
+      { runPolicyCases },
+      { withSource },
+      { firstFailingOrWarningCheck },
+    ] = await Promise.all([
+      import('../../policy/load.js'),
+      import('../../policy/cases.js'),
+      import('../../policy/policy-trust.js'),
+      import('../../run/policy-cases.js'),
+      import('../../run/source.js'),
+      import('../../policy/checks.js'),
+    ]);
     const compiled = loadPolicy(file);
     const cases = parseCases(flags.cases);
     const trust = buildPolicyVerifiers(compiled);
@@ -98,9 +100,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     );
     const c = io.outChalk;
     for (const r of results) {
-      const firstFailure = [...r.decision.checks, ...r.decision.rules.flatMap((x) => x.checks)].find(
-        (x) => x.status === 'fail' || x.status === 'warn',
-      );
+      const firstFailure = firstFailingOrWarningCheck(r.decision);
       io.out(
         `${r.ok ? c.green('PASS') : c.red('FAIL')} ${printable(r.name)}: expected ${r.expected}, got ${r.actual}${firstFailure ? ` (${printable(firstFailure.id)}: ${printable(firstFailure.reason)})` : ''}`,
       );
