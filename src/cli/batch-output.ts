@@ -7,6 +7,8 @@ import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import type { BatchInputs } from '../inputs/inputs.js';
+import { writeOutputFile } from '../output/write-file.js';
+import { formatGithub, formatJunit, formatMarkdown, formatSarif, formatText } from '../report/formats.js';
 import type { BatchReport } from '../report/report.js';
 import { jsonText, printable } from '../util/printable.js';
 import { appendNoFollow } from '../util/safe-fs.js';
@@ -118,12 +120,10 @@ export async function writeBatchOutputs(
   { inputs, batch }: { inputs: BatchInputs; batch: boolean },
   renderers: CommandRenderers,
 ): Promise<void> {
-  const f = await import('../report/formats.js');
-  const { writeOutputFile } = await import('../output/write-file.js');
   const render = (format: 'text' | 'json' | 'cosign', to: Io) => {
     if (format === 'json') to.out(jsonText(withLocations(renderers.json(), renderers.list, inputs), 2));
     else if (format === 'cosign' && renderers.cosign) renderers.cosign(to);
-    else if (batch) to.out(f.formatText(report));
+    else if (batch) to.out(formatText(report));
     else renderers.text(to);
   };
   for (const s of specs) {
@@ -137,10 +137,10 @@ export async function writeBatchOutputs(
       const lines: string[] = [];
       render(s.format, { ...io, out: (l) => lines.push(l), outChalk: new Chalk({ level: 0 }) });
       text = lines.join('\n');
-    } else if (s.format === 'sarif') text = f.formatSarif(report);
-    else if (s.format === 'junit') text = f.formatJunit(report);
+    } else if (s.format === 'sarif') text = formatSarif(report);
+    else if (s.format === 'junit') text = formatJunit(report);
     else if (s.format === 'markdown') {
-      text = f.formatMarkdown(report);
+      text = formatMarkdown(report);
       const summary = process.env.GITHUB_STEP_SUMMARY;
       if (!s.file && summary) {
         // The runner's own file: appended to, never through a link or into a FIFO.
@@ -152,7 +152,7 @@ export async function writeBatchOutputs(
         io.err('-o github: annotations are printed only under GitHub Actions (GITHUB_ACTIONS=true)');
         continue;
       }
-      text = f.formatGithub(report);
+      text = formatGithub(report);
       if (!s.file) {
         if (text) io.out(text);
         continue;
@@ -182,6 +182,7 @@ export async function readBatchInputs(
   flags: BatchFlags,
   io: Io,
 ): Promise<{ inputs: BatchInputs; images: string[]; batch: boolean }> {
+  // lazy: manifests are parsed with yaml (~10 ms of start-up that single-image runs skip).
   const { collectInputs } = await import('../inputs/inputs.js');
   const inputs = collectInputs({
     images: positional,

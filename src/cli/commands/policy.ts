@@ -1,6 +1,9 @@
 import { type Command, Option } from 'commander';
 import { TrustgateError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import { appendAudit, policyChangeRecord } from '../../policy/audit-log.js';
+import { firstFailingOrWarningCheck } from '../../policy/checks.js';
+import { diffPolicies, formatChange } from '../../policy/diff.js';
 import { printable } from '../../util/printable.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../../util/safe-fs.js';
 import { exitCodeForFailures } from '../exit-codes.js';
@@ -16,6 +19,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     .description('report every problem in a policy file, with its line and column: exit 0 valid, 1 not')
     .argument('<file>', 'policy file (YAML or JSON)')
     .action(async (file: string) => {
+      // lazy: the policy compiler (yaml, zod, CEL) costs ~100 ms of start-up that other commands skip.
       const { compilePolicy, formatIssue } = await import('../../policy/load.js');
       const text = readText(file);
       const r = compilePolicy(text, file);
@@ -40,12 +44,8 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     .addOption(new Option('--audit-log <file>', 'append a policy-change record (fsynced)'))
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (before: string, after: string, flags: { auditLog?: string; output: string }) => {
-      const [{ loadPolicy }, { diffPolicies, formatChange }, { appendAudit, policyChangeRecord }] =
-        await Promise.all([
-          import('../../policy/load.js'),
-          import('../../policy/diff.js'),
-          import('../../policy/audit-log.js'),
-        ]);
+      // lazy: the policy compiler (yaml, zod, CEL) costs ~100 ms of start-up that other commands skip.
+      const { loadPolicy } = await import('../../policy/load.js');
       const a = loadPolicy(before);
       const b = loadPolicy(after);
       const changes = diffPolicies(a.doc, b.doc);
@@ -76,21 +76,15 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
       'cases YAML: cases: [{name, image, imageName?, effectiveTime?, expect}]',
     );
   addRegistryOptions(test).action(async (file: string, flags: RegistryFlags & { cases: string }) => {
-    const [
-      { loadPolicy },
-      { parseCases },
-      { buildPolicyVerifiers },
-      { runPolicyCases },
-      { withSource },
-      { firstFailingOrWarningCheck },
-    ] = await Promise.all([
-      import('../../policy/load.js'),
-      import('../../policy/cases.js'),
-      import('../../policy/policy-trust.js'),
-      import('../../run/policy-cases.js'),
-      import('../../run/source.js'),
-      import('../../policy/checks.js'),
-    ]);
+    const [{ loadPolicy }, { parseCases }, { buildPolicyVerifiers }, { runPolicyCases }, { withSource }] =
+      await Promise.all([
+        // lazy: compiler, sigstore and the registry client: ~120 ms that other commands skip.
+        import('../../policy/load.js'),
+        import('../../policy/cases.js'),
+        import('../../policy/policy-trust.js'),
+        import('../../run/policy-cases.js'),
+        import('../../run/source.js'),
+      ]);
     const compiled = loadPolicy(file);
     const cases = parseCases(flags.cases);
     const trust = buildPolicyVerifiers(compiled);
@@ -114,6 +108,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     .command('schema')
     .description('print the JSON Schema of policy files (for editor completion)')
     .action(async () => {
+      // lazy: the schema is generated from the zod schemas (~30 ms of start-up).
       const { policyJsonSchema } = await import('../../policy/json-schema.js');
       io.out(JSON.stringify(policyJsonSchema(), null, 2));
       setExit(ExitCode.OK);
