@@ -38,13 +38,24 @@ export * from './errors.js';
 export * from './exit-codes.js';
 export * from './oci/index.js';
 export { type ExportOptions, type ExportResult, exportEvidence } from './output/export.js';
+export { writeOutputFile } from './output/write-file.js';
+export { appendAudit, policyChangeRecord } from './policy/audit-log.js';
 // --- package F: the policy run layer ---
 export { type CaseResult, outcome, type PolicyCase, parseCases } from './policy/cases.js';
+export { explainingCheck, firstFailingCheck, firstFailingOrWarningCheck } from './policy/checks.js';
+export { diffPolicies, formatChange } from './policy/diff.js';
 export { discoveryPlanFor } from './policy/discovery-plan.js';
 export { type CheckResult, evaluatePolicy, type PolicyDecision, type RuleResult } from './policy/evaluate.js';
 export type { ImageEvidence } from './policy/evidence.js';
 export { buildPolicyVerifiers, gatherEvidence } from './policy/gather.js';
-export { type CompiledPolicy, compilePolicy, loadPolicy, PolicyInvalidError } from './policy/load.js';
+export { policyJsonSchema } from './policy/json-schema.js';
+export {
+  type CompiledPolicy,
+  compilePolicy,
+  formatIssue,
+  loadPolicy,
+  PolicyInvalidError,
+} from './policy/load.js';
 export { evaluateImages, type PolicyRun, type PolicyRunOptions } from './policy/run.js';
 export * from './reference/index.js';
 export * from './resolve/resolve.js';
@@ -62,11 +73,16 @@ export { type ExportPolicy, type ExportRunOptions, exportPolicyFrom, runExport }
 export { type ExtractJob, type ExtractResult, runExtract, type UnverifiedAttachment } from './run/extract.js';
 export { type Gathering, gatherImages } from './run/gather.js';
 export { batchOf, limitsOf, sourceOptionsOf, trustInputOf } from './run/options.js';
+export { type PinGate, type PinOptions, runPin } from './run/pin.js';
 export { runPolicyCases } from './run/policy-cases.js';
 export { type SourceOptions, sourceFrom, withSource } from './run/source.js';
 export { runVerify, type VerifyJob } from './run/verify.js';
 export { type AttestationJob, runVerifyAttestations } from './run/verify-attestations.js';
 export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
+// CLI support: escaping, redaction and bounded file access every command's output goes through.
+export { jsonText, printable } from './util/printable.js';
+export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
+export { redact } from './util/secrets.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
 export { buildTrust, type Trust } from './verify/trust.js';
 export {

@@ -1,11 +1,15 @@
 /**
  * The batch side of `verify`: image inputs (--images-from, --from-manifests), --fail-fast, progress
  * on a terminal, and repeatable outputs (`-o json=out.json -o sarif=out.sarif`). Rendering is the
- * library's (src/batch/formats.ts); this file only routes text to stdout, files or the step summary.
+ * library's (src/report/formats.ts); this file only routes text to stdout, files or the step summary.
  */
 import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
-import type { BatchReport } from '../batch/report.js';
+import { UsageError } from '../errors.js';
+import type { BatchInputs } from '../inputs/inputs.js';
+import { writeOutputFile } from '../output/write-file.js';
+import { formatGithub, formatJunit, formatMarkdown, formatSarif, formatText } from '../report/formats.js';
+import type { BatchReport } from '../report/report.js';
 import { jsonText, printable } from '../util/printable.js';
 import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
@@ -13,8 +17,6 @@ import type { Io } from './output.js';
 
 // Its home is cli/exit-codes.ts; commands import it from here.
 export { withInputFailures } from './exit-codes.js';
-
-import { UsageError } from './registry-options.js';
 
 export const BATCH_FORMATS = ['text', 'json', 'cosign', 'sarif', 'junit', 'markdown', 'github'] as const;
 export type BatchFormat = (typeof BATCH_FORMATS)[number];
@@ -115,15 +117,13 @@ export async function writeBatchOutputs(
   report: BatchReport,
   specs: OutputSpec[],
   io: Io,
-  { inputs, batch }: { inputs: import('../batch/inputs.js').BatchInputs; batch: boolean },
+  { inputs, batch }: { inputs: BatchInputs; batch: boolean },
   renderers: CommandRenderers,
 ): Promise<void> {
-  const f = await import('../batch/formats.js');
-  const { writeOutputFile } = await import('../output/write-file.js');
   const render = (format: 'text' | 'json' | 'cosign', to: Io) => {
     if (format === 'json') to.out(jsonText(withLocations(renderers.json(), renderers.list, inputs), 2));
     else if (format === 'cosign' && renderers.cosign) renderers.cosign(to);
-    else if (batch) to.out(f.formatText(report));
+    else if (batch) to.out(formatText(report));
     else renderers.text(to);
   };
   for (const s of specs) {
@@ -137,10 +137,10 @@ export async function writeBatchOutputs(
       const lines: string[] = [];
       render(s.format, { ...io, out: (l) => lines.push(l), outChalk: new Chalk({ level: 0 }) });
       text = lines.join('\n');
-    } else if (s.format === 'sarif') text = f.formatSarif(report);
-    else if (s.format === 'junit') text = f.formatJunit(report);
+    } else if (s.format === 'sarif') text = formatSarif(report);
+    else if (s.format === 'junit') text = formatJunit(report);
     else if (s.format === 'markdown') {
-      text = f.formatMarkdown(report);
+      text = formatMarkdown(report);
       const summary = process.env.GITHUB_STEP_SUMMARY;
       if (!s.file && summary) {
         // The runner's own file: appended to, never through a link or into a FIFO.
@@ -152,7 +152,7 @@ export async function writeBatchOutputs(
         io.err('-o github: annotations are printed only under GitHub Actions (GITHUB_ACTIONS=true)');
         continue;
       }
-      text = f.formatGithub(report);
+      text = formatGithub(report);
       if (!s.file) {
         if (text) io.out(text);
         continue;
@@ -167,7 +167,7 @@ export async function writeBatchOutputs(
 }
 
 /** Manifest errors and skipped image fields, one line each on stderr. */
-function reportInputProblems(inputs: import('../batch/inputs.js').BatchInputs, io: Io): void {
+function reportInputProblems(inputs: BatchInputs, io: Io): void {
   for (const e of inputs.errors)
     io.err(`${io.errChalk.red('error:')} ${printable(`${e.file}:${e.line}:${e.column}: ${e.message}`)}`);
   for (const k of inputs.skipped)
@@ -181,8 +181,9 @@ export async function readBatchInputs(
   positional: string[],
   flags: BatchFlags,
   io: Io,
-): Promise<{ inputs: import('../batch/inputs.js').BatchInputs; images: string[]; batch: boolean }> {
-  const { collectInputs } = await import('../batch/inputs.js');
+): Promise<{ inputs: BatchInputs; images: string[]; batch: boolean }> {
+  // lazy: manifests are parsed with yaml (~10 ms of start-up that single-image runs skip).
+  const { collectInputs } = await import('../inputs/inputs.js');
   const inputs = collectInputs({
     images: positional,
     ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
@@ -197,11 +198,7 @@ export async function readBatchInputs(
 }
 
 /** Where each image was named (list files, manifests), added to the JSON results and the skipped fields. */
-function withLocations(
-  json: unknown,
-  list: 'images' | 'decisions',
-  inputs: import('../batch/inputs.js').BatchInputs,
-): unknown {
+function withLocations(json: unknown, list: 'images' | 'decisions', inputs: BatchInputs): unknown {
   const j = json as Record<string, unknown>;
   const items = (j[list] as Array<{ reference: string }>).map((i) => {
     const locations = inputs.locations.get(i.reference) ?? [];

@@ -4,9 +4,9 @@
  * (src/exit-codes.ts), which its results carry as `exitCode`.
  */
 import { CommanderError } from 'commander';
-import type { BatchInputs } from '../batch/inputs.js';
 import { isTrustgateError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import type { BatchInputs } from '../inputs/inputs.js';
 
 export { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 

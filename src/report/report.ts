@@ -3,7 +3,8 @@
  * that every CI format (text, JSON, SARIF, JUnit, Markdown, GitHub annotations) renders the same
  * facts: per image, its status, its checks, and where in the repository it was named.
  */
-import type { PolicyRun } from '../policy/run.js';
+import { explainingCheck } from '../policy/checks.js';
+import type { PolicyRun } from '../run/evaluate.js';
 import type { AttestationRun } from '../verify/verify-attestations-image.js';
 import type { VerifyRun } from '../verify/verify-image.js';
 import { VERSION } from '../version.js';
@@ -117,7 +118,7 @@ export function reportFromPolicy(
         r.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, rule: r.name })),
       ),
     ];
-    const firstBad = checks.find((c) => c.status === 'fail') ?? checks.find((c) => c.status === 'warn');
+    const firstBad = explainingCheck(d);
     return {
       reference: d.reference,
       digest: d.digest,

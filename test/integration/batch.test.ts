@@ -382,6 +382,48 @@ services:
     expect(after).toContain(`'${refs[7]}'`);
     expect(after).toMatch(new RegExp(`${refs[0]!.replace(/[.:/]/g, '\\$&')}@sha256:`));
   });
+
+  test('--policy pins only images the policy allows, naming the first failing check of the others', () => {
+    const file = join(work, 'deploy-policy.yaml');
+    writeFileSync(file, manifest());
+    const policyFile = join(work, 'pin-policy.yaml');
+    writeFileSync(
+      policyFile,
+      [
+        'apiVersion: trustgate.dev/v1',
+        'kind: Policy',
+        'metadata: { name: pin }',
+        'authorities:',
+        '  k: { keys: [{ file: key.pub }], ignoreTlog: true }',
+        'rules:',
+        '  - { name: signed, images: ["**"], signatures: { anyOf: [k] } }',
+        '',
+      ].join('\n'),
+    );
+    const r = cli(['pin', '--write', '--policy', policyFile, file]);
+    expect(r.code).toBe(ExitCode.FAILURE);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `not pinned: ${refs[7]!.replace(/[.:/]/g, '\\$&')} \\(${file.replace(/[.:/]/g, '\\$&')}:16\\): denied: signatures: `,
+      ),
+    );
+    expect(r.stderr).not.toContain(`not pinned: ${refs[0]} `);
+    const after = readFileSync(file, 'utf8');
+    expect(after).toContain(`'${refs[7]}'`);
+    expect(after).toMatch(new RegExp(`${refs[0]!.replace(/[.:/]/g, '\\$&')}@sha256:`));
+  });
+
+  test('--policy with a policy file that is not valid fails before any file is written', () => {
+    const file = join(work, 'deploy-bad-policy.yaml');
+    writeFileSync(file, manifest());
+    const policyFile = join(work, 'pin-bad-policy.yaml');
+    writeFileSync(policyFile, 'apiVersion: trustgate.dev/v1\nkind: Policy\n');
+    const r = cli(['pin', '--write', '--policy', policyFile, file]);
+    // A policy with problems is a usage error, as for verify --policy.
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toContain(policyFile);
+    expect(readFileSync(file, 'utf8')).toBe(manifest());
+  });
 });
 
 describe('verify-attestation in a batch', () => {

@@ -1,6 +1,6 @@
 /** evaluateOrDeny and firstFailingCheck: shared answers about one policy decision. */
 import { describe, expect, test } from 'vitest';
-import { firstFailingCheck } from '../../src/policy/checks.js';
+import { explainingCheck, firstFailingCheck, firstFailingOrWarningCheck } from '../../src/policy/checks.js';
 import { evaluateOrDeny, evaluatePolicy, type PolicyDecision } from '../../src/policy/evaluate.js';
 import type { ImageEvidence } from '../../src/policy/evidence.js';
 import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
@@ -90,5 +90,47 @@ describe('firstFailingCheck', () => {
     expect(firstFailingCheck(evaluatePolicy(policy(), evidence({ signatures: [] }), NOW))?.id).toBe(
       'signatures',
     );
+  });
+});
+
+describe('explainingCheck and firstFailingOrWarningCheck', () => {
+  const decision = (checks: PolicyDecision['checks'], ruleChecks: PolicyDecision['checks']): PolicyDecision =>
+    ({
+      checks,
+      rules: [{ name: 'r', mode: 'enforce', matchedBy: '**', status: 'fail', checks: ruleChecks }],
+    }) as unknown as PolicyDecision;
+  const warnThenFail = decision(
+    [
+      { id: 'ok', status: 'pass', reason: 'p' },
+      { id: 'noMatch', status: 'warn', reason: 'w' },
+    ],
+    [
+      { id: 'skipped', status: 'skip', reason: 's' },
+      { id: 'signatures', status: 'fail', reason: 'none' },
+    ],
+  );
+
+  test('a report explains a decision by its first failure even after a warning (rule checks included)', () => {
+    expect(explainingCheck(warnThenFail)?.id).toBe('signatures');
+  });
+
+  test('policy test shows the first check that failed or warned, whichever came first', () => {
+    expect(firstFailingOrWarningCheck(warnThenFail)?.id).toBe('noMatch');
+    expect(firstFailingOrWarningCheck(decision([], warnThenFail.rules[0]!.checks))?.id).toBe('signatures');
+  });
+
+  test('a warning alone explains a decision; passes and skips never do', () => {
+    const warnOnly = decision(
+      [{ id: 'ok', status: 'pass', reason: 'p' }],
+      [{ id: 'sbom', status: 'warn', reason: 'w' }],
+    );
+    expect(explainingCheck(warnOnly)?.id).toBe('sbom');
+    expect(firstFailingOrWarningCheck(warnOnly)?.id).toBe('sbom');
+    const clean = decision(
+      [{ id: 'ok', status: 'pass', reason: 'p' }],
+      [{ id: 's', status: 'skip', reason: 's' }],
+    );
+    expect(explainingCheck(clean)).toBeUndefined();
+    expect(firstFailingOrWarningCheck(clean)).toBeUndefined();
   });
 });

@@ -1,13 +1,10 @@
 import { type Command, Option } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { PinGate } from '../../run/pin.js';
 import { printable } from '../../util/printable.js';
 import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
-import {
-  addRegistryOptions,
-  type RegistryFlags,
-  registryClientOptions,
-  UsageError,
-} from '../registry-options.js';
+import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
 
 interface PinFlags extends RegistryFlags, TrustFlags {
@@ -33,50 +30,22 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
   addRegistryOptions(cmd).action(async (paths: string[], flags: PinFlags) => {
     if (flags.verify && flags.policy)
       throw new UsageError('give --verify (with trust flags) or --policy, not both');
-    const [{ planPins, unifiedDiff, writePins }, { RegistryClient }] = await Promise.all([
-      import('../../batch/pin.js'),
-      import('../../oci/registry/client.js'),
-    ]);
     // The images come from the manifests, which never choose where credentials go.
-    const clientOptions = registryClientOptions(flags, []);
-    const client = new RegistryClient(clientOptions);
-    try {
-      let verify: import('../../batch/pin.js').PinVerifier | undefined;
-      if (flags.verify) {
-        const trust = trustOptions(flags);
-        const { verifyImages } = await import('../../verify/verify-image.js');
-        verify = async (refs) => {
-          const run = await verifyImages(refs, { ...clientOptions, ...trust, client });
-          return new Map(
-            run.images.map((i) => [i.reference, i.verdict === 'verified' ? undefined : i.message]),
-          );
-        };
-      } else if (flags.policy) {
-        const [{ evaluateImages }, { firstFailingCheck }] = await Promise.all([
-          import('../../policy/run.js'),
-          import('../../policy/checks.js'),
-        ]);
-        const policy = flags.policy;
-        verify = async (refs) => {
-          const run = await evaluateImages(refs, { ...clientOptions, client, policy });
-          return new Map(
-            run.decisions.map((d) => {
-              const first = firstFailingCheck(d);
-              return [
-                d.reference,
-                d.decision === 'allow'
-                  ? undefined
-                  : `denied: ${first ? `${first.id}: ${first.reason}` : 'by the policy'}`,
-              ];
-            }),
-          );
-        };
-      }
-      const plan = await planPins(paths, {
-        client,
-        ...(verify ? { verify } : {}),
-        ...(flags.platform ? { platform: flags.platform } : {}),
-      });
+    const sourceOptions = registryClientOptions(flags, []);
+    const gate = await pinGate(flags);
+    // lazy: yaml, sigstore and the registry client: ~130 ms of start-up that other commands skip.
+    const [{ unifiedDiff, writePins }, { runPin }, { withSource }] = await Promise.all([
+      import('../../inputs/pin.js'),
+      import('../../run/pin.js'),
+      import('../../run/source.js'),
+    ]);
+    // --platform picks what is pinned, not the source's platform: a gate checks the pinned digest itself.
+    await withSource(sourceOptions, async (source) => {
+      const plan = await runPin(
+        paths,
+        { source, limits: {} },
+        { ...(gate ? { gate } : {}), ...(flags.platform ? { platform: flags.platform } : {}) },
+      );
       for (const e of plan.errors)
         io.err(`${io.errChalk.red('error:')} ${printable(`${e.file}:${e.line}: ${e.message}`)}`);
       if (flags.write) {
@@ -91,8 +60,19 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
         );
       }
       setExit(exitCodeForFailures(plan.failures.length + plan.errors.length));
-    } finally {
-      await client.close();
-    }
+    });
   });
+}
+
+/** What an image must pass to be pinned, from --verify (trust flags) or --policy; none without either. */
+async function pinGate(flags: PinFlags): Promise<PinGate | undefined> {
+  if (flags.verify) return { kind: 'verify', trust: trustOptions(flags) };
+  if (!flags.policy) return undefined;
+  // lazy: the policy compiler (yaml, zod, CEL): ~100 ms of start-up that other commands skip.
+  const [{ loadPolicy }, { buildPolicyVerifiers }] = await Promise.all([
+    import('../../policy/load.js'),
+    import('../../policy/policy-trust.js'),
+  ]);
+  const policy = loadPolicy(flags.policy);
+  return { kind: 'policy', policy, trust: buildPolicyVerifiers(policy) };
 }

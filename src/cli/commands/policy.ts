@@ -1,16 +1,14 @@
 import { type Command, Option } from 'commander';
-import { TrustgateError } from '../../errors.js';
+import { TrustgateError, UsageError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import { appendAudit, policyChangeRecord } from '../../policy/audit-log.js';
+import { firstFailingOrWarningCheck } from '../../policy/checks.js';
+import { diffPolicies, formatChange } from '../../policy/diff.js';
 import { printable } from '../../util/printable.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../../util/safe-fs.js';
 import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
-import {
-  addRegistryOptions,
-  type RegistryFlags,
-  registryClientOptions,
-  UsageError,
-} from '../registry-options.js';
+import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 
 /** `trustgate policy validate | diff | test | schema`. */
 export function registerPolicy(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -21,6 +19,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     .description('report every problem in a policy file, with its line and column: exit 0 valid, 1 not')
     .argument('<file>', 'policy file (YAML or JSON)')
     .action(async (file: string) => {
+      // lazy: the policy compiler (yaml, zod, CEL) costs ~100 ms of start-up that other commands skip.
       const { compilePolicy, formatIssue } = await import('../../policy/load.js');
       const text = readText(file);
       const r = compilePolicy(text, file);
@@ -45,12 +44,8 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     .addOption(new Option('--audit-log <file>', 'append a policy-change record (fsynced)'))
     .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
     .action(async (before: string, after: string, flags: { auditLog?: string; output: string }) => {
-      const [{ loadPolicy }, { diffPolicies, formatChange }, { appendAudit, policyChangeRecord }] =
-        await Promise.all([
-          import('../../policy/load.js'),
-          import('../../policy/diff.js'),
-          import('../../policy/audit-log.js'),
-        ]);
+      // lazy: the policy compiler (yaml, zod, CEL) costs ~100 ms of start-up that other commands skip.
+      const { loadPolicy } = await import('../../policy/load.js');
       const a = loadPolicy(before);
       const b = loadPolicy(after);
       const changes = diffPolicies(a.doc, b.doc);
@@ -83,6 +78,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
   addRegistryOptions(test).action(async (file: string, flags: RegistryFlags & { cases: string }) => {
     const [{ loadPolicy }, { parseCases }, { buildPolicyVerifiers }, { runPolicyCases }, { withSource }] =
       await Promise.all([
+        // lazy: compiler, sigstore and the registry client: ~120 ms that other commands skip.
         import('../../policy/load.js'),
         import('../../policy/cases.js'),
         import('../../policy/policy-trust.js'),
@@ -98,9 +94,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     );
     const c = io.outChalk;
     for (const r of results) {
-      const firstFailure = [...r.decision.checks, ...r.decision.rules.flatMap((x) => x.checks)].find(
-        (x) => x.status === 'fail' || x.status === 'warn',
-      );
+      const firstFailure = firstFailingOrWarningCheck(r.decision);
       io.out(
         `${r.ok ? c.green('PASS') : c.red('FAIL')} ${printable(r.name)}: expected ${r.expected}, got ${r.actual}${firstFailure ? ` (${printable(firstFailure.id)}: ${printable(firstFailure.reason)})` : ''}`,
       );
@@ -114,6 +108,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     .command('schema')
     .description('print the JSON Schema of policy files (for editor completion)')
     .action(async () => {
+      // lazy: the schema is generated from the zod schemas (~30 ms of start-up).
       const { policyJsonSchema } = await import('../../policy/json-schema.js');
       io.out(JSON.stringify(policyJsonSchema(), null, 2));
       setExit(ExitCode.OK);

@@ -1,0 +1,65 @@
+/**
+ * `trustgate pin` as a run: every image named in manifests or compose files is resolved to its
+ * digest through the run's one Source and, with a gate, checked by that digest before it is pinned
+ * (signatures with trust flags, or a policy). What gets written is exactly what was checked.
+ */
+import { type PinPlan, type PinVerifier, planPins } from '../inputs/pin.js';
+import { firstFailingCheck } from '../policy/checks.js';
+import type { CompiledPolicy } from '../policy/load.js';
+import type { PolicyTrust } from '../verify/trust-types.js';
+import { verifyImages } from '../verify/verify-image.js';
+import type { RunContext } from './context.js';
+import { runEvaluate } from './evaluate.js';
+import type { VerifyOptions } from './options.js';
+
+/**
+ * What an image must pass to be pinned. `verify` carries the trust part of VerifyOptions (keys or
+ * identity, root, discovery limits): verifyImages builds the trust from it and reads through the
+ * run's client.
+ */
+export type PinGate =
+  | { kind: 'verify'; trust: Omit<VerifyOptions, 'client' | 'failFast' | 'onProgress'> }
+  | { kind: 'policy'; policy: CompiledPolicy; trust: PolicyTrust };
+
+export interface PinOptions {
+  gate?: PinGate;
+  /**
+   * The platform pinned from multi-arch indexes. Only resolution uses it: a gate checks the pinned
+   * digest itself, which is why it is not the Source's platform.
+   */
+  platform?: string;
+}
+
+export async function runPin(paths: string[], ctx: RunContext, o: PinOptions = {}): Promise<PinPlan> {
+  const verify = o.gate ? pinVerifier(o.gate, ctx) : undefined;
+  return planPins(paths, {
+    client: ctx.source.client,
+    ...(verify ? { verify } : {}),
+    ...(o.platform ? { platform: o.platform } : {}),
+  });
+}
+
+/** Pinned reference → undefined when it passes, else the reason it is not pinned. */
+function pinVerifier(gate: PinGate, ctx: RunContext): PinVerifier {
+  if (gate.kind === 'verify') {
+    return async (refs) => {
+      const run = await verifyImages(refs, { ...gate.trust, client: ctx.source.client });
+      return new Map(run.images.map((i) => [i.reference, i.verdict === 'verified' ? undefined : i.message]));
+    };
+  }
+  return async (refs) => {
+    // No --fail-fast or progress here: every pinned reference needs its own verdict.
+    const run = await runEvaluate(refs, gate.policy, gate.trust, { source: ctx.source, limits: {} });
+    return new Map(
+      run.decisions.map((d) => {
+        const first = firstFailingCheck(d);
+        return [
+          d.reference,
+          d.decision === 'allow'
+            ? undefined
+            : `denied: ${first ? `${first.id}: ${first.reason}` : 'by the policy'}`,
+        ];
+      }),
+    );
+  };
+}
