@@ -6,19 +6,15 @@
 import { type PinPlan, type PinVerifier, planPins } from '../inputs/pin.js';
 import { firstFailingCheck } from '../policy/checks.js';
 import type { CompiledPolicy } from '../policy/load.js';
+import type { Trust } from '../verify/trust.js';
 import type { PolicyTrust } from '../verify/trust-types.js';
-import { verifyImages } from '../verify/verify-image.js';
-import type { RunContext } from './context.js';
+import type { Limits, RunContext } from './context.js';
 import { runEvaluate } from './evaluate.js';
-import type { VerifyOptions } from './options.js';
+import { runVerify } from './verify.js';
 
-/**
- * What an image must pass to be pinned. `verify` carries the trust part of VerifyOptions (keys or
- * identity, root, discovery limits): verifyImages builds the trust from it and reads through the
- * run's client.
- */
+/** What an image must pass to be pinned: signatures under built trust, or a policy. */
 export type PinGate =
-  | { kind: 'verify'; trust: Omit<VerifyOptions, 'client' | 'failFast' | 'onProgress'> }
+  | { kind: 'verify'; trust: Trust; limits?: Limits }
   | { kind: 'policy'; policy: CompiledPolicy; trust: PolicyTrust };
 
 export interface PinOptions {
@@ -43,7 +39,11 @@ export async function runPin(paths: string[], ctx: RunContext, o: PinOptions = {
 function pinVerifier(gate: PinGate, ctx: RunContext): PinVerifier {
   if (gate.kind === 'verify') {
     return async (refs) => {
-      const run = await verifyImages(refs, { ...gate.trust, client: ctx.source.client });
+      // No --fail-fast or progress here: every pinned reference needs its own verdict.
+      const run = await runVerify(refs, gate.trust, {
+        source: ctx.source,
+        limits: gate.limits ?? ctx.limits,
+      });
       return new Map(run.images.map((i) => [i.reference, i.verdict === 'verified' ? undefined : i.message]));
     };
   }

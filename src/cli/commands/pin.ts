@@ -66,7 +66,15 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
 
 /** What an image must pass to be pinned, from --verify (trust flags) or --policy; none without either. */
 async function pinGate(flags: PinFlags): Promise<PinGate | undefined> {
-  if (flags.verify) return { kind: 'verify', trust: trustOptions(flags) };
+  if (flags.verify) {
+    const o = trustOptions(flags);
+    // lazy: the trust builder loads sigstore-js, which a pin without --verify never needs.
+    const [{ buildTrust }, { limitsOf, trustInputOf }] = await Promise.all([
+      import('../../verify/trust.js'),
+      import('../../run/options.js'),
+    ]);
+    return { kind: 'verify', trust: await buildTrust(trustInputOf(o)), limits: limitsOf(o) };
+  }
   if (!flags.policy) return undefined;
   // lazy: the policy compiler (yaml, zod, CEL): ~100 ms of start-up that other commands skip.
   const [{ loadPolicy }, { buildPolicyVerifiers }] = await Promise.all([
