@@ -5,11 +5,11 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { evaluatePolicy } from '../src/policy/evaluate.js';
+import { evaluatePolicy } from '../src/policy/evaluate/index.js';
 import type { ImageEvidence } from '../src/policy/evidence.js';
 import { compilePolicy } from '../src/policy/load.js';
+import { parsePublicKey } from '../src/trust/keys.js';
 import { PREDICATE_TYPES } from '../src/verify/attestations.js';
-import { parsePublicKey } from '../src/verify/keys.js';
 import { repoRoot } from '../test/support/repo-root.js';
 import { generateKey } from '../test/support/signing.js';
 import { median } from './stats.js';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryClient } from '../src/oci/registry/client.js';
-import { resolveImages } from '../src/resolve/resolve.js';
+import { resolveImages } from '../src/run/resolve.js';
 import { buildImage } from '../test/support/image-builder.js';
 import { peer, skopeoDigestArgs } from '../test/support/peers.js';
 import { pushImage } from '../test/support/push.js';

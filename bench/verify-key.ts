@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient } from '../src/oci/registry/client.js';
-import { verifyImages } from '../src/verify/verify-image.js';
+import { verifyImages } from '../src/run/verify-image.js';
 import { readCosignKey } from '../test/support/cosign-key.js';
 import { simpleSigningPayload } from '../test/support/cosign-sig.js';
 import { buildImage } from '../test/support/image-builder.js';

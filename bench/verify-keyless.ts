@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CosignAnnotation } from '../src/discovery/media-types.js';
 import { RegistryClient } from '../src/oci/registry/client.js';
-import { verifyImages } from '../src/verify/verify-image.js';
+import { verifyImages } from '../src/run/verify-image.js';
 import { simpleSigningPayload } from '../test/support/cosign-sig.js';
 import { buildImage } from '../test/support/image-builder.js';
 import { keylessWorld } from '../test/support/keyless.js';

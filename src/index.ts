@@ -1,30 +1,6 @@
 /** trustgate as a library: every CLI command is one of these calls. */
 
-export { type CacheEvent, type CacheKey, VerificationCache } from './batch/cache.js';
-export {
-  formatGithub,
-  formatJson,
-  formatJunit,
-  formatMarkdown,
-  formatSarif,
-  formatText,
-} from './batch/formats.js';
-export { type BatchInputs, collectInputs } from './batch/inputs.js';
-export {
-  type FoundImage,
-  type ManifestScan,
-  parseImageList,
-  scanManifestFile,
-  scanManifests,
-} from './batch/manifests.js';
-export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './batch/pin.js';
-export {
-  type BatchEntry,
-  type BatchReport,
-  reportFromPolicy,
-  reportFromVerify,
-  type SourceLocation,
-} from './batch/report.js';
+export { type CacheEvent, type CacheKey, VerificationCache } from './discovery/cache.js';
 export {
   DEFAULT_DISCOVERY_LIMITS,
   type DiscoverOptions,
@@ -36,8 +12,16 @@ export {
 export type { Discovery } from './discovery/types.js';
 export * from './errors.js';
 export * from './exit-codes.js';
+export { type BatchInputs, collectInputs } from './inputs/inputs.js';
+export {
+  type FoundImage,
+  type ManifestScan,
+  parseImageList,
+  scanManifestFile,
+  scanManifests,
+} from './inputs/manifests.js';
+export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './inputs/pin.js';
 export * from './oci/index.js';
-export { type ExportOptions, type ExportResult, exportEvidence } from './output/export.js';
 export { writeOutputFile } from './output/write-file.js';
 export { appendAudit, policyChangeRecord } from './policy/audit-log.js';
 // --- package F: the policy run layer ---
@@ -45,9 +29,13 @@ export { type CaseResult, outcome, type PolicyCase, parseCases } from './policy/
 export { explainingCheck, firstFailingCheck, firstFailingOrWarningCheck } from './policy/checks.js';
 export { diffPolicies, formatChange } from './policy/diff.js';
 export { discoveryPlanFor } from './policy/discovery-plan.js';
-export { type CheckResult, evaluatePolicy, type PolicyDecision, type RuleResult } from './policy/evaluate.js';
+export {
+  type CheckResult,
+  evaluatePolicy,
+  type PolicyDecision,
+  type RuleResult,
+} from './policy/evaluate/index.js';
 export type { ImageEvidence } from './policy/evidence.js';
-export { buildPolicyVerifiers, gatherEvidence } from './policy/gather.js';
 export { policyJsonSchema } from './policy/json-schema.js';
 export {
   type CompiledPolicy,
@@ -56,8 +44,23 @@ export {
   loadPolicy,
   PolicyInvalidError,
 } from './policy/load.js';
-export { evaluateImages, type PolicyRun, type PolicyRunOptions } from './policy/run.js';
+export { buildPolicyVerifiers } from './policy/policy-trust.js';
 export * from './reference/index.js';
+export {
+  formatGithub,
+  formatJson,
+  formatJunit,
+  formatMarkdown,
+  formatSarif,
+  formatText,
+} from './report/formats.js';
+export {
+  type BatchEntry,
+  type BatchReport,
+  reportFromPolicy,
+  reportFromVerify,
+  type SourceLocation,
+} from './report/report.js';
 export * from './resolve/resolve.js';
 // The run layer (issue 13): one function per job, taking built trust and a RunContext.
 export {
@@ -68,34 +71,42 @@ export {
 } from './run/attachments.js';
 // Callers build their Trust (buildTrust) and Source (sourceFrom/withSource) once and run several jobs on them.
 export type { Batch, Limits, RunContext, Source } from './run/context.js';
-export { type EvaluateOptions, runEvaluate } from './run/evaluate.js';
+export {
+  type EvaluateOptions,
+  evaluateImages,
+  type PolicyRun,
+  type PolicyRunOptions,
+  runEvaluate,
+} from './run/evaluate.js';
 export { type ExportPolicy, type ExportRunOptions, exportPolicyFrom, runExport } from './run/export.js';
+export { type ExportOptions, type ExportResult, exportEvidence } from './run/export-evidence.js';
 export { type ExtractJob, type ExtractResult, runExtract, type UnverifiedAttachment } from './run/extract.js';
-export { type Gathering, gatherImages } from './run/gather.js';
+export { type Gathering, gatherEvidence, gatherImages } from './run/gather.js';
 export { batchOf, limitsOf, sourceOptionsOf, trustInputOf } from './run/options.js';
 export { type PinGate, type PinOptions, runPin } from './run/pin.js';
 export { runPolicyCases } from './run/policy-cases.js';
+export { type ResolveManyOptions, type ResolveManyResult, resolveImages } from './run/resolve.js';
 export { type SourceOptions, sourceFrom, withSource } from './run/source.js';
 export { runVerify, type VerifyJob } from './run/verify.js';
 export { type AttestationJob, runVerifyAttestations } from './run/verify-attestations.js';
-export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
-// CLI support: escaping, redaction and bounded file access every command's output goes through.
-export { jsonText, printable } from './util/printable.js';
-export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
-export { redact } from './util/secrets.js';
-export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
-export { buildTrust, type Trust } from './verify/trust.js';
 export {
   type AttestationOptions,
   type AttestationRun,
   type ImageAttestations,
   verifyImageAttestations,
-} from './verify/verify-attestations-image.js';
+} from './run/verify-attestations-image.js';
+export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
 export {
   type ImageVerdict,
   type ImageVerification,
   type VerifyOptions,
   type VerifyRun,
   verifyImages,
-} from './verify/verify-image.js';
+} from './run/verify-image.js';
+// CLI support: escaping, redaction and bounded file access every command's output goes through.
+export { jsonText, printable } from './util/printable.js';
+export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
+export { redact } from './util/secrets.js';
+export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
+export { buildTrust, type Trust } from './verify/trust.js';
 export { VERSION } from './version.js';

@@ -6,7 +6,7 @@
 import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
 import { VERSION } from '../version.js';
-import type { PolicyDecision } from './evaluate.js';
+import type { PolicyDecision } from './evaluate/index.js';
 
 export interface AuditRecord {
   time: string;

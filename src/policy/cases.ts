@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { TrustgateError } from '../errors.js';
 import { parseImageName } from '../reference/name.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../util/safe-fs.js';
-import type { PolicyDecision } from './evaluate.js';
+import type { PolicyDecision } from './evaluate/index.js';
 
 const casesSchema = z.strictObject({
   cases: z

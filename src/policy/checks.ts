@@ -1,5 +1,5 @@
 /** Questions asked of a finished policy decision, answered the same way wherever it is shown. */
-import type { CheckResult, PolicyDecision } from './evaluate.js';
+import type { CheckResult, PolicyDecision } from './evaluate/index.js';
 
 /** Every check of a decision in evaluation order: policy-wide checks before rule checks. */
 function checksOf(d: PolicyDecision): CheckResult[] {

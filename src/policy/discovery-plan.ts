@@ -20,7 +20,7 @@
 import type { DiscoveryPlan } from '../discovery/discover.js';
 import { COSIGN_SIGN_PREDICATE } from '../discovery/media-types.js';
 import type { Discovery } from '../discovery/types.js';
-import { evaluatePolicy, matchingRules } from './evaluate.js';
+import { evaluatePolicy, matchingRules } from './evaluate/index.js';
 import type { ImageEvidence } from './evidence.js';
 import type { CompiledPolicy } from './load.js';
 

@@ -3,7 +3,7 @@
  * within one path segment, `**` crosses segments. Compiled to RE2, so matching is linear. The same
  * globs select exceptions' check ids (signatures, vulnerabilities/CVE-2024-1234).
  */
-import { compileRegExp, type FullMatch } from './regexp.js';
+import { compileRegExp, type FullMatch } from '../trust/regexp.js';
 
 export interface ImageGlob {
   source: string;

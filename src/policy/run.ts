@@ -1,8 +1,2 @@
-/** Moved to run/evaluate.ts; kept for importers. */
-import { exitCodeForDecisions } from '../exit-codes.js';
-import type { PolicyDecision } from './evaluate.js';
-
+/** Moved to run/evaluate.ts; kept until the CLI imports it from there. */
 export * from '../run/evaluate.js';
-
-/** Kept for importers; the table is src/exit-codes.ts. */
-export const batchExitCode: (decisions: PolicyDecision[]) => number = exitCodeForDecisions;

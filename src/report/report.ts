@@ -5,8 +5,8 @@
  */
 import { explainingCheck } from '../policy/checks.js';
 import type { PolicyRun } from '../run/evaluate.js';
-import type { AttestationRun } from '../verify/verify-attestations-image.js';
-import type { VerifyRun } from '../verify/verify-image.js';
+import type { AttestationRun } from '../run/verify-attestations-image.js';
+import type { VerifyRun } from '../run/verify-image.js';
 import { VERSION } from '../version.js';
 
 export type BatchStatus = 'pass' | 'fail' | 'warn';

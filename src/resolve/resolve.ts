@@ -5,7 +5,7 @@
 import { TrustgateError } from '../errors.js';
 import { isCosignImageEntry, LayoutSource } from '../oci/layout/layout-source.js';
 import { isIndexMediaType } from '../oci/media-types.js';
-import type { RegistryClient, RegistryClientOptions } from '../oci/registry/client.js';
+import type { RegistryClient } from '../oci/registry/client.js';
 import {
   type Descriptor,
   type ImageManifest,
@@ -23,7 +23,6 @@ import {
   type ImageReference,
   parseReference,
 } from '../reference/parse.js';
-import { withSource } from '../run/source.js';
 
 export interface ResolvedImage {
   /** The reference as given. */
@@ -184,32 +183,4 @@ async function readConfigPlatform(
   } catch {
     return undefined;
   }
-}
-
-export interface ResolveManyResult {
-  reference: string;
-  ok: boolean;
-  image?: ResolvedImage;
-  error?: TrustgateError | Error;
-}
-
-export interface ResolveManyOptions extends ResolveOptions, RegistryClientOptions {}
-
-/** Resolve many references over one client; one failure never hides the others' results. */
-export async function resolveImages(
-  refs: ReadonlyArray<string | ImageReference>,
-  options: ResolveManyOptions = {},
-): Promise<ResolveManyResult[]> {
-  return withSource(options, async ({ client }) => {
-    const settled = await Promise.allSettled(refs.map((r) => resolveImage(r, { ...options, client })));
-    return settled.map((s, i) =>
-      s.status === 'fulfilled'
-        ? { reference: referenceText(refs[i]!), ok: true, image: s.value }
-        : { reference: referenceText(refs[i]!), ok: false, error: s.reason as Error },
-    );
-  });
-}
-
-function referenceText(r: string | ImageReference): string {
-  return typeof r === 'string' ? r : r.original;
 }

@@ -7,7 +7,7 @@ import type { VerificationCache } from '../discovery/cache.js';
 import { exitCodeForDecisions } from '../exit-codes.js';
 import { appendAudit, decisionRecord } from '../policy/audit-log.js';
 import { discoveryPlanFor } from '../policy/discovery-plan.js';
-import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate.js';
+import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js';
 import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
 import type { PolicyTrust } from '../verify/trust-types.js';
@@ -124,3 +124,6 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
     ),
   );
 }
+
+/** The old name of the decisions' exit code; the table is src/exit-codes.ts. */
+export const batchExitCode: (decisions: PolicyDecision[]) => number = exitCodeForDecisions;

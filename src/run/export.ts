@@ -8,10 +8,10 @@
 import { discover } from '../discovery/discover.js';
 import type { Discovery } from '../discovery/types.js';
 import { archiveContent, sealArchive, writeArchive } from '../output/archive.js';
-import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate.js';
+import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js';
 import { type EvidenceSubject, namingOf, verifyEvidence } from '../policy/evidence-verify.js';
-import { buildPolicyVerifiers } from '../policy/gather.js';
 import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
+import { buildPolicyVerifiers } from '../policy/policy-trust.js';
 import { type ImageName, parseImageName } from '../reference/name.js';
 import { type ImageReference, parseReference } from '../reference/parse.js';
 import { type ResolvedImage, resolveImage } from '../resolve/resolve.js';

@@ -4,8 +4,8 @@
  */
 import type { DiscoveryLimits } from '../discovery/discover.js';
 import type { RegistryClient, RegistryClientOptions } from '../oci/registry/client.js';
+import type { IdentityPolicyInput } from '../trust/identity.js';
 import type { RootSpec, TrustInput } from '../trust/types.js';
-import type { IdentityPolicyInput } from '../verify/identity.js';
 import type { Batch, Limits } from './context.js';
 import type { SourceOptions } from './source.js';
 

@@ -2,8 +2,8 @@
  * What a caller says it trusts, before anything is read or loaded: the input of buildTrust
  * (verify/trust.ts). Paths and patterns only; no key, root or matcher is built here.
  */
-import type { IdentityPolicyInput } from '../verify/identity.js';
-import type { VerificationKey } from '../verify/keys.js';
+import type { IdentityPolicyInput } from './identity.js';
+import type { VerificationKey } from './keys.js';
 
 /** Where a trust root comes from: the shipped public-good root, a file, a private CA or a TUF mirror. */
 export type RootSpec =

@@ -7,14 +7,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import { type SignedEntity, type Signer, toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
+import type { IdentityPolicy } from '../trust/identity.js';
+import type { VerificationKey } from '../trust/keys.js';
+import type { LoadedTrustRoot } from '../trust/roots.js';
 import { bundleOverLimits, chainHoldsRoot } from './bundle-checks.js';
-import type { IdentityPolicy } from './identity.js';
-import type { VerificationKey } from './keys.js';
 import { verifyPrehashed } from './prehashed.js';
 import { toKeyAwareEntity } from './signed-entity.js';
 import { parseStatement } from './statement.js';
 import { leafCertificate, tlogSignerMismatch } from './tlog-signer.js';
-import type { LoadedTrustRoot } from './trust-root.js';
 
 export type ArtifactInput = { bytes: Buffer } | { sha256: Buffer };
 

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';
 import { toTrustMaterial } from '@sigstore/verify';
 import { TrustgateError } from '../errors.js';
-import type { LoadedTrustRoot } from './trust-root.js';
+import type { LoadedTrustRoot } from '../trust/roots.js';
 
 const require = createRequire(import.meta.url);
 // Not part of @sigstore/verify's index, but its own SET check: reused, not rewritten.

@@ -7,8 +7,8 @@
 import { constants, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
 import { type SignedEntity, toSignedEntity } from '@sigstore/verify';
+import type { KeyAlgorithm } from '../trust/keys.js';
 import { preAuthEncoding } from './dsse-pae.js';
-import type { KeyAlgorithm } from './keys.js';
 
 /** Hashes tried in order: the curve's own first, then SHA-256, which cosign 2 uses for every key. */
 const HASHES: Record<KeyAlgorithm, Array<string | null>> = {

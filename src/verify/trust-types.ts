@@ -3,9 +3,9 @@
  * buildPolicyTrust (verify/trust.ts) make them, and verify/ rather than trust/ holds them because
  * they carry verifiers, which would otherwise make trust/ and verify/ import each other.
  */
-import type { IdentityPolicy } from './identity.js';
-import type { VerificationKey } from './keys.js';
-import type { LoadedTrustRoot } from './trust-root.js';
+import type { IdentityPolicy } from '../trust/identity.js';
+import type { VerificationKey } from '../trust/keys.js';
+import type { LoadedTrustRoot } from '../trust/roots.js';
 import type { SignatureVerifiers } from './verify-signatures.js';
 
 /** One verify run's trust: built once from a TrustInput. */

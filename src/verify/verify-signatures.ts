@@ -16,16 +16,16 @@ import type {
 } from '../discovery/types.js';
 import { TrustgateError } from '../errors.js';
 import type { Digest } from '../reference/digest.js';
+import { claimName, claimsOf } from '../trust/claims.js';
+import type { IdentityPolicy } from '../trust/identity.js';
+import type { VerificationKey } from '../trust/keys.js';
+import type { LoadedTrustRoot } from '../trust/roots.js';
 import { bundleOverLimits, chainHoldsRoot } from './bundle-checks.js';
-import { claimName, claimsOf } from './claims.js';
-import type { IdentityPolicy } from './identity.js';
-import type { VerificationKey } from './keys.js';
 import { parseRekorBundle, type RekorBundle, simpleSigningToBundle } from './legacy-bundle.js';
 import { toKeyAwareEntity } from './signed-entity.js';
 import { checkSimpleSigning, type SimpleSigningPayload } from './simple-signing.js';
 import { parseStatement, type Statement, statementNamesDigest } from './statement.js';
 import { leafCertificate, tlogSignerMismatch } from './tlog-signer.js';
-import type { LoadedTrustRoot } from './trust-root.js';
 
 export interface KeyTrust {
   keys: VerificationKey[];

@@ -9,17 +9,17 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { DsseAttestationLayer, SigstoreBundleArtifact } from '../../src/discovery/types.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
+import { parsePublicKey } from '../../src/trust/keys.js';
+import { embeddedPublicGoodRoot } from '../../src/trust/roots.js';
 import { decodeBase64Span, verifyAttestation } from '../../src/verify/attestations.js';
 import { verifyBundleJson } from '../../src/verify/bundle-verify.js';
 import { allocatePayloadAfterHeader, preAuthEncoding } from '../../src/verify/dsse-pae.js';
-import { parsePublicKey } from '../../src/verify/keys.js';
 import {
   parseRekorBundle,
   simpleSigningToBundle,
   tlogEntryFromRekorBundle,
 } from '../../src/verify/legacy-bundle.js';
 import { MAX_STATEMENT_DEPTH, parseStatement, statementSchema } from '../../src/verify/statement.js';
-import { embeddedPublicGoodRoot } from '../../src/verify/trust-root.js';
 import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
 import { dsseEnvelope } from '../support/cosign-att.js';
 import {

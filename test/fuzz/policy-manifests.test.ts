@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { parseAllDocuments, parseDocument, parse as parseYaml, stringify } from 'yaml';
-import { scanManifestFile } from '../../src/batch/manifests.js';
+import { scanManifestFile } from '../../src/inputs/manifests.js';
 import { compilePolicy } from '../../src/policy/load.js';
 import { repoRoot } from '../support/repo-root.js';
 import { anyString, bounded, fuzz, mutated } from './harness.js';

@@ -1,7 +1,7 @@
 /** Inputs the fuzzers found, and the extremes they are kept away from for time, as fixed cases. */
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { scanManifestFile } from '../../src/batch/manifests.js';
+import { scanManifestFile } from '../../src/inputs/manifests.js';
 import { compilePolicy } from '../../src/policy/load.js';
 import { repoRoot } from '../support/repo-root.js';
 

@@ -2,8 +2,8 @@
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runAttachments } from '../../src/run/attachments.js';
+import { listAttachments } from '../../src/run/list-attachments.js';
 import { sourceFrom } from '../../src/run/source.js';
-import { listAttachments } from '../../src/verify/list-attachments.js';
 import { buildTrust } from '../../src/verify/trust.js';
 import { repoRoot } from '../support/repo-root.js';
 

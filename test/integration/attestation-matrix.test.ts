@@ -9,10 +9,10 @@ import { discover } from '../../src/discovery/discover.js';
 import { CosignAnnotation } from '../../src/discovery/media-types.js';
 import { payloadBytes } from '../../src/output/extract.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
+import { identityPolicy } from '../../src/trust/identity.js';
+import { parsePublicKey } from '../../src/trust/keys.js';
+import { type LoadedTrustRoot, trustedRootFromJson } from '../../src/trust/roots.js';
 import { predicateTypeFor, verifyAttestations } from '../../src/verify/attestations.js';
-import { identityPolicy } from '../../src/verify/identity.js';
-import { parsePublicKey } from '../../src/verify/keys.js';
-import { type LoadedTrustRoot, trustedRootFromJson } from '../../src/verify/trust-root.js';
 import {
   KeylessVerifiers,
   KeyVerifiers,

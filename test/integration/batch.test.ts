@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
-import { verifyImages } from '../../src/verify/verify-image.js';
+import { verifyImages } from '../../src/run/verify-image.js';
 import { simpleSigningPayload } from '../support/cosign-sig.js';
 import { type FaultServer, startFaultServer } from '../support/fault-server.js';
 import { buildImage } from '../support/image-builder.js';
@@ -483,7 +483,7 @@ describe('verify-attestation in a batch', () => {
 
 describe('pin safety', () => {
   test('two references that pin to the same string are both refused when it is denied; no verdict is no pin', async () => {
-    const { planPins } = await import('../../src/batch/pin.js');
+    const { planPins } = await import('../../src/inputs/pin.js');
     const client = new RegistryClient();
     await pushImage(client, reg.host, 'batch/app0', buildImage({ seed: 'batch-0' }), 'latest');
     const f1 = join(work, 'p1.yaml');
@@ -503,7 +503,7 @@ describe('pin safety', () => {
   });
 
   test('an anchored image named by two aliases is pinned once, where it is written', async () => {
-    const { planPins } = await import('../../src/batch/pin.js');
+    const { planPins } = await import('../../src/inputs/pin.js');
     const client = new RegistryClient();
     const file = join(work, 'anchored.yaml');
     const text = `x-img: &img ${refs[0]}\nservices:\n  a:\n    image: *img\n  b:\n    image: *img\n`;
@@ -547,7 +547,7 @@ describe('pin safety', () => {
   });
 
   test('--write refuses a file that changed after it was read', async () => {
-    const { planPins, writePins } = await import('../../src/batch/pin.js');
+    const { planPins, writePins } = await import('../../src/inputs/pin.js');
     const file = join(work, 'changing.yaml');
     writeFileSync(file, `services:\n  a:\n    image: ${refs[0]}\n`);
     const client = new RegistryClient();

@@ -23,9 +23,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { VerificationCache } from '../../src/batch/cache.js';
+import { VerificationCache } from '../../src/discovery/cache.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
-import { evaluateImages } from '../../src/policy/run.js';
+import { evaluateImages } from '../../src/run/evaluate.js';
 import { simpleSigningPayload } from '../support/cosign-sig.js';
 import { buildImage } from '../support/image-builder.js';
 import { pushImage, pushSig } from '../support/push.js';

@@ -9,7 +9,7 @@ import {
   CosignLayoutKind,
   REF_NAME_ANNOTATION,
 } from '../../src/oci/layout/layout-source.js';
-import { exportEvidence, typeFileName } from '../../src/output/export.js';
+import { exportEvidence, typeFileName } from '../../src/run/export-evidence.js';
 import { attestationLayer } from '../support/attest-builder.js';
 import { buildSigManifest, simpleSigningPayload } from '../support/cosign-sig.js';
 import { expectFailure } from '../support/expect-failure.js';

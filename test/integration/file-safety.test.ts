@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
-import { isContainedName, typeFileName } from '../../src/output/export.js';
+import { isContainedName, typeFileName } from '../../src/run/export-evidence.js';
 import { runCli } from '../support/run-cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tg-file-safety-'));

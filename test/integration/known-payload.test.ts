@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { RegistryClient } from '../../src/oci/registry/client.js';
-import { verifyImages } from '../../src/verify/verify-image.js';
+import { verifyImages } from '../../src/run/verify-image.js';
 import { simpleSigningPayload } from '../support/cosign-sig.js';
 import { buildImage } from '../support/image-builder.js';
 import { pushImage, pushSig } from '../support/push.js';

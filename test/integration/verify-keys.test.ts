@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { loadKey } from '../../src/verify/keys.js';
+import { loadKey } from '../../src/trust/keys.js';
 import { expectFailure } from '../support/expect-failure.js';
 import { type FaultServer, startFaultServer } from '../support/fault-server.js';
 import { generateKey } from '../support/signing.js';

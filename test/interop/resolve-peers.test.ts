@@ -66,8 +66,8 @@ describe.skipIf(peersMissingReason('oras', 'cosign') !== undefined)(
       const { mkdtempSync, writeFileSync } = await import('node:fs');
       const { join } = await import('node:path');
       const { tmpdir } = await import('node:os');
-      const { listAttachments } = await import('../../src/verify/list-attachments.js');
-      const { verifyImages } = await import('../../src/verify/verify-image.js');
+      const { listAttachments } = await import('../../src/run/list-attachments.js');
+      const { verifyImages } = await import('../../src/run/verify-image.js');
       const reg2 = await startRegistry();
       const c = new RegistryClient();
       try {

@@ -13,7 +13,7 @@ import { pushBlob, pushManifest } from '../../src/oci/registry/push.js';
 import { parseManifest } from '../../src/oci/schema.js';
 import { digestTag } from '../../src/reference/digest.js';
 import { resolveImage } from '../../src/resolve/resolve.js';
-import { verifyImages } from '../../src/verify/verify-image.js';
+import { verifyImages } from '../../src/run/verify-image.js';
 import { type RunningRegistry, startRegistry } from '../support/registry.js';
 import { sharedMissingReason, sharedPath } from '../support/shared-data.js';
 

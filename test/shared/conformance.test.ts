@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { identityPolicy } from '../../src/trust/identity.js';
+import { loadKey } from '../../src/trust/keys.js';
+import { embeddedPublicGoodRoot, trustedRootFromFile } from '../../src/trust/roots.js';
 import { verifyBundleJson } from '../../src/verify/bundle-verify.js';
-import { identityPolicy } from '../../src/verify/identity.js';
-import { loadKey } from '../../src/verify/keys.js';
-import { embeddedPublicGoodRoot, trustedRootFromFile } from '../../src/verify/trust-root.js';
 import { expectFailure } from '../support/expect-failure.js';
 import { sharedMissingReason, sharedPath } from '../support/shared-data.js';
 

@@ -6,9 +6,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { discover } from '../../src/discovery/discover.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
-import { type IdentityPolicyInput, identityPolicy } from '../../src/verify/identity.js';
-import { loadKey } from '../../src/verify/keys.js';
-import { embeddedPublicGoodRoot, privateCaRoot, withRekorKey } from '../../src/verify/trust-root.js';
+import { type IdentityPolicyInput, identityPolicy } from '../../src/trust/identity.js';
+import { loadKey } from '../../src/trust/keys.js';
+import { embeddedPublicGoodRoot, privateCaRoot, withRekorKey } from '../../src/trust/roots.js';
 import {
   KeylessVerifiers,
   KeyVerifiers,

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
-import { verifyImages } from '../../src/verify/verify-image.js';
+import { verifyImages } from '../../src/run/verify-image.js';
 import { sharedMissingReason, sharedPath } from '../support/shared-data.js';
 
 const ACCEPTANCE = ['conforma', 'acceptance'];

@@ -11,8 +11,8 @@ import {
   formatMarkdown,
   formatSarif,
   formatText,
-} from '../../src/batch/formats.js';
-import type { BatchReport } from '../../src/batch/report.js';
+} from '../../src/report/formats.js';
+import type { BatchReport } from '../../src/report/report.js';
 
 const HOSTILE =
   'x\u001b[2K\u0007\r\n# pwned\n![x](http://evil/x.png)\r::error::forged\n<img src=x>&amp;|`$$\u009b31m\u2028\u202eevil%0A,:';

@@ -5,10 +5,10 @@
 import { describe, expect, test } from 'vitest';
 import { discover } from '../../src/discovery/discover.js';
 import { type Digest, sha256Digest } from '../../src/reference/digest.js';
+import { parsePublicKey } from '../../src/trust/keys.js';
+import { embeddedPublicGoodRoot } from '../../src/trust/roots.js';
 import { BUNDLE_LIMITS } from '../../src/verify/bundle-checks.js';
-import { parsePublicKey } from '../../src/verify/keys.js';
 import { MAX_PAYLOAD_DEPTH } from '../../src/verify/simple-signing.js';
-import { embeddedPublicGoodRoot } from '../../src/verify/trust-root.js';
 import { KeyVerifiers, verifySignatures } from '../../src/verify/verify-signatures.js';
 import { addSigManifest } from '../support/cosign-sig.js';
 import { addBundleReferrer, MemorySource } from '../support/memory-source.js';

@@ -5,7 +5,7 @@ import { expect, test } from 'vitest';
 test('the cache key: TRUSTGATE_CACHE_KEY when set, else one made once, private, in the config folder', async () => {
   const { mkdtempSync, statSync, readFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const { cacheSecret } = await import('../../src/batch/cache.js');
+  const { cacheSecret } = await import('../../src/discovery/cache.js');
   const saved = { key: process.env.TRUSTGATE_CACHE_KEY, xdg: process.env.XDG_CONFIG_HOME };
   try {
     process.env.TRUSTGATE_CACHE_KEY = 'from the environment';

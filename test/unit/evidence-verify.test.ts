@@ -4,8 +4,8 @@ import { describe, expect, test } from 'vitest';
 import type { Discovery, SimpleSigningSignature } from '../../src/discovery/types.js';
 import { namingOf, signatureIds, verifierOf, verifyEvidence } from '../../src/policy/evidence-verify.js';
 import { parseReference } from '../../src/reference/parse.js';
-import { parsePublicKey } from '../../src/verify/keys.js';
-import { embeddedPublicGoodRoot } from '../../src/verify/trust-root.js';
+import { parsePublicKey } from '../../src/trust/keys.js';
+import { embeddedPublicGoodRoot } from '../../src/trust/roots.js';
 import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
 
 const D = (c: string) => `sha256:${c.repeat(64)}` as const;

@@ -4,7 +4,6 @@
  */
 import { CommanderError } from 'commander';
 import { describe, expect, test } from 'vitest';
-import type { BatchInputs } from '../../src/batch/inputs.js';
 import { exitCodeForError, exitCodeForFailures, withInputFailures } from '../../src/cli/exit-codes.js';
 import { TrustgateError, UsageError } from '../../src/errors.js';
 import {
@@ -13,8 +12,9 @@ import {
   exitCodeForStatus,
   exitCodeForVerdicts,
 } from '../../src/exit-codes.js';
-import { batchExitCode } from '../../src/policy/run.js';
-import { exitCodeFor } from '../../src/verify/verify-image.js';
+import type { BatchInputs } from '../../src/inputs/inputs.js';
+import { batchExitCode } from '../../src/run/evaluate.js';
+import { exitCodeFor } from '../../src/run/verify-image.js';
 
 describe('exitCodeForVerdicts', () => {
   test.each([

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { TrustgateError } from '../../src/errors.js';
-import { anchored, identityPolicy } from '../../src/verify/identity.js';
+import { anchored, identityPolicy } from '../../src/trust/identity.js';
 
 const GH = 'https://token.actions.githubusercontent.com';
 const RELEASE = 'https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.2.3';

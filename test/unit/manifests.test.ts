@@ -7,7 +7,7 @@ import {
   parseImageList,
   scanManifestFile,
   scanManifests,
-} from '../../src/batch/manifests.js';
+} from '../../src/inputs/manifests.js';
 
 const DIR = join(import.meta.dirname, '..', 'data', 'manifests');
 const scan = (f: string) => scanManifestFile(join(DIR, f));
@@ -129,7 +129,7 @@ test('--images-from lists: one per line, comments and blanks ignored, lines kept
 test('--from-manifests folders: dangling links and link loops are neither followed nor fatal', async () => {
   const { mkdtempSync, symlinkSync, writeFileSync, mkdirSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
-  const { collectInputs } = await import('../../src/batch/inputs.js');
+  const { collectInputs } = await import('../../src/inputs/inputs.js');
   const dir = mkdtempSync(join(tmpdir(), 'tg-manifests-'));
   writeFileSync(
     join(dir, 'pod.yaml'),
@@ -245,7 +245,7 @@ describe('hostile YAML: aliases, merge keys, nesting and size are bounded', () =
   test('one manifest with 130,000 image fields: every one is found, never a RangeError', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const { collectInputs } = await import('../../src/batch/inputs.js');
+    const { collectInputs } = await import('../../src/inputs/inputs.js');
     const file = join(mkdtempSync(join(tmpdir(), 'tg-many-')), 'many.yaml');
     const fields = Array.from({ length: 130_000 }, (_, i) => `{image: r${i % 65_000}}`);
     writeFileSync(file, `kind: Pod\nspec: {containers: [${fields.join(',')}]}\n`);

@@ -1,7 +1,7 @@
 /** evaluateOrDeny and firstFailingCheck: shared answers about one policy decision. */
 import { describe, expect, test } from 'vitest';
 import { explainingCheck, firstFailingCheck, firstFailingOrWarningCheck } from '../../src/policy/checks.js';
-import { evaluateOrDeny, evaluatePolicy, type PolicyDecision } from '../../src/policy/evaluate.js';
+import { evaluateOrDeny, evaluatePolicy, type PolicyDecision } from '../../src/policy/evaluate/index.js';
 import type { ImageEvidence } from '../../src/policy/evidence.js';
 import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
 import { generateKey } from '../support/signing.js';

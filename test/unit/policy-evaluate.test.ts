@@ -6,12 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { emptyDiscovery } from '../../src/discovery/discover.js';
 import { ExitCode } from '../../src/exit-codes.js';
 import { discoveryPlanFor } from '../../src/policy/discovery-plan.js';
-import { type CheckResult, evaluatePolicy, type PolicyDecision } from '../../src/policy/evaluate.js';
+import { type CheckResult, evaluatePolicy, type PolicyDecision } from '../../src/policy/evaluate/index.js';
 import type { AttestationEvidence, ImageEvidence } from '../../src/policy/evidence.js';
 import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
 import type { Digest } from '../../src/reference/digest.js';
+import { parsePublicKey } from '../../src/trust/keys.js';
 import { PREDICATE_TYPES } from '../../src/verify/attestations.js';
-import { parsePublicKey } from '../../src/verify/keys.js';
 import { generateKey } from '../support/signing.js';
 
 const NOW = new Date('2026-06-01T00:00:00Z');

@@ -4,7 +4,7 @@ import { diffPolicies, formatChange } from '../../src/policy/diff.js';
 import { compileGlob } from '../../src/policy/glob.js';
 import { policyJsonSchema } from '../../src/policy/json-schema.js';
 import { compilePolicy, type PolicyIssue } from '../../src/policy/load.js';
-import { compileRegExp } from '../../src/policy/regexp.js';
+import { compileRegExp } from '../../src/trust/regexp.js';
 
 const HEAD = 'apiVersion: trustgate.dev/v1\nkind: Policy\nmetadata: { name: t }\n';
 

@@ -6,7 +6,7 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { initializeCA, initializeCTLog } from '@sigstore/mock';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { type CheckResult, evaluatePolicy, type PolicyDecision } from '../../src/policy/evaluate.js';
+import { type CheckResult, evaluatePolicy, type PolicyDecision } from '../../src/policy/evaluate/index.js';
 import type { ImageEvidence, SignatureEvidence } from '../../src/policy/evidence.js';
 import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
 import { generateKey } from '../support/signing.js';

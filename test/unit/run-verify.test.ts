@@ -7,14 +7,14 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import * as extractOutput from '../../src/output/extract.js';
-import { resolveImages } from '../../src/resolve/resolve.js';
 import type { RunContext, Source } from '../../src/run/context.js';
 import { runExtract } from '../../src/run/extract.js';
+import { resolveImages } from '../../src/run/resolve.js';
 import { runVerify } from '../../src/run/verify.js';
 import { runVerifyAttestations } from '../../src/run/verify-attestations.js';
+import { verifyImageAttestations } from '../../src/run/verify-attestations-image.js';
+import { verifyImages } from '../../src/run/verify-image.js';
 import { buildTrust, type Trust } from '../../src/verify/trust.js';
-import { verifyImageAttestations } from '../../src/verify/verify-attestations-image.js';
-import { verifyImages } from '../../src/verify/verify-image.js';
 
 vi.mock('../../src/output/extract.js', async (original) => {
   const real = await original<typeof import('../../src/output/extract.js')>();

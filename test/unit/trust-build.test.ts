@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { TrustgateError } from '../../src/errors.js';
-import { buildPolicyVerifiers } from '../../src/policy/gather.js';
 import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
+import { buildPolicyVerifiers } from '../../src/policy/policy-trust.js';
+import { buildTrust as legacyBuildTrust, loadTrustRoot } from '../../src/run/verify-image.js';
 import { FULCIO_V2_CLAIMS } from '../../src/trust/claims.js';
 import { defaultTufCacheDir, loadRoot, loadRootSpec, rootSpecOf } from '../../src/trust/roots.js';
 import { type AuthoritySpec, buildPolicyTrust, buildTrust } from '../../src/verify/trust.js';
-import { buildTrust as legacyBuildTrust, loadTrustRoot } from '../../src/verify/verify-image.js';
 import { KeylessVerifiers, KeyVerifiers } from '../../src/verify/verify-signatures.js';
 import { generateKey } from '../support/signing.js';
 

@@ -3,8 +3,8 @@
  * cosign uses), one length cap, and the same rejection wording whichever front end asked.
  */
 import { describe, expect, test } from 'vitest';
-import { buildPolicyVerifiers } from '../../src/policy/gather.js';
 import { compilePolicy } from '../../src/policy/load.js';
+import { buildPolicyVerifiers } from '../../src/policy/policy-trust.js';
 import { FULCIO_V2_CLAIMS } from '../../src/trust/claims.js';
 import { anchored, identityPolicy } from '../../src/trust/identity.js';
 import { compileRegExp, MAX_PATTERN, patternMessage } from '../../src/trust/regexp.js';

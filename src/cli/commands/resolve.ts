@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { describeError, isTrustgateError } from '../../errors.js';
 import { parseReference } from '../../reference/parse.js';
-import { resolveImages } from '../../resolve/resolve.js';
+import { resolveImages } from '../../run/resolve.js';
 import { jsonText, printable } from '../../util/printable.js';
 import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';

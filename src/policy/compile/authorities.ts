@@ -3,8 +3,8 @@
  * the caller's `readKeyFile`); keyless ones have exactly one exact-or-RE2 matcher for issuer and
  * subject, and only certificate claims Fulcio defines.
  */
-import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../../verify/claims.js';
-import { parsePublicKey } from '../../verify/keys.js';
+import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../../trust/claims.js';
+import { parsePublicKey } from '../../trust/keys.js';
 import type { PolicyAuthority, PolicyDocument } from '../schema.js';
 import type { DocPath, Issues } from './issues.js';
 import type { CompiledAuthority, CompiledKey, CompiledPolicy, CompileIO } from './types.js';

@@ -2,10 +2,10 @@
  * What compiling a policy produces: the document as written plus everything checked and prepared
  * once (keys parsed, patterns and CEL compiled, globs built), so evaluation never re-reads or re-parses.
  */
-import type { VerificationKey } from '../../verify/keys.js';
+import type { VerificationKey } from '../../trust/keys.js';
+import type { FullMatch } from '../../trust/regexp.js';
 import type { CompiledCondition } from '../cel.js';
 import type { ImageGlob } from '../glob.js';
-import type { FullMatch } from '../regexp.js';
 import type {
   AttestationRequirement,
   PolicyAuthority,

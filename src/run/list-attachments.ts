@@ -1,12 +1,12 @@
 /** listAttachments, the option-bag form of run/attachments.ts's runAttachments, kept for Node callers. */
 
 import { parseReference } from '../reference/parse.js';
-import { type AttachmentList, type AttachmentsOptions, runAttachments } from '../run/attachments.js';
-import { limitsOf, sourceOptionsOf, trustInputOf, type VerifyOptions } from '../run/options.js';
-import { withSource } from '../run/source.js';
-import { buildTrust } from './trust.js';
+import { buildTrust } from '../verify/trust.js';
+import { type AttachmentList, type AttachmentsOptions, runAttachments } from './attachments.js';
+import { limitsOf, sourceOptionsOf, trustInputOf, type VerifyOptions } from './options.js';
+import { withSource } from './source.js';
 
-export type { AttachmentList, ListedAttestation } from '../run/attachments.js';
+export type { AttachmentList, ListedAttestation } from './attachments.js';
 
 export interface ListOptions extends Partial<VerifyOptions>, AttachmentsOptions {}
 

@@ -3,13 +3,13 @@
  * archive helpers' old home (output/archive.ts).
  */
 import { parseReference } from '../reference/parse.js';
-import { type ExportResult, exportPolicyFrom, runExport } from '../run/export.js';
-import { limitsOf, sourceOptionsOf, trustInputOf, type VerifyOptions } from '../run/options.js';
-import { withSource } from '../run/source.js';
 import { buildTrust } from '../verify/trust.js';
+import { type ExportResult, exportPolicyFrom, runExport } from './export.js';
+import { limitsOf, sourceOptionsOf, trustInputOf, type VerifyOptions } from './options.js';
+import { withSource } from './source.js';
 
-export type { ExportResult } from '../run/export.js';
-export { isContainedName, typeFileName } from './archive.js';
+export { isContainedName, typeFileName } from '../output/archive.js';
+export type { ExportResult } from './export.js';
 
 export interface ExportOptions extends VerifyOptions {
   dir: string;
