@@ -17,7 +17,8 @@
  * Entries are files someone else may have planted: they are read without following links, only when
  * regular and within a size cap (a FIFO or a link to /dev/zero is discarded like any bad entry), and
  * written atomically through an exclusively created temporary file with an unpredictable name, in a
- * folder that must be private (0700, ours).
+ * folder that must be private (0700, ours). Over 300 lines: the key, the checks on read and the
+ * write are one protocol, kept together so a change to one is seen beside the others.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';

@@ -12,7 +12,8 @@
  *   or writable by anyone else.
  *
  * Paths are checked at their last component only (O_NOFOLLOW); the folders above are the caller's
- * to trust, which is why the cache folder itself must be private.
+ * to trust, which is why the cache folder itself must be private. Over 300 lines on purpose: the
+ * rules above only hold if every reader and writer shares them, so they stay in one file.
  */
 import { randomBytes } from 'node:crypto';
 import {

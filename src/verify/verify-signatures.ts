@@ -2,7 +2,9 @@
  * Verifies discovered signatures with sigstore-js against public keys. Each verdict says what was
  * checked and why it failed. A Sigstore bundle counts as a signature only when the statement inside
  * its verified DSSE payload has the cosign sign predicateType; any other bundle is an attestation,
- * never a signature (unlike cosign 3, GHSA-w6c6-c85g-mmv6).
+ * never a signature (unlike cosign 3, GHSA-w6c6-c85g-mmv6). Over 300 lines: the key and keyless
+ * verifiers share the log-signer, timestamp and bundle-limit checks, and splitting them would make
+ * those shared helpers import their callers.
  */
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
 import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';

@@ -1,7 +1,9 @@
 /**
  * The registry side of ImageSource, following the OCI distribution spec v1.1: manifests (GET/HEAD),
  * blobs, referrers with the `sha256-<hex>` tag fallback, and tag listing. Every body fetched by digest
- * is checked against it; every size and count is bounded.
+ * is checked against it; every size and count is bounded. Just over 300 lines: the repository
+ * operations (manifests, blobs, referrers, tags) share one request path; the session, scheme probing
+ * and error mapping already live beside it.
  */
 import { TrustgateError } from '../../errors.js';
 import { type Digest, digestTag, isDigest, parseDigest, truncate } from '../../reference/digest.js';

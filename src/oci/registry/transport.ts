@@ -11,6 +11,9 @@
  * Why not fetch/undici: a single `trustgate resolve` must start about as fast as skopeo. Initialising
  * Node's built-in fetch costs ~25 ms per process and the undici package ~70 ms, against ~5 ms for
  * node:http(s), which also take custom CAs and TLS settings without a second HTTP stack.
+ *
+ * Over 300 lines: sendOnce is one state machine of deadline, silence, rate and abort, and the error
+ * builders it needs are in transport-errors.ts already.
  */
 import { createHash } from 'node:crypto';
 import type * as HttpModule from 'node:http';
