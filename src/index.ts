@@ -37,16 +37,22 @@ export type { Discovery } from './discovery/types.js';
 export * from './errors.js';
 export * from './exit-codes.js';
 export * from './oci/index.js';
+export { normalizeRegistryHost } from './oci/registry/credentials.js';
 export { type ExportOptions, type ExportResult, exportEvidence } from './output/export.js';
+export type { Selection } from './output/extract.js';
+export { writeOutputFile } from './output/write-file.js';
 // --- package F: the policy run layer ---
 export { type CaseResult, outcome, type PolicyCase, parseCases } from './policy/cases.js';
 export { discoveryPlanFor } from './policy/discovery-plan.js';
+export { parseDuration } from './policy/duration.js';
+export type { CheckStatus } from './policy/evaluate/index.js';
 export { type CheckResult, evaluatePolicy, type PolicyDecision, type RuleResult } from './policy/evaluate.js';
 export type { ImageEvidence } from './policy/evidence.js';
 export { buildPolicyVerifiers, gatherEvidence } from './policy/gather.js';
 export { type CompiledPolicy, compilePolicy, loadPolicy, PolicyInvalidError } from './policy/load.js';
 export { evaluateImages, type PolicyRun, type PolicyRunOptions } from './policy/run.js';
 export * from './reference/index.js';
+export { reportFromAttestations } from './report/report.js';
 export * from './resolve/resolve.js';
 // The run layer (issue 13): one function per job, taking built trust and a RunContext.
 export {
@@ -67,8 +73,12 @@ export { type SourceOptions, sourceFrom, withSource } from './run/source.js';
 export { runVerify, type VerifyJob } from './run/verify.js';
 export { type AttestationJob, runVerifyAttestations } from './run/verify-attestations.js';
 export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
+export { GITHUB_V1_CLAIMS, parseExtensionFlag } from './trust/claims.js';
+export type { IdentityPolicyInput } from './trust/identity.js';
+export { jsonText, printable } from './util/printable.js';
+export { MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
-export { buildTrust, type Trust } from './verify/trust.js';
+export { buildTrust, type Trust, type TrustInput } from './verify/trust.js';
 export {
   type AttestationOptions,
   type AttestationRun,

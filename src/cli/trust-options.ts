@@ -2,8 +2,8 @@
 import { type Command, Option } from 'commander';
 import type { Limits } from '../run/context.js';
 import { trustInputOf, type VerifyOptions } from '../run/options.js';
-import { GITHUB_V1_CLAIMS, parseExtensionFlag } from '../verify/claims.js';
-import type { IdentityPolicyInput } from '../verify/identity.js';
+import { GITHUB_V1_CLAIMS, parseExtensionFlag } from '../trust/claims.js';
+import type { IdentityPolicyInput } from '../trust/identity.js';
 import type { TrustInput } from '../verify/trust.js';
 import { collect, UsageError } from './registry-options.js';
 

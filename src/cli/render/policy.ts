@@ -1,7 +1,7 @@
 /** Rendering policy decisions: a readable tree (policy → rule → check) or the full JSON. */
 
-import type { CheckResult, CheckStatus } from '../../policy/evaluate.js';
-import type { PolicyRun } from '../../policy/run.js';
+import type { CheckResult, CheckStatus } from '../../policy/evaluate/index.js';
+import type { PolicyRun } from '../../run/evaluate.js';
 import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
