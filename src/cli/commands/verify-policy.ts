@@ -5,11 +5,10 @@ import { parseDuration } from '../../policy/duration.js';
 import { reportFromPolicy } from '../../report/report.js';
 import { batchOf } from '../../run/options.js';
 import { withSource } from '../../run/source.js';
-import { printable } from '../../util/printable.js';
 import { type BatchFlags, batchRunOptions, type OutputSpec, writeBatchOutputs } from '../batch-output.js';
 import type { Io } from '../output.js';
 import { type RegistryFlags, sourceOptionsFromFlags, UsageError } from '../registry-options.js';
-import { policyJson, renderPolicyText } from '../render/policy.js';
+import { policyJson, renderCacheEvents, renderPolicyText } from '../render/policy.js';
 import type { TrustFlags } from '../trust-options.js';
 
 export interface PolicyFlags {
@@ -106,15 +105,7 @@ export async function verifyWithPolicy(
       },
     ),
   );
-  if (cache) {
-    for (const e of cache.events)
-      if (e.kind !== 'hit' && e.kind !== 'miss')
-        io.err(
-          `${io.errChalk.yellow('cache:')} discarded the ${e.kind} entry for ${printable(e.image)}: ${printable(e.reason)}; fetched it again`,
-        );
-    const hits = cache.events.filter((e) => e.kind === 'hit').length;
-    io.err(`cache: ${hits} of ${images.length} image(s) re-verified from ${printable(flags.cache!)}`);
-  }
+  if (cache) renderCacheEvents(cache.events, images.length, flags.cache!, io);
   const report = reportFromPolicy(run, inputs.locations, inputs.skipped);
   await writeBatchOutputs(
     report,
