@@ -22,6 +22,8 @@ export {
 } from './inputs/manifests.js';
 export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './inputs/pin.js';
 export * from './oci/index.js';
+export { normalizeRegistryHost } from './oci/registry/credentials.js';
+export type { Selection } from './output/extract.js';
 export { writeOutputFile } from './output/write-file.js';
 export { appendAudit, policyChangeRecord } from './policy/audit-log.js';
 // --- package F: the policy run layer ---
@@ -29,6 +31,8 @@ export { type CaseResult, outcome, type PolicyCase, parseCases } from './policy/
 export { explainingCheck, firstFailingCheck, firstFailingOrWarningCheck } from './policy/checks.js';
 export { diffPolicies, formatChange } from './policy/diff.js';
 export { discoveryPlanFor } from './policy/discovery-plan.js';
+export { parseDuration } from './policy/duration.js';
+export type { CheckStatus } from './policy/evaluate/index.js';
 export {
   type CheckResult,
   evaluatePolicy,
@@ -57,6 +61,7 @@ export {
 export {
   type BatchEntry,
   type BatchReport,
+  reportFromAttestations,
   reportFromPolicy,
   reportFromVerify,
   type SourceLocation,
@@ -103,10 +108,12 @@ export {
   type VerifyRun,
   verifyImages,
 } from './run/verify-image.js';
-// CLI support: escaping, redaction and bounded file access every command's output goes through.
+export { GITHUB_V1_CLAIMS, parseExtensionFlag } from './trust/claims.js';
+export type { IdentityPolicyInput } from './trust/identity.js';
 export { jsonText, printable } from './util/printable.js';
+// CLI support: escaping, redaction and bounded file access every command's output goes through.
 export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
 export { redact } from './util/secrets.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
-export { buildTrust, type Trust } from './verify/trust.js';
+export { buildTrust, type Trust, type TrustInput } from './verify/trust.js';
 export { VERSION } from './version.js';

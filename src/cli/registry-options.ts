@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
 import { normalizeRegistryHost } from '../oci/registry/credentials.js';
 import { parseReference } from '../reference/parse.js';
+import type { SourceOptions } from '../run/source.js';
 
 // Commands import it from here; it is the library's UsageError (a TrustgateError with code USAGE).
 export { UsageError } from '../errors.js';
@@ -137,6 +138,14 @@ export function registryClientOptions(
   if (token !== undefined) o.registryToken = token;
   o.registryHost ??= defaultCredentialsHost(commandLineImages);
   return o;
+}
+
+/** Where a command's images come from: the registry flags, and --platform when the command has it. */
+export function sourceOptionsFromFlags(
+  f: RegistryFlags & { platform?: string },
+  commandLineImages: readonly (string | undefined)[],
+): SourceOptions {
+  return { ...registryClientOptions(f, commandLineImages), ...(f.platform ? { platform: f.platform } : {}) };
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -1,8 +1,10 @@
 /** Keyless flags, named as in cosign, shared by every verifying command. */
 import { type Command, Option } from 'commander';
-import { GITHUB_V1_CLAIMS, parseExtensionFlag } from '../verify/claims.js';
-import type { IdentityPolicyInput } from '../verify/identity.js';
-import type { VerifyOptions } from '../verify/verify-image.js';
+import type { Limits } from '../run/context.js';
+import { trustInputOf, type VerifyOptions } from '../run/options.js';
+import { GITHUB_V1_CLAIMS, parseExtensionFlag } from '../trust/claims.js';
+import type { IdentityPolicyInput } from '../trust/identity.js';
+import type { TrustInput } from '../verify/trust.js';
 import { collect, UsageError } from './registry-options.js';
 
 export interface TrustFlags extends KeylessFlags {
@@ -211,4 +213,20 @@ export function trustOptions(
     ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
     ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),
   };
+}
+
+/**
+ * What buildTrust takes, from the trust flags (and verify's --require-docker-reference): the same
+ * checks, in the same order, as trustOptions, so usage errors are reported as before.
+ */
+export function trustInputFromFlags(
+  flags: TrustFlags,
+  o: { requireDockerReference?: boolean } = {},
+): TrustInput {
+  return trustInputOf({ ...trustOptions(flags), ...o });
+}
+
+/** The discovery limits the trust flags set (--max-payload-size). */
+export function limitsFromFlags(flags: TrustFlags): Limits {
+  return { discovery: { maxPayloadBytes: parseSize(flags.maxPayloadSize ?? '16MiB', '--max-payload-size') } };
 }

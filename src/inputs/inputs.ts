@@ -6,14 +6,14 @@
 import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrustgateError } from '../errors.js';
-import type { BatchReport, SourceLocation } from '../report/report.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../util/safe-fs.js';
+import type { SkippedImage, SourceLocation } from './location.js';
 import { parseImageList, scanManifests } from './manifests.js';
 
 export interface BatchInputs {
   references: string[];
   locations: Map<string, SourceLocation[]>;
-  skipped: BatchReport['skipped'];
+  skipped: SkippedImage[];
   /** Manifests that could not be read or parsed: the batch fails (an unread file may name images). */
   errors: Array<{ file: string; line: number; column: number; message: string }>;
 }
@@ -91,7 +91,7 @@ export function collectInputs(opts: {
     for (const i of parseImageList(text, file === '-' ? '<stdin>' : file))
       add(i.reference, { file: i.file, line: i.line });
   }
-  let skipped: BatchReport['skipped'] = [];
+  let skipped: SkippedImage[] = [];
   let errors: BatchInputs['errors'] = [];
   if (opts.fromManifests && opts.fromManifests.length > 0) {
     const scan = scanManifests(manifestFiles(opts.fromManifests));

@@ -3,21 +3,17 @@
  * that every CI format (text, JSON, SARIF, JUnit, Markdown, GitHub annotations) renders the same
  * facts: per image, its status, its checks, and where in the repository it was named.
  */
+
+import type { SkippedImage, SourceLocation } from '../inputs/location.js';
 import { explainingCheck } from '../policy/checks.js';
 import type { PolicyRun } from '../run/evaluate.js';
 import type { AttestationRun } from '../run/verify-attestations-image.js';
 import type { VerifyRun } from '../run/verify-image.js';
 import { VERSION } from '../version.js';
 
-export type BatchStatus = 'pass' | 'fail' | 'warn';
+export type { SkippedImage, SourceLocation } from '../inputs/location.js';
 
-export interface SourceLocation {
-  file: string;
-  line: number;
-  column?: number;
-  /** YAML path, for references from manifests. */
-  path?: string;
-}
+export type BatchStatus = 'pass' | 'fail' | 'warn';
 
 export interface BatchCheck {
   id: string;
@@ -46,7 +42,7 @@ export interface BatchReport {
   mode: 'verify' | 'verify-attestation' | 'policy';
   entries: BatchEntry[];
   /** Manifest fields that looked like images but were not verified (unknown CRDs). */
-  skipped: Array<SourceLocation & { reason: string }>;
+  skipped: SkippedImage[];
   exitCode: number;
   summary: { images: number; passed: number; failed: number; warned: number; distinctDigests: number };
 }

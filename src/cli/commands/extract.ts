@@ -1,16 +1,17 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import type { Selection } from '../../output/extract.js';
-import type { ExtractResult } from '../../run/extract.js';
-import { jsonText, printable } from '../../util/printable.js';
+import { withSource } from '../../run/source.js';
+import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
   type RegistryFlags,
-  registryClientOptions,
+  sourceOptionsFromFlags,
   UsageError,
 } from '../registry-options.js';
-import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
+import { writeUnverified, writeVerified } from '../render/extract.js';
+import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 
 interface ExtractFlags extends RegistryFlags, TrustFlags {
   type: string;
@@ -62,23 +63,19 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
     );
   addRegistryOptions(cmd).action(async (image: string, flags: ExtractFlags) => {
     const selection = selectionOf(flags);
-    const trust = trustOptions(flags);
-    const source = {
-      ...registryClientOptions(flags, [image]),
-      ...(flags.platform ? { platform: flags.platform } : {}),
-    };
-    const [{ runExtract }, { buildTrust }, { trustInputOf, limitsOf }, { withSource }] = await Promise.all([
-      import('../../run/extract.js'),
+    const trustInput = trustInputFromFlags(flags);
+    const source = sourceOptionsFromFlags(flags, [image]);
+    // lazy: sigstore-js (the verify chunk) adds ~40-60 ms of CPU to the start of commands that never verify.
+    const [{ buildTrust }, { runExtract }] = await Promise.all([
       import('../../verify/trust.js'),
-      import('../../run/options.js'),
-      import('../../run/source.js'),
+      import('../../run/extract.js'),
     ]);
-    const built = await buildTrust(trustInputOf(trust));
+    const trust = await buildTrust(trustInput);
     const result = await withSource(source, (s) =>
       runExtract(
         image,
-        built,
-        { source: s, limits: limitsOf(trust) },
+        trust,
+        { source: s, limits: limitsFromFlags(flags) },
         {
           type: flags.type,
           selection,
@@ -113,78 +110,4 @@ function selectionOf(flags: ExtractFlags): Selection {
   if (flags.all) return { kind: 'all' };
   if (flags.latest) return { kind: 'latest' };
   return index !== undefined ? { kind: 'index', index } : { kind: 'single' };
-}
-
-async function writeUnverified(
-  result: Extract<ExtractResult, { kind: 'unverified' }>,
-  flags: ExtractFlags,
-  io: Io,
-): Promise<void> {
-  const { writeOutputFile } = await import('../../output/write-file.js');
-  const img = result.run.images[0]!;
-  const u = result.attachment;
-  io.err(
-    `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
-  );
-  if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
-  else await writeOutputFile(flags.output, u.bytes);
-  if (flags.json)
-    io.out(
-      jsonText(
-        {
-          image: img.canonical,
-          digest: img.digest,
-          artifactType: flags.type,
-          verified: false,
-          attachment: u.digest,
-          layer: u.layer,
-        },
-        2,
-      ),
-    );
-}
-
-async function writeVerified(
-  result: Extract<ExtractResult, { kind: 'verified' }>,
-  flags: ExtractFlags,
-  io: Io,
-): Promise<void> {
-  const { writeOutputFile } = await import('../../output/write-file.js');
-  const { run, items } = result;
-  const img = run.images[0]!;
-  const toStdout = !flags.output || flags.output === '-';
-  const written: Array<{ path: string; sha256: string; index: number; signer?: string; logTime?: string }> =
-    [];
-  for (const item of items) {
-    if (toStdout) {
-      process.stdout.write(item.bytes);
-      if (items.length > 1) process.stdout.write('\n');
-    } else {
-      const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
-      await writeOutputFile(path, item.bytes);
-      written.push({
-        path,
-        sha256: item.sha256,
-        index: item.index,
-        ...(item.signer ? { signer: item.signer } : {}),
-        ...(item.logTime ? { logTime: item.logTime } : {}),
-      });
-    }
-    io.err(
-      `verified ${run.predicateType} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
-    );
-  }
-  if (flags.json)
-    io.out(
-      jsonText(
-        {
-          image: img.canonical,
-          digest: img.digest,
-          predicateType: run.predicateType,
-          verified: true,
-          written,
-        },
-        2,
-      ),
-    );
 }

@@ -5,7 +5,7 @@ import { resolveImages } from '../../run/resolve.js';
 import { jsonText, printable } from '../../util/printable.js';
 import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
-import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
+import { addRegistryOptions, type RegistryFlags, sourceOptionsFromFlags } from '../registry-options.js';
 
 interface ResolveFlags extends RegistryFlags {
   json?: boolean;
@@ -24,10 +24,7 @@ export function registerResolve(program: Command, io: Io, setExit: (code: number
   addRegistryOptions(cmd).action(async (images: string[], flags: ResolveFlags) => {
     // Every reference is parsed before any network work: a typo is a usage error, not a partial run.
     const parsed = images.map((i) => parseReference(i));
-    const results = await resolveImages(parsed, {
-      ...registryClientOptions(flags, images),
-      ...(flags.platform ? { platform: flags.platform } : {}),
-    });
+    const results = await resolveImages(parsed, sourceOptionsFromFlags(flags, images));
     let failed = 0;
     const json: unknown[] = [];
     for (const r of results) {

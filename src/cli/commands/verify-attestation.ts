@@ -1,4 +1,8 @@
 import { type Command, Option } from 'commander';
+import { parseReference } from '../../reference/parse.js';
+import { reportFromAttestations } from '../../report/report.js';
+import { batchOf } from '../../run/options.js';
+import { withSource } from '../../run/source.js';
 import {
   addBatchOptions,
   type BatchFlags,
@@ -9,8 +13,13 @@ import {
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
-import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
-import { addTrustOptions, type TrustFlags, trustOptions } from '../trust-options.js';
+import { addRegistryOptions, type RegistryFlags, sourceOptionsFromFlags } from '../registry-options.js';
+import {
+  attestationsJson,
+  renderAttestationsCosign,
+  renderAttestationsText,
+} from '../render/attestations.js';
+import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 
 interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags {
   type?: string;
@@ -36,19 +45,25 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
   addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyAttestationFlags) => {
     const outputs = parseOutputs(flags.output);
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
-    const trust = trustOptions(flags);
-    const { verifyImageAttestations } = await import('../../verify/verify-attestations-image.js');
-    const run = await verifyImageAttestations(images, {
-      ...registryClientOptions(flags, positional),
-      ...trust,
-      ...(flags.type ? { type: flags.type } : {}),
-      ...(flags.platform ? { platform: flags.platform } : {}),
-      ...batchRunOptions(flags),
-    });
-    const [render, { reportFromAttestations }] = await Promise.all([
-      import('../render/attestations.js'),
-      import('../../batch/report.js'),
+    const trustInput = trustInputFromFlags(flags);
+    const source = sourceOptionsFromFlags(flags, positional);
+    const runBatch = batchOf(batchRunOptions(flags));
+    // Parse, then trust, then the client: the order errors were always reported in.
+    const parsed = images.map((r) => parseReference(r));
+    // lazy: sigstore-js (the verify chunk) adds ~40-60 ms of CPU to the start of commands that never verify.
+    const [{ buildTrust }, { runVerifyAttestations }] = await Promise.all([
+      import('../../verify/trust.js'),
+      import('../../run/verify-attestations.js'),
     ]);
+    const trust = await buildTrust(trustInput);
+    const run = await withSource(source, (s) =>
+      runVerifyAttestations(
+        parsed,
+        trust,
+        { source: s, limits: limitsFromFlags(flags), ...(runBatch ? { batch: runBatch } : {}) },
+        flags.type ? { type: flags.type } : {},
+      ),
+    );
     const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
     await writeBatchOutputs(
       report,
@@ -56,10 +71,10 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       io,
       { inputs, batch },
       {
-        json: () => render.attestationsJson(run),
+        json: () => attestationsJson(run),
         list: 'images',
-        text: (to) => render.renderAttestationsText(run, to),
-        cosign: (to) => render.renderAttestationsCosign(run, to),
+        text: (to) => renderAttestationsText(run, to),
+        cosign: (to) => renderAttestationsCosign(run, to),
       },
     );
     setExit(withInputFailures(inputs, run.exitCode));

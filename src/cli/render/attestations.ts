@@ -1,6 +1,7 @@
 /** Rendering `trustgate verify-attestation` results. */
+
+import type { AttestationRun } from '../../run/verify-attestations.js';
 import { jsonText, printable } from '../../util/printable.js';
-import type { AttestationRun } from '../../verify/verify-attestations-image.js';
 import type { Io } from '../output.js';
 
 export const ATTESTATION_JSON_SCHEMA_VERSION = 1;

@@ -1,7 +1,8 @@
 /** Rendering policy decisions: a readable tree (policy → rule → check) or the full JSON. */
 
-import type { CheckResult, CheckStatus } from '../../policy/evaluate.js';
-import type { PolicyRun } from '../../policy/run.js';
+import type { CacheEvent } from '../../discovery/cache.js';
+import type { CheckResult, CheckStatus } from '../../policy/evaluate/index.js';
+import type { PolicyRun } from '../../run/evaluate.js';
 import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
@@ -51,4 +52,15 @@ export function renderPolicyText(run: PolicyRun, io: Io): void {
         ),
       );
   }
+}
+
+/** On stderr: each cache entry that was discarded and fetched again, then how many images it served. */
+export function renderCacheEvents(events: readonly CacheEvent[], images: number, dir: string, io: Io): void {
+  for (const e of events)
+    if (e.kind !== 'hit' && e.kind !== 'miss')
+      io.err(
+        `${io.errChalk.yellow('cache:')} discarded the ${e.kind} entry for ${printable(e.image)}: ${printable(e.reason)}; fetched it again`,
+      );
+  const hits = events.filter((e) => e.kind === 'hit').length;
+  io.err(`cache: ${hits} of ${images} image(s) re-verified from ${printable(dir)}`);
 }

@@ -1,8 +1,8 @@
 /** Rendering `trustgate verify` results: text for people, our JSON schema, and cosign's output. */
 
 import type { ChalkInstance } from 'chalk';
+import type { VerifyRun } from '../../run/verify.js';
 import { jsonText, printable } from '../../util/printable.js';
-import type { VerifyRun } from '../../verify/verify-image.js';
 import type { Io } from '../output.js';
 
 export const VERIFY_JSON_SCHEMA_VERSION = 1;

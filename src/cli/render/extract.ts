@@ -1,0 +1,84 @@
+/** What `extract` writes: the payload bytes (stdout or --output), and with --json a summary of them. */
+import { writeOutputFile } from '../../output/write-file.js';
+import type { ExtractResult } from '../../run/extract.js';
+import { jsonText } from '../../util/printable.js';
+import type { Io } from '../output.js';
+
+/** The extract flags that say where and how the payload is written. */
+export interface WriteFlags {
+  type: string;
+  output?: string;
+  json?: boolean;
+}
+
+export async function writeUnverified(
+  result: Extract<ExtractResult, { kind: 'unverified' }>,
+  flags: WriteFlags,
+  io: Io,
+): Promise<void> {
+  const img = result.run.images[0]!;
+  const u = result.attachment;
+  io.err(
+    `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
+  );
+  if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
+  else await writeOutputFile(flags.output, u.bytes);
+  if (flags.json)
+    io.out(
+      jsonText(
+        {
+          image: img.canonical,
+          digest: img.digest,
+          artifactType: flags.type,
+          verified: false,
+          attachment: u.digest,
+          layer: u.layer,
+        },
+        2,
+      ),
+    );
+}
+
+export async function writeVerified(
+  result: Extract<ExtractResult, { kind: 'verified' }>,
+  flags: WriteFlags,
+  io: Io,
+): Promise<void> {
+  const { run, items } = result;
+  const img = run.images[0]!;
+  const toStdout = !flags.output || flags.output === '-';
+  const written: Array<{ path: string; sha256: string; index: number; signer?: string; logTime?: string }> =
+    [];
+  for (const item of items) {
+    if (toStdout) {
+      process.stdout.write(item.bytes);
+      if (items.length > 1) process.stdout.write('\n');
+    } else {
+      const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
+      await writeOutputFile(path, item.bytes);
+      written.push({
+        path,
+        sha256: item.sha256,
+        index: item.index,
+        ...(item.signer ? { signer: item.signer } : {}),
+        ...(item.logTime ? { logTime: item.logTime } : {}),
+      });
+    }
+    io.err(
+      `verified ${run.predicateType} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
+    );
+  }
+  if (flags.json)
+    io.out(
+      jsonText(
+        {
+          image: img.canonical,
+          digest: img.digest,
+          predicateType: run.predicateType,
+          verified: true,
+          written,
+        },
+        2,
+      ),
+    );
+}

@@ -1,1 +1,0 @@
-export * from './evaluate/index.js';
