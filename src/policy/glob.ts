@@ -37,3 +37,34 @@ export function matchesAny(globs: ImageGlob[], name: string): ImageGlob | undefi
   for (const g of globs) if (g.match.test(name) && (!best || g.specificity > best.specificity)) best = g;
   return best;
 }
+
+const DOCKER_HUB_ALIASES = new Set(['index.docker.io', 'registry-1.docker.io']);
+
+/**
+ * Why an image pattern can never match, or undefined. Images are matched by their normalised name
+ * (lowercase registry, no :443, Docker Hub as docker.io/library/…), so a pattern written another way
+ * silently matches nothing, and a stricter rule would then never apply. Such a pattern is a policy
+ * error, with the spelling that does match.
+ */
+export function imagePatternProblem(pattern: string): { message: string; hint: string } | undefined {
+  const slash = pattern.indexOf('/');
+  const host = slash < 0 ? pattern : pattern.slice(0, slash);
+  const rest = slash < 0 ? '' : pattern.slice(slash);
+  if (/[*?]/.test(host)) return undefined;
+  const looksLikeHost = host.includes('.') || host.includes(':') || host.toLowerCase() === 'localhost';
+  if (!looksLikeHost) {
+    const name = pattern.includes('/') ? `docker.io/${pattern}` : `docker.io/library/${pattern}`;
+    return {
+      message: `"${pattern}" names no registry, so it matches no image (images are matched as registry/repository)`,
+      hint: `write ${name}`,
+    };
+  }
+  let fixed = host.toLowerCase().replace(/:443$/, '');
+  if (DOCKER_HUB_ALIASES.has(fixed)) fixed = 'docker.io';
+  if (fixed !== host)
+    return {
+      message: `"${pattern}" matches no image: registries are matched lower case, without :443, and Docker Hub as docker.io`,
+      hint: `write ${fixed}${rest}`,
+    };
+  return undefined;
+}

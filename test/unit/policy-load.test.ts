@@ -134,22 +134,22 @@ test('policy diff is semantic: formatting and defaults do not show; changed mode
   );
   expect(diffPolicies(a.doc, same.doc)).toEqual([]);
   const b = ok(
-    `${HEAD}rules:\n  - { name: r, images: ["**"], mode: warn }\n  - { name: s, images: ["x/**"] }\n`,
+    `${HEAD}rules:\n  - { name: r, images: ["**"], mode: warn }\n  - { name: s, images: ["r.example/x/**"] }\n`,
   );
   expect(diffPolicies(a.doc, b.doc).map(formatChange)).toEqual([
     '- authorities.k: {"keyless":{"issuer":"x","subject":"y"}}',
     '~ rules[r].mode: "enforce" → "warn"',
     '- rules[r].signatures: {"anyOf":["k"]}',
-    '+ rules[s]: {"name":"s","images":["x/**"],"mode":"enforce"}',
+    '+ rules[s]: {"name":"s","images":["r.example/x/**"],"mode":"enforce"}',
   ]);
 });
 
 test('policy diff reports a reordering of rules or exceptions, which changes decisions', () => {
   const a = ok(
-    `${HEAD}matching: mostSpecific\nrules:\n  - { name: r1, images: ["a/*"] }\n  - { name: r2, images: ["a/*"] }\n`,
+    `${HEAD}matching: mostSpecific\nrules:\n  - { name: r1, images: ["r.example/a/*"] }\n  - { name: r2, images: ["r.example/a/*"] }\n`,
   );
   const b = ok(
-    `${HEAD}matching: mostSpecific\nrules:\n  - { name: r2, images: ["a/*"] }\n  - { name: r1, images: ["a/*"] }\n`,
+    `${HEAD}matching: mostSpecific\nrules:\n  - { name: r2, images: ["r.example/a/*"] }\n  - { name: r1, images: ["r.example/a/*"] }\n`,
   );
   expect(diffPolicies(a.doc, b.doc).map(formatChange)).toEqual([
     '~ rules (order): ["r1","r2"] → ["r2","r1"]',

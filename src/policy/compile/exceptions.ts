@@ -1,5 +1,5 @@
 /** Exceptions: time-boxed waivers, naming only rules that exist and images by valid globs. */
-import { compileGlob } from '../glob.js';
+import { compileGlob, imagePatternProblem } from '../glob.js';
 import type { PolicyDocument } from '../schema.js';
 import type { Issues } from './issues.js';
 import type { CompiledException } from './types.js';
@@ -16,6 +16,8 @@ export function compileExceptions(
     const images = e.images.flatMap((g, i) => {
       const c = compileGlob(g);
       if ('error' in c) issues.add([...path, 'images', i], c.error);
+      const never = imagePatternProblem(g);
+      if (never) issues.add([...path, 'images', i], never.message, never.hint);
       return 'glob' in c ? [c.glob] : [];
     });
     const checks = e.checks.flatMap((g) => {

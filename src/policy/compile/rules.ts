@@ -5,7 +5,7 @@
 import { predicateTypeFor } from '../../verify/attestations.js';
 import { type CompiledCondition, compileCondition } from '../cel.js';
 import { parseDuration } from '../duration.js';
-import { compileGlob, type ImageGlob } from '../glob.js';
+import { compileGlob, type ImageGlob, imagePatternProblem } from '../glob.js';
 import type { AttestationRequirement, PolicyDocument, PolicyRule } from '../schema.js';
 import type { DocPath, Issues } from './issues.js';
 import type { CompiledAttestation, CompiledRule } from './types.js';
@@ -43,8 +43,15 @@ function compileRule(r: PolicyRule, ri: number, c: RuleContext): CompiledRule {
         c.issues.add([...path, key, i], compiled.error, 'e.g. ghcr.io/org/** or registry.example/team/*');
         return [];
       }
+      const never = imagePatternProblem(g);
+      if (never) c.issues.add([...path, key, i], never.message, never.hint);
       return [compiled.glob];
     });
+  for (const key of ['allowedRegistries', 'allowedNamespaces'] as const)
+    for (const [i, v] of (r[key] ?? []).entries()) {
+      const never = imagePatternProblem(v);
+      if (never) c.issues.add([...path, key, i], never.message, never.hint);
+    }
   if (r.signatures) {
     const s = r.signatures;
     const names = 'anyOf' in s ? s.anyOf : 'allOf' in s ? s.allOf : s.of;
