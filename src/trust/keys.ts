@@ -103,7 +103,7 @@ export function parsePublicKey(pem: string, source: string): VerificationKey {
     });
   }
   const algorithm = keyAlgorithm(key, source);
-  const spkiDer = key.export({ type: 'spki', format: 'der' });
+  const spkiDer = canonicalSpki(key);
   return {
     fingerprint: `sha256:${createHash('sha256').update(spkiDer).digest('hex')}`,
     source,
@@ -111,6 +111,19 @@ export function parsePublicKey(pem: string, source: string): VerificationKey {
     key,
     spkiDer,
   };
+}
+
+/**
+ * One SubjectPublicKeyInfo per key, however it was written: an EC point given compressed is the same
+ * key as the uncompressed one, and fingerprints (revocation lists, distinct-signer counts) and log
+ * entries must see it as the same. Through JWK, Node exports EC points uncompressed.
+ */
+export function canonicalSpki(key: KeyObject): Buffer {
+  const k =
+    key.asymmetricKeyType === 'ec'
+      ? createPublicKey({ key: key.export({ format: 'jwk' }), format: 'jwk' })
+      : key;
+  return k.export({ type: 'spki', format: 'der' });
 }
 
 function keyAlgorithm(key: KeyObject, source: string): KeyAlgorithm {

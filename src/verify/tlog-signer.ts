@@ -4,9 +4,11 @@
  * certificate the entry names; an entry logged under another key would then pass, and the signing
  * event could not be found by searching the log for the real signer (cosign GHSA-whqx-f9j3-ch6m).
  */
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createPublicKey } from 'node:crypto';
 import type { Bundle } from '@sigstore/bundle';
+import { X509Certificate } from '@sigstore/core';
 import type { TransparencyLogEntry } from '@sigstore/protobuf-specs';
+import { canonicalSpki } from '../trust/keys.js';
 
 /** Who verified the signature: a key's SubjectPublicKeyInfo, or a leaf certificate. */
 export type ExpectedSigner = { spkiDer: Buffer } | { certDer: Buffer };
@@ -30,31 +32,33 @@ function fromBase64Pem(value: unknown): Recorded | undefined {
 
 function parsePem(pem: string, label: string): Recorded | undefined {
   try {
-    if (label === 'CERTIFICATE') {
-      const c = new X509Certificate(pem);
-      return { certDer: c.raw, spkiDer: spki(c.publicKey) };
-    }
-    return { spkiDer: spki(createPublicKey(pem)) };
+    if (label === 'CERTIFICATE') return certificate(X509Certificate.parse(pem));
+    return { spkiDer: canonicalSpki(createPublicKey(pem)) };
   } catch {
     return undefined;
   }
 }
 
-function spki(k: ReturnType<typeof createPublicKey>): Buffer {
-  return k.export({ type: 'spki', format: 'der' });
+/**
+ * Certificates are read with sigstore-js's own parser, the one that verified the signature: OpenSSL
+ * refuses some DER that it accepts, and a certificate must be compared as the verifier saw it.
+ */
+function certificate(c: X509Certificate): Recorded {
+  return {
+    certDer: Buffer.from(c.root.toDER()),
+    spkiDer: canonicalSpki(createPublicKey({ key: c.publicKey, format: 'der', type: 'spki' })),
+  };
 }
 
 /** Rekor v2 verifier: `{publicKey: {rawBytes}}` or `{x509Certificate: {rawBytes}}`, base64 DER. */
 function fromV2Verifier(v: unknown): Recorded | undefined {
   const o = v as { publicKey?: { rawBytes?: string }; x509Certificate?: { rawBytes?: string } } | undefined;
   try {
-    if (o?.x509Certificate?.rawBytes) {
-      const c = new X509Certificate(Buffer.from(o.x509Certificate.rawBytes, 'base64'));
-      return { certDer: c.raw, spkiDer: spki(c.publicKey) };
-    }
+    if (o?.x509Certificate?.rawBytes)
+      return certificate(X509Certificate.parse(Buffer.from(o.x509Certificate.rawBytes, 'base64')));
     if (o?.publicKey?.rawBytes) {
       const der = Buffer.from(o.publicKey.rawBytes, 'base64');
-      return { spkiDer: spki(createPublicKey({ key: der, format: 'der', type: 'spki' })) };
+      return { spkiDer: canonicalSpki(createPublicKey({ key: der, format: 'der', type: 'spki' })) };
     }
   } catch {
     return undefined;
@@ -88,7 +92,7 @@ function matches(r: Recorded, expected: ExpectedSigner): boolean {
   if ('certDer' in expected) {
     // A certificate must be the very certificate; a bare key must be the certificate's key.
     if ('certDer' in r) return r.certDer.equals(expected.certDer);
-    return r.spkiDer.equals(spki(new X509Certificate(expected.certDer).publicKey));
+    return r.spkiDer.equals(certificate(X509Certificate.parse(Buffer.from(expected.certDer))).spkiDer);
   }
   return r.spkiDer.equals(expected.spkiDer);
 }
