@@ -11,6 +11,7 @@ import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Discovery } from '../discovery/types.js';
 import { TrustgateError } from '../errors.js';
+import { jsonText } from '../util/printable.js';
 import { createExclusive } from '../util/safe-fs.js';
 import { type AttestationVerdict, PREDICATE_TYPES } from '../verify/attestations.js';
 import type { SignatureVerdict } from '../verify/verify-signatures.js';
@@ -174,7 +175,7 @@ function bundleCertificates(d: Discovery, files: Map<string, Uint8Array>): void 
 
 /** summary.json, then SHA256SUMS over every file so far (summary.json included). */
 export function sealArchive(files: Map<string, Uint8Array>, summary: unknown): void {
-  files.set('summary.json', Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
+  files.set('summary.json', Buffer.from(`${jsonText(summary, 2)}\n`));
   const names = [...files.keys()].sort();
   const sums = names
     .map((n) => `${createHash('sha256').update(files.get(n)!).digest('hex')}  ${n}`)

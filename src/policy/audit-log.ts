@@ -3,6 +3,8 @@
  * crash never truncates what was written. Records hold what was decided and why, never credentials:
  * the inputs are references, digests, check reasons and signer identities.
  */
+
+import { jsonText } from '../util/printable.js';
 import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
 import { VERSION } from '../version.js';
@@ -73,5 +75,5 @@ export function policyChangeRecord(
 export function appendAudit(file: string, records: AuditRecord[]): void {
   if (records.length === 0) return;
   // Redacted as a whole line: a check reason may quote a registry's error body.
-  appendNoFollow(file, records.map((r) => `${redact(JSON.stringify(r))}\n`).join(''), 0o600, '--audit-log');
+  appendNoFollow(file, records.map((r) => `${redact(jsonText(r))}\n`).join(''), 0o600, '--audit-log');
 }

@@ -4,7 +4,7 @@ import { ExitCode } from '../../exit-codes.js';
 import { appendAudit, policyChangeRecord } from '../../policy/audit-log.js';
 import { firstFailingOrWarningCheck } from '../../policy/checks.js';
 import { diffPolicies, formatChange } from '../../policy/diff.js';
-import { printable } from '../../util/printable.js';
+import { jsonText, printable } from '../../util/printable.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../../util/safe-fs.js';
 import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
@@ -49,8 +49,7 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
       const a = loadPolicy(before);
       const b = loadPolicy(after);
       const changes = diffPolicies(a.doc, b.doc);
-      if (flags.output === 'json')
-        io.out(JSON.stringify({ before: a.sha256, after: b.sha256, changes }, null, 2));
+      if (flags.output === 'json') io.out(jsonText({ before: a.sha256, after: b.sha256, changes }, 2));
       else if (changes.length === 0) io.out('no semantic change');
       else for (const c of changes) io.out(printable(formatChange(c)));
       if (flags.auditLog) {
