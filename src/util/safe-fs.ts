@@ -105,21 +105,42 @@ export function readRegularFile(path: string, maxBytes: number): Buffer {
   }
 }
 
+/** The cap for image lists, manifests, policy cases and bundles the user names: far above any real one. */
+export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
+
 /**
  * A file the user named, which may legitimately be a link, a FIFO (`--key <(vault …)`) or
  * /dev/stdin: read to at most `maxBytes`, so /dev/zero or an endless pipe fails at the cap instead of
  * exhausting memory. A directory is refused. (A FIFO nobody writes to waits, as `cat` would: it is
  * the user's own pipe.)
  */
-/** The cap for image lists, manifests, policy cases and bundles the user names: far above any real one. */
-export const MAX_INPUT_FILE_BYTES = 64 * 1024 * 1024;
-
 export function readInputFile(path: string, maxBytes: number): Buffer {
   const fd = openSync(path, O_RDONLY);
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new TrustgateError('USAGE', `${path} is a directory, not a file`);
     if (st.isFile() && st.size > maxBytes)
+      throw new TrustgateError('SIZE_LIMIT', `${path} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
+    return readUpTo(fd, path, maxBytes);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A settings file read without being named on this command line (Docker's config.json): it may be a
+ * link (dotfile managers make them), but it must be a regular file. Opened without blocking, so a FIFO
+ * planted there is refused at once instead of hanging every registry command.
+ */
+export function readSettingsFile(path: string, maxBytes: number): Buffer {
+  const fd = openSync(path, O_RDONLY | O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile())
+      throw new TrustgateError('USAGE', `${path} is ${kindOf(st)}, not a regular file`, {
+        hint: 'replace it with a regular file, or remove it',
+      });
+    if (st.size > maxBytes)
       throw new TrustgateError('SIZE_LIMIT', `${path} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
     return readUpTo(fd, path, maxBytes);
   } finally {

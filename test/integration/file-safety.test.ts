@@ -201,18 +201,39 @@ describe('input files the user names are read up to a cap', () => {
 });
 
 describe('registry settings files are read up to a cap', () => {
-  test("Docker's config.json linked to /dev/zero fails at the cap instead of growing memory", () => {
+  test("Docker's config.json linked to /dev/zero is refused at once instead of growing memory", () => {
     const dir = join(work, `docker-${n++}`);
     execFileSync('mkdir', [dir]);
     symlinkSync('/dev/zero', join(dir, 'config.json'));
     const r = run(['resolve', '127.0.0.1:9/app:v1'], { DOCKER_CONFIG: dir });
     expect(r.code).toBe(ExitCode.FAILURE);
-    expect(r.stderr).toContain('config.json is larger than the 4194304-byte limit');
+    expect(r.stderr).toContain('config.json is a device, not a regular file');
   });
 
   test('--registry-cacert /dev/zero fails at the cap', () => {
     const r = run(['resolve', '--registry-cacert', '/dev/zero', '127.0.0.1:9/app:v1']);
     expect(r.code).toBe(ExitCode.FAILURE);
     expect(r.stderr).toContain('/dev/zero is larger than the 4194304-byte limit');
+  });
+});
+
+describe('files read without being named are refused fast when they are not regular files', () => {
+  test("a FIFO planted at Docker's config.json is refused at once, not waited on", () => {
+    const dir = join(work, `docker-fifo-${n++}`);
+    execFileSync('mkdir', [dir]);
+    execFileSync('mkfifo', [join(dir, 'config.json')]);
+    const started = Date.now();
+    const r = run(['resolve', '127.0.0.1:9/app:v1'], { DOCKER_CONFIG: dir });
+    expect(r.code).not.toBe(ExitCode.OK);
+    expect(r.stderr).toContain('config.json is a FIFO, not a regular file');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('verify-bundle with /dev/zero as the artifact fails at the cap instead of filling memory', () => {
+    const bundle = join(work, `bundle-${n++}.json`);
+    writeFileSync(bundle, '{}');
+    const r = run(['verify-bundle', '--bundle', bundle, '--key', 'fixtures/trust/cosign.pub', '/dev/zero']);
+    expect(r.code).not.toBe(ExitCode.OK);
+    expect(r.stderr).toContain('/dev/zero is larger than the 1073741824-byte limit');
   });
 });
