@@ -19,6 +19,7 @@ export interface RegistryFlags {
   allowHttpRegistry?: boolean;
   timeout?: string;
   requestTimeout?: string;
+  runTimeout?: string;
   minTransferRate?: string;
   maxRetries?: string;
   concurrency?: string;
@@ -74,6 +75,12 @@ export function addRegistryOptions(cmd: Command): Command {
     )
     .addOption(
       new Option(
+        '--run-timeout <seconds>',
+        'time for all registry traffic of the run; nothing is fetched after it (0: no limit)',
+      ).default('1800'),
+    )
+    .addOption(
+      new Option(
         '--min-transfer-rate <bytes/s>',
         'abort a registry download slower than this over any --timeout window after the first (0 disables)',
       ).default('1024'),
@@ -111,6 +118,7 @@ export function registryClientOptions(
     allowHttp: f.allowHttpRegistry ?? false,
     timeoutMs: atLeastOne('timeout', f.timeout, 30) * 1000,
     minTransferRate: positiveInt('min-transfer-rate', f.minTransferRate, 1024),
+    runTimeoutMs: positiveInt('run-timeout', f.runTimeout, 1800) * 1000,
     ...(f.requestTimeout === undefined
       ? {}
       : { requestTimeoutMs: atLeastOne('request-timeout', f.requestTimeout, 300) * 1000 }),

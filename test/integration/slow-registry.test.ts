@@ -95,6 +95,31 @@ describe('slow registries', () => {
     expect(Date.now() - started).toBeLessThan(3000);
   });
 
+  test('a registry that answers every request just in time cannot hold a run past --run-timeout', async () => {
+    // Each answer comes after 400 ms, inside every per-request limit; the run's budget is what ends it.
+    const s = await serve((_req, res) => {
+      const t = setTimeout(() => res.writeHead(404).end(), 400);
+      cleanups.push(() => clearTimeout(t));
+    });
+    const c = client({ timeoutMs: 2000, runTimeoutMs: 1000, maxRetries: 0 });
+    const repo = c.repository(s.host, 'app');
+    const started = Date.now();
+    const errors: Array<{ code?: string; message: string }> = [];
+    for (let i = 0; i < 10; i++) {
+      try {
+        await repo.getManifest(`v${i}`);
+      } catch (e) {
+        errors.push(e as { code?: string; message: string });
+        if ((e as { code?: string }).code === 'TIMEOUT') break;
+      }
+    }
+    const last = errors.at(-1)!;
+    expect(last.code).toBe('TIMEOUT');
+    expect(last.message).toContain("the run's 1s for registry traffic is spent");
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(s.seen.length).toBeLessThan(6);
+  });
+
   test('trickled response headers fail, though the socket is never idle', async () => {
     const sockets: Socket[] = [];
     const server = createServer((sock) => {
@@ -215,6 +240,7 @@ describe('CLI', () => {
     expect(r.stdout).toContain('--timeout <seconds>');
     expect(r.stdout).toMatch(/--request-timeout <seconds>\s+overall deadline/);
     expect(r.stdout).toMatch(/--min-transfer-rate <bytes\/s>\s+abort a registry download slower/);
+    expect(r.stdout).toMatch(/--run-timeout <seconds>\s+time for all registry traffic of the run/);
     const bad = await runCliAsync(['resolve', 'example.com/a:b', '--request-timeout', '0']);
     expect(bad.code).toBe(2);
   });

@@ -35,6 +35,14 @@ export function deadlineError(what: string, url: URL, limitMs: number, phase: st
   );
 }
 
+export function runDeadlineError(what: string, limitMs: number): TrustgateError {
+  return new TrustgateError(
+    'TIMEOUT',
+    `${what}: the run's ${seconds(limitMs)} for registry traffic is spent; nothing more is fetched`,
+    { hint: 'check the registry, or raise --run-timeout (library: runTimeoutMs) for long batches' },
+  );
+}
+
 /** Not retried: a registry this slow would be as slow again, and the deadline is shared. */
 export function slowError(
   what: string,

@@ -31,6 +31,7 @@ import {
   idleError,
   RetryableNetworkError,
   retriesSpent,
+  runDeadlineError,
   sizeError,
   slowError,
   truncated,
@@ -68,6 +69,12 @@ export interface TransportOptions {
    * first (a grace period for slow starts); 0 disables, as does timeoutMs 0. Default 1024.
    */
   minTransferRate?: number;
+  /**
+   * Time for all registry traffic of this transport (one run), counted from its creation: requests
+   * that would end later are cut at it, and none starts after. A registry that answers each request
+   * just inside the limits, but makes a run issue hundreds of them, cannot hold it longer. 0: none.
+   */
+  runTimeoutMs?: number;
   /** Retries after the first attempt, on 429/502/503/504 and dropped connections. */
   maxRetries?: number;
   /** Total time budget for retries of one request, Retry-After waits included. */
@@ -120,12 +127,16 @@ export class HttpTransport {
   /** Requests answered, by method; exposed for benchmarks and tests (requests per image). */
   readonly counters = { requests: 0, failedConnections: 0, byMethod: {} as Record<string, number> };
 
+  /** When this run's registry time is spent (runTimeoutMs after creation), or Infinity. */
+  private readonly runDeadline: number;
+
   constructor(options: TransportOptions = {}) {
     this.opts = {
       insecureSkipTlsVerify: options.insecureSkipTlsVerify ?? false,
       timeoutMs: options.timeoutMs ?? 30_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10 * (options.timeoutMs ?? 30_000),
       minTransferRate: options.minTransferRate ?? 1024,
+      runTimeoutMs: options.runTimeoutMs ?? 0,
       maxRetries: options.maxRetries ?? 4,
       maxRetryTimeMs: options.maxRetryTimeMs ?? 30_000,
       backoffMs: options.backoffMs ?? 200,
@@ -133,6 +144,7 @@ export class HttpTransport {
       maxRedirects: options.maxRedirects ?? 5,
       userAgent: options.userAgent ?? 'trustgate',
     };
+    this.runDeadline = this.opts.runTimeoutMs > 0 ? Date.now() + this.opts.runTimeoutMs : Infinity;
     const extraCa = (options.caFiles ?? []).map((f) => {
       try {
         return readInputFile(f, MAX_CA_FILE_BYTES).toString('utf8');
@@ -175,7 +187,9 @@ export class HttpTransport {
   private async sendWithRetries(req: HttpRequest): Promise<HttpResponse> {
     const started = Date.now();
     // Starts once a concurrency slot is held: time queued behind our own requests is not the registry's.
-    const deadline = this.opts.requestTimeoutMs > 0 ? started + this.opts.requestTimeoutMs : Infinity;
+    const own = this.opts.requestTimeoutMs > 0 ? started + this.opts.requestTimeoutMs : Infinity;
+    if (started >= this.runDeadline) throw runDeadlineError(req.what, this.opts.runTimeoutMs);
+    const deadline = Math.min(own, this.runDeadline);
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse | undefined;
       let netError: TrustgateError | undefined;
@@ -296,10 +310,15 @@ export class HttpTransport {
       };
       const phase = () => (answered ? 'while reading the body' : 'waiting for the response headers');
       // The socket's idle timeout resets on every byte, so slow headers and slow bodies need timers.
-      if (this.opts.requestTimeoutMs > 0)
+      if (Number.isFinite(deadline))
         timers.push(
           setTimeout(
-            () => fail(deadlineError(req.what, url, this.opts.requestTimeoutMs, phase())),
+            () =>
+              fail(
+                deadline === this.runDeadline
+                  ? runDeadlineError(req.what, this.opts.runTimeoutMs)
+                  : deadlineError(req.what, url, this.opts.requestTimeoutMs, phase()),
+              ),
             Math.max(0, deadline - Date.now()),
           ),
         );
