@@ -5,8 +5,8 @@
  */
 import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../trust/claims.js';
 import type { LoadedTrustRoot } from '../trust/roots.js';
+import type { PolicyTrust } from '../verify/trust.js';
 import { type AuthoritySpec, buildPolicyTrust } from '../verify/trust.js';
-import type { PolicyTrust } from '../verify/trust-types.js';
 import type { CompiledAuthority, CompiledPolicy } from './load.js';
 
 /** The name the policy layer has always used for PolicyTrust. */

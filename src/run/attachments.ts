@@ -9,7 +9,7 @@ import type { Discovery, UnsignedAttachment } from '../discovery/types.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
 import { type AttestationVerdict, peekPredicateType, verifyAttestations } from '../verify/attestations.js';
-import type { Trust } from '../verify/trust-types.js';
+import type { Trust } from '../verify/trust.js';
 import { type SignatureVerdict, verifySignatures } from '../verify/verify-signatures.js';
 import type { RunContext } from './context.js';
 

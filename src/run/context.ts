@@ -1,6 +1,6 @@
 /**
  * What every run function receives instead of an option bag: where images come from, how much
- * discovery may read, and how a batch behaves. Trust is passed beside it (verify/trust-types.ts).
+ * discovery may read, and how a batch behaves. Trust is passed beside it (verify/trust.ts).
  */
 import type { DiscoveryLimits } from '../discovery/discover.js';
 import type { RegistryClient } from '../oci/registry/client.js';

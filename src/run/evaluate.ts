@@ -10,7 +10,7 @@ import { discoveryPlanFor } from '../policy/discovery-plan.js';
 import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js';
 import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
-import type { PolicyTrust } from '../verify/trust-types.js';
+import type { PolicyTrust } from '../verify/trust.js';
 import type { RunContext } from './context.js';
 import { type GatherOptions, gatherImages, layoutNameOf } from './gather.js';
 import { withSource } from './source.js';

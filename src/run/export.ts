@@ -16,7 +16,7 @@ import { type ImageName, parseImageName } from '../reference/name.js';
 import { type ImageReference, parseReference } from '../reference/parse.js';
 import { type ResolvedImage, resolveImage } from '../resolve/resolve.js';
 import { verifyAttestations } from '../verify/attestations.js';
-import type { PolicyTrust, Trust } from '../verify/trust-types.js';
+import type { PolicyTrust, Trust } from '../verify/trust.js';
 import { verifySignatures } from '../verify/verify-signatures.js';
 import { VERSION } from '../version.js';
 import type { RunContext } from './context.js';

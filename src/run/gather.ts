@@ -14,7 +14,7 @@ import type { PolicyVerifiers } from '../policy/policy-trust.js';
 import { type ImageName, parseImageName } from '../reference/name.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
 import type { LoadedTrustRoot } from '../trust/roots.js';
-import type { PolicyTrust } from '../verify/trust-types.js';
+import type { PolicyTrust } from '../verify/trust.js';
 import { VERSION } from '../version.js';
 import type { RunContext } from './context.js';
 import { eachImage } from './each-image.js';

@@ -5,7 +5,8 @@
 import type { DiscoveryLimits } from '../discovery/discover.js';
 import type { RegistryClient, RegistryClientOptions } from '../oci/registry/client.js';
 import type { IdentityPolicyInput } from '../trust/identity.js';
-import type { RootSpec, TrustInput } from '../trust/types.js';
+import { rootSpecOf } from '../trust/roots.js';
+import type { TrustInput } from '../verify/trust.js';
 import type { Batch, Limits } from './context.js';
 import type { SourceOptions } from './source.js';
 
@@ -52,25 +53,11 @@ export function trustInputOf(o: VerifyOptions): TrustInput {
   return {
     ...(o.keys ? { keys: o.keys } : {}),
     ...(o.identity ? { identity: o.identity } : {}),
-    root: rootOf(o),
+    root: rootSpecOf(o),
     ...(o.ignoreTlog !== undefined ? { ignoreTlog: o.ignoreTlog } : {}),
     ...(o.ignoreSct !== undefined ? { ignoreSct: o.ignoreSct } : {}),
     ...(o.requireDockerReference !== undefined ? { requireDockerReference: o.requireDockerReference } : {}),
   };
-}
-
-function rootOf(o: VerifyOptions): RootSpec & { rekorPublicKey?: string } {
-  if (o.caRoots)
-    return { caRoots: o.caRoots, ...(o.caIntermediates ? { caIntermediates: o.caIntermediates } : {}) };
-  if (o.tufMirror)
-    return {
-      tufMirror: o.tufMirror,
-      ...(o.tufRoot ? { tufRoot: o.tufRoot } : {}),
-      ...(o.tufCacheDir ? { tufCacheDir: o.tufCacheDir } : {}),
-    };
-  // A Rekor key is honoured only here, as loadTrustRoot does today: CA and TUF roots ignore it.
-  const rekor = o.rekorPublicKey ? { rekorPublicKey: o.rekorPublicKey } : {};
-  return o.trustedRoot ? { trustedRoot: o.trustedRoot, ...rekor } : { embedded: 'public-good', ...rekor };
 }
 
 export function limitsOf(o: VerifyOptions): Limits {

@@ -6,8 +6,7 @@
 import { type PinPlan, type PinVerifier, planPins } from '../inputs/pin.js';
 import { firstFailingCheck } from '../policy/checks.js';
 import type { CompiledPolicy } from '../policy/load.js';
-import type { Trust } from '../verify/trust.js';
-import type { PolicyTrust } from '../verify/trust-types.js';
+import type { PolicyTrust, Trust } from '../verify/trust.js';
 import type { Limits, RunContext } from './context.js';
 import { runEvaluate } from './evaluate.js';
 import { runVerify } from './verify.js';

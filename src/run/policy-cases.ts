@@ -4,7 +4,7 @@
  */
 import { type CaseResult, outcome, type PolicyCase } from '../policy/cases.js';
 import type { CompiledPolicy } from '../policy/load.js';
-import type { PolicyTrust } from '../verify/trust-types.js';
+import type { PolicyTrust } from '../verify/trust.js';
 import type { RunContext } from './context.js';
 import { runEvaluate } from './evaluate.js';
 

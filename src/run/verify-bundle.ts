@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { TrustgateError } from '../errors.js';
 import { readInputFile } from '../util/safe-fs.js';
 import { type ArtifactInput, type BundleVerification, verifyBundleJson } from '../verify/bundle-verify.js';
-import type { Trust } from '../verify/trust-types.js';
+import type { Trust } from '../verify/trust.js';
 
 export type BundleResult = BundleVerification;
 
