@@ -224,6 +224,10 @@ function resolveAliases(doc: Document): { aliases: Aliases; nodes: number } {
   return { aliases: out, nodes };
 }
 
+/**
+ * One document's walk, over 80 lines on purpose: it is a single loop over an explicit stack (no
+ * recursion over YAML from outside), and its budget checks sit where nodes are taken off the stack.
+ */
 function scanDocument(
   doc: Document,
   index: number,

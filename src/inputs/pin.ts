@@ -42,6 +42,11 @@ export interface PinPlan {
 /** Checks pinned references (`name@digest`); returns a reason for each one that must not be pinned. */
 export type PinVerifier = (pinned: string[]) => Promise<Map<string, string | undefined>>;
 
+/**
+ * Every reference in the files, resolved once per distinct name, gated, and rewritten at its source
+ * offsets. Over 80 lines: the offsets of one file are computed and applied in one pass, so that no
+ * rewrite can shift another's position.
+ */
 export async function planPins(
   files: string[],
   options: { client: RegistryClient; verify?: PinVerifier; platform?: string },

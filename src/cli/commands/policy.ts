@@ -10,7 +10,10 @@ import { exitCodeForFailures } from '../exit-codes.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, registryClientOptions } from '../registry-options.js';
 
-/** `trustgate policy validate | diff | test | schema`. */
+/**
+ * `trustgate policy validate | diff | test | schema`: four small subcommands, declared together so
+ * their shared flags read as one table; most of the length is commander declarations.
+ */
 export function registerPolicy(program: Command, io: Io, setExit: (code: number) => void): void {
   const policy = program.command('policy').description('check, compare and test organisation policy files');
 

@@ -30,6 +30,7 @@ interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags, PolicyFlags
   allSignatures?: boolean;
 }
 
+/** `trustgate verify`: most of the length is cosign's flag declarations, spelled out as cosign's help. */
 export function registerVerify(program: Command, io: Io, setExit: (code: number) => void): void {
   const cmd = program
     .command('verify')
