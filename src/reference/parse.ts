@@ -125,6 +125,15 @@ function splitRegistry(name: string, input: string): { registry: string; remaind
     slash >= 0 &&
     (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
   if (!looksLikeHost) return { registry: DEFAULT_REGISTRY, remainder: name };
+  // Docker reads `Host/app` as a registry only because of the capitals; lower-cased, as every name is
+  // matched, `host/app` would name Docker Hub. One reference must not mean two images: refused.
+  if (!first.includes('.') && !first.includes(':') && first.toLowerCase() !== 'localhost') {
+    throw invalid(
+      input,
+      `"${truncate(first, 60)}" would be a registry only because of its capitals, and registries are matched lower case`,
+      'give the registry a domain or a port (myregistry:5000/app), or write a Docker Hub name in lower case',
+    );
+  }
   if (!HOST_RE.test(first)) {
     throw invalid(input, `registry "${truncate(first, 60)}" is not a valid host[:port]`);
   }

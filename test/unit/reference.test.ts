@@ -120,3 +120,16 @@ describe('image reference parsing', () => {
     expect(formatDigestReference(parseReference('oci:x/y:t'), D)).toBe(`oci:x/y@${D}`);
   });
 });
+
+test('a capitalised single-label first component (read by Docker as a registry) is refused: lower-cased it would name Docker Hub (found by fuzzing, "A/a")', () => {
+  for (const ref of ['A/a', 'MyReg/team/app:v1']) {
+    expect(() => parseReference(ref), ref).toThrow(/registry only because of its capitals/);
+  }
+  // With a domain, a port or as localhost, the case is only folded.
+  expect(parseReference('Registry.Example/app')).toMatchObject({
+    registry: 'registry.example',
+    repository: 'app',
+  });
+  expect(parseReference('MyReg:5000/app')).toMatchObject({ registry: 'myreg:5000', repository: 'app' });
+  expect(parseReference('LOCALHOST/app')).toMatchObject({ registry: 'localhost', repository: 'app' });
+});
