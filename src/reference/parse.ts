@@ -130,8 +130,8 @@ function splitRegistry(name: string, input: string): { registry: string; remaind
   if (!first.includes('.') && !first.includes(':') && first.toLowerCase() !== 'localhost') {
     throw invalid(
       input,
-      `"${truncate(first, 60)}" would be a registry only because of its capitals, and registries are matched lower case`,
-      'give the registry a domain or a port (myregistry:5000/app), or write a Docker Hub name in lower case',
+      `"${truncate(first, 60)}" would be a registry only because of its capitals; names must be lowercase`,
+      'give a registry a domain or a port (myregistry:5000/app); Docker Hub names are all lowercase',
     );
   }
   if (!HOST_RE.test(first)) {
