@@ -226,7 +226,17 @@ export interface TufRefreshOptions {
  * Never done by default: the default is the embedded root, with no network at all.
  */
 export async function tufTrustedRoot(opts: TufRefreshOptions): Promise<LoadedTrustRoot> {
-  const { getTrustedRoot } = await import('@sigstore/tuf');
+  // lazy: TUF (and its HTTP client) is only for an explicit online refresh. @sigstore/tuf is CommonJS:
+  // in the bundled CLI its named exports sit on the namespace's default, so both places are looked at.
+  const tuf = (await import('@sigstore/tuf')) as typeof import('@sigstore/tuf') & {
+    default?: typeof import('@sigstore/tuf');
+  };
+  const getTrustedRoot = tuf.getTrustedRoot ?? tuf.default?.getTrustedRoot;
+  if (typeof getTrustedRoot !== 'function')
+    throw new TrustgateError(
+      'TRUST_ROOT_INVALID',
+      'the TUF client could not be loaded (@sigstore/tuf has no getTrustedRoot)',
+    );
   try {
     const root = await getTrustedRoot({
       mirrorURL: opts.mirror,

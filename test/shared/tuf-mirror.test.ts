@@ -13,6 +13,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { ExitCode } from '../../src/exit-codes.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
 import { verifyImages } from '../../src/run/verify-image.js';
+import { runCliAsync } from '../support/cli-async.js';
 import { sharedMissingReason, sharedPath } from '../support/shared-data.js';
 
 const ACCEPTANCE = ['conforma', 'acceptance'];
@@ -79,6 +80,28 @@ describe.skipIf(missing !== undefined)('trusted root refreshed from a TUF mirror
     expect(run.images[0]!.message).toContain('verified');
     expect(run.exitCode).toBe(ExitCode.OK);
     expect(run.trustRoot).toContain(url);
+  });
+
+  // The built CLI bundles @sigstore/tuf: its dynamic import must find the same function there.
+  test('the CLI refreshes through --tuf-mirror too (the bundled build, exit 0)', async () => {
+    const { url, server } = await serveRecordings(files, false);
+    servers.push(server);
+    const r = await runCliAsync(
+      [
+        'verify',
+        '--certificate-identity',
+        identity.identity,
+        '--certificate-oidc-issuer',
+        identity.issuer,
+        '--tuf-mirror',
+        url,
+        '--tuf-root',
+        sharedPath(...ACCEPTANCE, 'tuf-root.json'),
+        layout,
+      ],
+      { env: { XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tg-tuf-cli-')) } },
+    );
+    expect(r.code, r.stderr).toBe(ExitCode.OK);
   });
 
   test('tampered TUF metadata fails closed', async () => {

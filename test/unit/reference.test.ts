@@ -123,7 +123,9 @@ describe('image reference parsing', () => {
 
 test('a capitalised single-label first component (read by Docker as a registry) is refused: lower-cased it would name Docker Hub (found by fuzzing, "A/a")', () => {
   for (const ref of ['A/a', 'MyReg/team/app:v1']) {
-    expect(() => parseReference(ref), ref).toThrow(/registry only because of its capitals; names must be lowercase/);
+    expect(() => parseReference(ref), ref).toThrow(
+      /registry only because of its capitals; names must be lowercase/,
+    );
   }
   // With a domain, a port or as localhost, the case is only folded.
   expect(parseReference('Registry.Example/app')).toMatchObject({
