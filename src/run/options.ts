@@ -5,7 +5,7 @@
 import type { DiscoveryLimits } from '../discovery/discover.js';
 import type { RegistryClient, RegistryClientOptions } from '../oci/registry/client.js';
 import type { IdentityPolicyInput } from '../trust/identity.js';
-import { rootSpecOf } from '../trust/roots.js';
+import { rootSpecOf } from '../trust/root-spec.js';
 import type { TrustInput } from '../verify/trust.js';
 import type { Batch, Limits } from './context.js';
 import type { SourceOptions } from './source.js';

@@ -2,8 +2,7 @@
  * Trust material kept apart from what is being verified: the Sigstore public-good trusted root as
  * embedded in @sigstore/tuf (offline, no TUF round trip), a trusted_root.json file, or a Rekor public
  * key given on its own (cosign's --rekor-public-key / SIGSTORE_REKOR_PUBLIC_KEY), a private CA, or
- * a TUF refresh; loadRoot/loadRootSpec are the one way from a spec to a loaded root. Over 300 lines
- * on purpose: every route to a root, and the validity checks they share, stay in one place.
+ * a TUF refresh; loadRoot/loadRootSpec are the one way from a spec to a loaded root.
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +11,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PublicKeyDetails, TrustedRoot } from '@sigstore/protobuf-specs';
 import { TrustgateError } from '../errors.js';
+import type { RootSpecWithRekor, StaticRootSpec } from './root-spec.js';
+
+export * from './root-spec.js';
+
 import { readInputFile } from '../util/safe-fs.js';
 import { parsePublicKey } from './keys.js';
 
@@ -261,29 +264,6 @@ export async function tufTrustedRoot(opts: TufRefreshOptions): Promise<LoadedTru
   }
 }
 
-/** A trust root as a policy file names it; the CLI's flags come down to one of these too. */
-export type StaticRootSpec =
-  | { embedded: 'public-good' }
-  | { trustedRoot: string }
-  | { caRoots: string; caIntermediates?: string };
-
-/** An explicit online refresh (--tuf-mirror): only the CLI and library callers ask for it. */
-export interface TufRootSpec {
-  tufMirror: string;
-  tufRoot?: string;
-  /** Default: $XDG_CACHE_HOME/trustgate/tuf, else ~/.cache/trustgate/tuf. */
-  tufCacheDir?: string;
-}
-
-export type RootSpec = StaticRootSpec | TufRootSpec;
-
-/**
- * A Rekor key given on its own (--rekor-public-key) replaces the transparency logs of a trusted_root.json
- * file; without one it stands alone, not added to the embedded public-good root (cosign's behaviour).
- * A private CA or a TUF refresh ignores it.
- */
-export type RootSpecWithRekor = RootSpec & { rekorPublicKey?: string };
-
 /** The one loader for the static forms; no spec means the embedded public-good root. */
 export function loadRoot(spec?: StaticRootSpec & { rekorPublicKey?: string }): LoadedTrustRoot {
   if (spec && 'caRoots' in spec) return privateCaRoot(spec.caRoots, spec.caIntermediates);
@@ -307,30 +287,4 @@ export async function loadRootSpec(spec?: RootSpecWithRekor): Promise<LoadedTrus
       cacheDir: spec.tufCacheDir ?? defaultTufCacheDir(),
     });
   return loadRoot(spec);
-}
-
-/**
- * The CLI's and VerifyOptions' root fields as one spec, by their precedence: a private CA, then a TUF
- * refresh, then a trusted_root.json file, else the embedded root.
- */
-export function rootSpecOf(o: {
-  caRoots?: string;
-  caIntermediates?: string;
-  tufMirror?: string;
-  tufRoot?: string;
-  tufCacheDir?: string;
-  trustedRoot?: string;
-  rekorPublicKey?: string;
-}): RootSpecWithRekor {
-  const rekor = o.rekorPublicKey ? { rekorPublicKey: o.rekorPublicKey } : {};
-  if (o.caRoots)
-    return { caRoots: o.caRoots, ...(o.caIntermediates ? { caIntermediates: o.caIntermediates } : {}) };
-  if (o.tufMirror)
-    return {
-      tufMirror: o.tufMirror,
-      ...(o.tufRoot ? { tufRoot: o.tufRoot } : {}),
-      ...(o.tufCacheDir ? { tufCacheDir: o.tufCacheDir } : {}),
-    };
-  if (o.trustedRoot) return { trustedRoot: o.trustedRoot, ...rekor };
-  return { embedded: 'public-good', ...rekor };
 }
