@@ -34,9 +34,12 @@ export interface IdentityPolicy {
  * RegExp accepted here before: cosign compiles these flags with Go's regexp (RE2), so a pattern that
  * works with cosign works here, and one that only JS understood was never portable.
  */
-export function anchored(pattern: string, flag: string): FullMatch {
+export function anchored(pattern: string, name: string, option?: string): FullMatch {
   const r = compileRegExp(pattern);
-  if ('error' in r) throw new TrustgateError('USAGE', patternMessage(r.error, { flag, pattern }));
+  if ('error' in r)
+    throw new TrustgateError('USAGE', patternMessage(r.error, { flag: name, pattern }), {
+      ...(option === undefined ? {} : { option }),
+    });
   return r.regexp;
 }
 
@@ -62,11 +65,11 @@ export function identityPolicy(input: IdentityPolicyInput, o: IdentityPolicyOpti
   }
   const idRe =
     input.identityRegexp !== undefined
-      ? anchored(input.identityRegexp, '--certificate-identity-regexp')
+      ? anchored(input.identityRegexp, 'identityRegexp', 'identityRegexp')
       : undefined;
   const issRe =
     input.issuerRegexp !== undefined
-      ? anchored(input.issuerRegexp, '--certificate-oidc-issuer-regexp')
+      ? anchored(input.issuerRegexp, 'issuerRegexp', 'issuerRegexp')
       : undefined;
   const wantId = input.identity ?? `/${input.identityRegexp}/`;
   const wantIss = input.issuer ?? `/${input.issuerRegexp}/`;
