@@ -88,7 +88,8 @@ function signatureRepositoryOf(given: string | undefined): ImageReference | unde
   if (sigRepo && (sigRepo.kind !== 'registry' || sigRepo.tag || sigRepo.digest)) {
     throw new TrustgateError(
       'USAGE',
-      `signatureRepository ${given} must be registry/repository, with no tag or digest`,
+      // Kept naming the flag: test/unit/run-verify.test.ts asserts this library message as it is.
+      `--signature-repository ${given} must be registry/repository, with no tag or digest`,
       { option: 'signatureRepository' },
     );
   }

@@ -212,6 +212,7 @@ export function verifySignatures(
   return { verdicts, notSignatures };
 }
 
+// A verdict reason with cosign's wording, which users grep for; tests assert the flag in it.
 const NO_TLOG_REASON =
   'the signature has no transparency-log entry (no Rekor bundle); verifying with a key and no tlog entry requires --insecure-ignore-tlog';
 
