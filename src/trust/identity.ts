@@ -55,6 +55,8 @@ export function identityPolicy(input: IdentityPolicyInput, o: IdentityPolicyOpti
   const idCount = Number(input.identity !== undefined) + Number(input.identityRegexp !== undefined);
   const issCount = Number(input.issuer !== undefined) + Number(input.issuerRegexp !== undefined);
   if (idCount !== 1 || issCount !== 1) {
+    // Kept naming flags: the CLI prints it as is and it names four options at once, which
+    // cliMessage's one-option lead cannot map; a library caller reads the flag names as the options.
     throw new TrustgateError(
       'USAGE',
       'keyless verification needs exactly one of --certificate-identity / --certificate-identity-regexp and one of --certificate-oidc-issuer / --certificate-oidc-issuer-regexp',

@@ -9,7 +9,9 @@ import { describeError, isTrustgateError, TrustgateError, UsageError } from '../
 import { parsePlatform } from '../../src/oci/schema.js';
 import { parseExtensionFlag } from '../../src/trust/claims.js';
 import { parsePublicKey } from '../../src/trust/keys.js';
+import { embeddedPublicGoodRoot } from '../../src/trust/roots.js';
 import { registerSecret } from '../../src/util/secrets.js';
+import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
 
 describe('UsageError', () => {
   test('is a TrustgateError with code USAGE, the same class the CLI throws', () => {
@@ -89,5 +91,22 @@ describe('cliMessage', () => {
     expect(cliMessage(new UsageError('platforms differ', { option: 'platform' }))).toBe(
       '--platform: platforms differ',
     );
+  });
+
+  test('a key verifier given no keys says so in option words; the CLI names --key', () => {
+    let e: unknown;
+    try {
+      new KeyVerifiers({
+        keys: [],
+        trustRoot: embeddedPublicGoodRoot(),
+        ignoreTlog: false,
+        requireDockerReference: false,
+      });
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toMatchObject({ code: 'USAGE', option: 'keys' });
+    expect((e as Error).message).not.toContain('--');
+    expect(cliMessage(e)).toBe('--key is empty: key verification needs at least one key');
   });
 });
