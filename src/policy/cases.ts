@@ -72,7 +72,8 @@ export function parseCases(casesFile: string): PolicyCase[] {
   }
   for (const [i, c] of parsed.data.cases.entries())
     if (c.imageName !== undefined)
-      parseImageName(c.imageName, `casesFile ${casesFile}: cases.${i}.imageName`, 'casesFile');
+      // Kept naming the flag: test/integration/run-evaluate.test.ts asserts this library message.
+      parseImageName(c.imageName, `--cases ${casesFile}: cases.${i}.imageName`, 'casesFile');
   const base = dirname(resolve(casesFile));
   return parsed.data.cases.map((c) => ({
     name: c.name,
