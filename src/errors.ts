@@ -75,6 +75,20 @@ export function isTrustgateError(e: unknown): e is TrustgateError {
   return e instanceof TrustgateError;
 }
 
+/**
+ * Runs `f`; a plain TrustgateError it throws that names no option is thrown again naming `option`,
+ * so a shared helper (safe-fs) need not know which option its path came from.
+ */
+export function aboutOption<T>(option: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof TrustgateError && e.constructor === TrustgateError && e.option === undefined)
+      throw new TrustgateError(e.code, e.message, { ...(e.hint ? { hint: e.hint } : {}), cause: e, option });
+    throw e;
+  }
+}
+
 /** A one-line reason for any thrown value, never a stack trace, never a known secret. */
 export function describeError(e: unknown): string {
   if (e instanceof TrustgateError) return e.oneLine();

@@ -35,15 +35,30 @@ export const FLAG_FOR_OPTION: Readonly<Record<string, string>> = {
   minTransferRate: '--min-transfer-rate',
   maxRetries: '--max-retries',
   concurrency: '--concurrency',
+  cache: '--cache',
+  casesFile: '--cases',
+  dir: '--dir',
+  imagesFrom: '--images-from',
+  imageName: '--image-name',
+  claims: '--certificate-extension',
+  identityRegexp: '--certificate-identity-regexp',
+  issuerRegexp: '--certificate-oidc-issuer-regexp',
+  index: '--index',
+  latest: '--latest',
 };
 
 /**
  * The error line the CLI prints: describeError, led by the flag when the error names a library
- * option the user set by that flag (and does not already say it).
+ * option the user set by that flag. A library message that opens with the option's name
+ * ("keys ./k.pub: not a valid PEM public key") has that name swapped for the flag, so the CLI
+ * prints what it always has ("--key ./k.pub: …"); any other message is led by "flag: ".
  */
 export function cliMessage(e: unknown): string {
   const text = describeError(e);
   if (!isTrustgateError(e) || e.option === undefined) return text;
   const flag = FLAG_FOR_OPTION[e.option];
-  return flag === undefined || text.includes(flag) ? text : `${flag}: ${text}`;
+  if (flag === undefined || text.includes(flag)) return text;
+  const rest = text.slice(e.option.length);
+  if (text.startsWith(e.option) && (rest === '' || rest[0] === ' ' || rest[0] === ':')) return flag + rest;
+  return `${flag}: ${text}`;
 }

@@ -183,6 +183,7 @@ export class VerificationCache {
     readonly dir: string,
     readonly options: { ttlMs: number; now?: () => Date; secret?: Buffer } = { ttlMs: 24 * 3600e3 },
   ) {
+    // Kept naming the flag: test/integration/cache.test.ts asserts this library message.
     ensurePrivateDir(dir, '--cache');
     this.secret = options.secret ?? cacheSecret();
   }

@@ -86,7 +86,7 @@ export function collectInputs(opts: {
           : readInputFile(file, MAX_INPUT_FILE_BYTES).toString('utf8');
     } catch (e) {
       if (e instanceof TrustgateError && e.code === 'SIZE_LIMIT') throw e;
-      throw new TrustgateError('USAGE', `--images-from ${file}: cannot read it`);
+      throw new TrustgateError('USAGE', `imagesFrom ${file}: cannot read it`, { option: 'imagesFrom' });
     }
     for (const i of parseImageList(text, file === '-' ? '<stdin>' : file))
       add(i.reference, { file: i.file, line: i.line });

@@ -147,6 +147,7 @@ export async function writePins(plan: PinPlan): Promise<void> {
     const st = lstatSync(f.file);
     const now = st.isFile() ? readRegularFile(f.file, MAX_MANIFEST_BYTES).toString('utf8') : undefined;
     if (now !== undefined && now !== f.before)
+      // `pin --write` names the command's own step (writePins exists only for it); batch tests assert it.
       throw new TrustgateError('USAGE', `pin --write: ${f.file} changed since it was read; not rewritten`, {
         hint: 'run pin again',
       });

@@ -35,7 +35,8 @@ export function parsePlatform(s: string): Platform {
     parts.length > 3 ||
     parts.some((p) => p.length === 0 || !/^[a-z0-9._-]+$/i.test(p))
   ) {
-    throw new TrustgateError('USAGE', `--platform "${s}" is not os/arch[/variant]`, {
+    throw new TrustgateError('USAGE', `platform "${s}" is not os/arch[/variant]`, {
+      option: 'platform',
       hint: 'for example linux/amd64 or linux/arm64/v8',
     });
   }

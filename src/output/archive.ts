@@ -57,19 +57,27 @@ export function prepareDir(dir: string): void {
   }
   const st = lstatSync(dir);
   if (st.isSymbolicLink())
-    throw new TrustgateError('USAGE', `--dir ${dir} is a symbolic link; refusing to write through it`);
-  if (!st.isDirectory()) throw new TrustgateError('USAGE', `--dir ${dir} exists and is not a directory`);
+    throw new TrustgateError('USAGE', `dir ${dir} is a symbolic link; refusing to write through it`, {
+      option: 'dir',
+    });
+  if (!st.isDirectory())
+    throw new TrustgateError('USAGE', `dir ${dir} exists and is not a directory`, {
+      option: 'dir',
+    });
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid)
-    throw new TrustgateError('USAGE', `--dir ${dir} belongs to another user (uid ${st.uid})`, {
+    throw new TrustgateError('USAGE', `dir ${dir} belongs to another user (uid ${st.uid})`, {
+      option: 'dir',
       hint: 'export into a folder of your own',
     });
   if ((st.mode & 0o002) !== 0)
-    throw new TrustgateError('USAGE', `--dir ${dir} is writable by everyone`, {
+    throw new TrustgateError('USAGE', `dir ${dir} is writable by everyone`, {
+      option: 'dir',
       hint: 'export into a new folder, or chmod o-w it',
     });
   if (readdirSync(dir).length > 0)
-    throw new TrustgateError('USAGE', `--dir ${dir} is not empty`, {
+    throw new TrustgateError('USAGE', `dir ${dir} is not empty`, {
+      option: 'dir',
       hint: 'export into a new or empty directory',
     });
 }

@@ -46,7 +46,8 @@ export function selectAttestations(
       if (!hit)
         throw new TrustgateError(
           'USAGE',
-          `--index ${selection.index}: there are ${indexed.length} verified ${what}`,
+          `index ${selection.index}: there are ${indexed.length} verified ${what}`,
+          { option: 'index' },
         );
       return [hit];
     }
@@ -55,8 +56,9 @@ export function selectAttestations(
       if (withTime.length === 0 && indexed.length > 1) {
         throw new TrustgateError(
           'USAGE',
-          `--latest: none of the ${indexed.length} verified ${what} has a log time to order by`,
+          `latest: none of the ${indexed.length} verified ${what} has a log time to order by`,
           {
+            option: 'latest',
             hint: `choose with --index N: ${indexed.map(([i, a]) => describe(a, i)).join('; ')}`,
           },
         );

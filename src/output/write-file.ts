@@ -5,6 +5,10 @@
  */
 import { writeFileAtomic } from '../util/safe-fs.js';
 
-export async function writeOutputFile(path: string, bytes: Uint8Array, what = '--output'): Promise<void> {
+export async function writeOutputFile(
+  path: string,
+  bytes: Uint8Array,
+  what = 'the output file',
+): Promise<void> {
   writeFileAtomic(path, bytes, { mode: 0o644, what });
 }

@@ -4,6 +4,7 @@
  * the inputs are references, digests, check reasons and signer identities.
  */
 
+import { aboutOption } from '../errors.js';
 import { jsonText } from '../util/printable.js';
 import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
@@ -75,5 +76,6 @@ export function policyChangeRecord(
 export function appendAudit(file: string, records: AuditRecord[]): void {
   if (records.length === 0) return;
   // Redacted as a whole line: a check reason may quote a registry's error body.
-  appendNoFollow(file, records.map((r) => `${redact(jsonText(r))}\n`).join(''), 0o600, '--audit-log');
+  const text = records.map((r) => `${redact(jsonText(r))}\n`).join('');
+  aboutOption('auditLog', () => appendNoFollow(file, text, 0o600, 'auditLog'));
 }

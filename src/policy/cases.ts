@@ -58,17 +58,22 @@ export function parseCases(casesFile: string): PolicyCase[] {
   try {
     raw = parse(readInputFile(casesFile, MAX_INPUT_FILE_BYTES).toString('utf8'));
   } catch (e) {
-    throw new TrustgateError('USAGE', `--cases ${casesFile}: ${(e as Error).message.split('\n')[0]}`);
+    throw new TrustgateError('USAGE', `casesFile ${casesFile}: ${(e as Error).message.split('\n')[0]}`, {
+      option: 'casesFile',
+    });
   }
   const parsed = casesSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
-    throw new TrustgateError('USAGE', `--cases ${casesFile}: ${i.path.join('.')}: ${i.message}`, {
+    throw new TrustgateError('USAGE', `casesFile ${casesFile}: ${i.path.join('.')}: ${i.message}`, {
+      option: 'casesFile',
       hint: 'cases: [{name, image, imageName?, effectiveTime?, expect: allow|deny|warn}]',
     });
   }
   for (const [i, c] of parsed.data.cases.entries())
-    if (c.imageName !== undefined) parseImageName(c.imageName, `--cases ${casesFile}: cases.${i}.imageName`);
+    if (c.imageName !== undefined)
+      // Kept naming the flag: test/integration/run-evaluate.test.ts asserts this library message.
+      parseImageName(c.imageName, `--cases ${casesFile}: cases.${i}.imageName`, 'casesFile');
   const base = dirname(resolve(casesFile));
   return parsed.data.cases.map((c) => ({
     name: c.name,

@@ -53,7 +53,9 @@ export function loadPolicy(file: string): CompiledPolicy {
     // Bounded, so /dev/zero or an endless pipe fails instead of filling memory.
     bytes = readInputFile(file, MAX_POLICY_FILE_BYTES);
   } catch (e) {
-    throw new TrustgateError('USAGE', `--policy ${file}: cannot read the file (${describeError(e)})`);
+    throw new TrustgateError('USAGE', `policy ${file}: cannot read the file (${describeError(e)})`, {
+      option: 'policy',
+    });
   }
   const r = compilePolicy(bytes.toString('utf8'), file);
   if ('issues' in r) throw new PolicyInvalidError(file, r.issues);

@@ -21,12 +21,17 @@ export function imageNameOf(ref: Pick<RegistryReference, 'registry' | 'repositor
   return { name: `${registry}/${ref.repository}`, registry };
 }
 
-/** `registry/repository` as a user gave it; `flag` names where, for the error. */
-export function parseImageName(input: string, flag: string): ImageName {
+/**
+ * `registry/repository` as a user gave it; `where` names it in the error, and `option` is the library
+ * option it came from (the CLI names its flag).
+ */
+export function parseImageName(input: string, where: string, option?: string): ImageName {
+  const opts = option === undefined ? {} : { option };
   const hint =
     'give the registry/repository the image will be pulled as, without tag or digest: registry.example/team/app';
   if (input.startsWith('oci:'))
-    throw new TrustgateError('USAGE', `${flag} "${truncate(input)}" is a layout, not a registry name`, {
+    throw new TrustgateError('USAGE', `${where} "${truncate(input)}" is a layout, not a registry name`, {
+      ...opts,
       hint,
     });
   let ref: RegistryReference;
@@ -34,15 +39,16 @@ export function parseImageName(input: string, flag: string): ImageName {
     ref = parseRegistryReference(input);
   } catch (e) {
     const why = (e as Error).message.replace(/^invalid image reference "[^"]*": /, '');
-    throw new TrustgateError('USAGE', `${flag} "${truncate(input)}" is not a valid image name: ${why}`, {
+    throw new TrustgateError('USAGE', `${where} "${truncate(input)}" is not a valid image name: ${why}`, {
+      ...opts,
       hint,
     });
   }
   if (ref.tag !== undefined || ref.digest !== undefined)
     throw new TrustgateError(
       'USAGE',
-      `${flag} "${truncate(input)}" names a ${ref.digest ? 'digest' : 'tag'}; rules match registry/repository only`,
-      { hint },
+      `${where} "${truncate(input)}" names a ${ref.digest ? 'digest' : 'tag'}; rules match registry/repository only`,
+      { ...opts, hint },
     );
   return imageNameOf(ref);
 }

@@ -11,6 +11,7 @@ import { type ImageReference, parseReference } from '../reference/parse.js';
 import { type ResolvedImage, resolveImage } from '../resolve/resolve.js';
 import { DEFAULT_IMAGE_CONCURRENCY, mapLimit } from '../util/semaphore.js';
 
+// A verdict reason (data, not an error), asserted with the flag by run-evaluate and cache tests.
 const FAIL_FAST_SKIPPED = 'not verified: --fail-fast stopped the run after an earlier failure';
 
 export interface EachImageSteps<S, R> {

@@ -63,7 +63,9 @@ export async function runExport(
   const ref = parseReference(reference);
   // A bad name is the caller's mistake, reported before any image is touched.
   const layoutName =
-    o.policy?.layoutName !== undefined ? parseImageName(o.policy.layoutName, '--image-name') : undefined;
+    o.policy?.layoutName !== undefined
+      ? parseImageName(o.policy.layoutName, 'imageName', 'imageName')
+      : undefined;
   const { source } = ctx;
   const image = await resolveImage(ref, {
     client: source.client,

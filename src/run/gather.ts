@@ -165,7 +165,7 @@ export async function gatherImages(
 
 /** The --image-name of a run; a bad one is the caller's mistake, reported before any image is touched. */
 export function layoutNameOf(layoutName: string | undefined): ImageName | undefined {
-  return layoutName !== undefined ? parseImageName(layoutName, '--image-name') : undefined;
+  return layoutName !== undefined ? parseImageName(layoutName, 'imageName', 'imageName') : undefined;
 }
 
 /** gatherImages through the option bag (the package's `gatherEvidence`). */

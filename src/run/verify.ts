@@ -88,8 +88,9 @@ function signatureRepositoryOf(given: string | undefined): ImageReference | unde
   if (sigRepo && (sigRepo.kind !== 'registry' || sigRepo.tag || sigRepo.digest)) {
     throw new TrustgateError(
       'USAGE',
-      // The library names the CLI flag here: callers and tests rely on this wording.
+      // Kept naming the flag: test/unit/run-verify.test.ts asserts this library message as it is.
       `--signature-repository ${given} must be registry/repository, with no tag or digest`,
+      { option: 'signatureRepository' },
     );
   }
   return sigRepo;

@@ -79,12 +79,13 @@ export function claimsOf(
 /** `NAME=VALUE` (a v2 claim name, or a dotted OID) → [oid, value]. */
 export function parseExtensionFlag(s: string): [string, string] {
   const eq = s.indexOf('=');
-  if (eq <= 0) throw new TrustgateError('USAGE', `--certificate-extension "${s}" is not NAME=VALUE`);
+  if (eq <= 0) throw new TrustgateError('USAGE', `claims "${s}" is not NAME=VALUE`, { option: 'claims' });
   const name = s.slice(0, eq);
   const value = s.slice(eq + 1);
   const oid = FULCIO_V2_CLAIMS[name] ?? (/^\d+(\.\d+)+$/.test(name) ? name : undefined);
   if (!oid) {
-    throw new TrustgateError('USAGE', `--certificate-extension: unknown claim "${name}"`, {
+    throw new TrustgateError('USAGE', `claims: unknown claim "${name}"`, {
+      option: 'claims',
       hint: `one of ${Object.keys(FULCIO_V2_CLAIMS).join(', ')}, or a dotted OID`,
     });
   }

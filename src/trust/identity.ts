@@ -34,9 +34,12 @@ export interface IdentityPolicy {
  * RegExp accepted here before: cosign compiles these flags with Go's regexp (RE2), so a pattern that
  * works with cosign works here, and one that only JS understood was never portable.
  */
-export function anchored(pattern: string, flag: string): FullMatch {
+export function anchored(pattern: string, name: string, option?: string): FullMatch {
   const r = compileRegExp(pattern);
-  if ('error' in r) throw new TrustgateError('USAGE', patternMessage(r.error, { flag, pattern }));
+  if ('error' in r)
+    throw new TrustgateError('USAGE', patternMessage(r.error, { flag: name, pattern }), {
+      ...(option === undefined ? {} : { option }),
+    });
   return r.regexp;
 }
 
@@ -52,6 +55,8 @@ export function identityPolicy(input: IdentityPolicyInput, o: IdentityPolicyOpti
   const idCount = Number(input.identity !== undefined) + Number(input.identityRegexp !== undefined);
   const issCount = Number(input.issuer !== undefined) + Number(input.issuerRegexp !== undefined);
   if (idCount !== 1 || issCount !== 1) {
+    // Kept naming flags: the CLI prints it as is and it names four options at once, which
+    // cliMessage's one-option lead cannot map; a library caller reads the flag names as the options.
     throw new TrustgateError(
       'USAGE',
       'keyless verification needs exactly one of --certificate-identity / --certificate-identity-regexp and one of --certificate-oidc-issuer / --certificate-oidc-issuer-regexp',
@@ -62,11 +67,11 @@ export function identityPolicy(input: IdentityPolicyInput, o: IdentityPolicyOpti
   }
   const idRe =
     input.identityRegexp !== undefined
-      ? anchored(input.identityRegexp, '--certificate-identity-regexp')
+      ? anchored(input.identityRegexp, 'identityRegexp', 'identityRegexp')
       : undefined;
   const issRe =
     input.issuerRegexp !== undefined
-      ? anchored(input.issuerRegexp, '--certificate-oidc-issuer-regexp')
+      ? anchored(input.issuerRegexp, 'issuerRegexp', 'issuerRegexp')
       : undefined;
   const wantId = input.identity ?? `/${input.identityRegexp}/`;
   const wantIss = input.issuer ?? `/${input.issuerRegexp}/`;

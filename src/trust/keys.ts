@@ -35,14 +35,16 @@ async function readKeyText(spec: string, timeoutMs: number): Promise<{ pem: stri
     if (!v)
       throw new TrustgateError(
         'KEY_UNAVAILABLE',
-        `--key ${spec}: environment variable ${name} is not set or empty`,
+        `keys ${spec}: environment variable ${name} is not set or empty`,
+        { option: 'keys' },
       );
     return { pem: v, source: spec };
   }
   if (/^https?:\/\//.test(spec)) {
     const url = new URL(spec);
     if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
-      throw new TrustgateError('KEY_UNAVAILABLE', `--key ${safeUrl(url)}: keys are fetched over HTTPS only`, {
+      throw new TrustgateError('KEY_UNAVAILABLE', `keys ${safeUrl(url)}: keys are fetched over HTTPS only`, {
+        option: 'keys',
         hint: 'serve the key over https://, or download it and pass the file',
       });
     }
@@ -55,14 +57,16 @@ async function readKeyText(spec: string, timeoutMs: number): Promise<{ pem: stri
         what: `key ${safeUrl(url)}`,
       });
       if (res.status !== 200)
-        throw new TrustgateError('KEY_UNAVAILABLE', `--key ${safeUrl(url)}: HTTP ${res.status}`);
+        throw new TrustgateError('KEY_UNAVAILABLE', `keys ${safeUrl(url)}: HTTP ${res.status}`, {
+          option: 'keys',
+        });
       return { pem: res.body.toString('utf8'), source: safeUrl(url) };
     } catch (e) {
       if (e instanceof TrustgateError && e.code !== 'KEY_UNAVAILABLE') {
         throw new TrustgateError(
           'KEY_UNAVAILABLE',
-          `--key ${safeUrl(url)}: ${e.message}`,
-          e.hint ? { hint: e.hint } : undefined,
+          `keys ${safeUrl(url)}: ${e.message}`,
+          e.hint ? { hint: e.hint, option: 'keys' } : { option: 'keys' },
         );
       }
       throw e;
@@ -76,33 +80,59 @@ async function readKeyText(spec: string, timeoutMs: number): Promise<{ pem: stri
     return { pem: buf.toString('utf8'), source: spec };
   } catch (e) {
     if (e instanceof TrustgateError && e.code === 'SIZE_LIMIT')
-      throw new TrustgateError('KEY_INVALID', `--key ${spec}: file is larger than a public key can be`);
+      throw new TrustgateError('KEY_INVALID', `keys ${spec}: file is larger than a public key can be`, {
+        option: 'keys',
+      });
     if (e instanceof TrustgateError) throw e;
     throw new TrustgateError(
       'KEY_UNAVAILABLE',
-      `--key ${spec}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      `keys ${spec}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
       {
+        option: 'keys',
         hint: 'pass a PEM public key file, an https:// URL, or env://VAR',
       },
     );
   }
 }
 
-export function parsePublicKey(pem: string, source: string): VerificationKey {
-  if (/PRIVATE KEY/.test(pem)) {
-    throw new TrustgateError('KEY_INVALID', `--key ${source}: this is a private key`, {
-      hint: 'pass the public key (cosign.pub), never the private one',
+/**
+ * How a bad key's errors open: by default with the option that named it and the key's source
+ * ("keys ./k.pub: …", which the CLI turns into "--key ./k.pub: …"). A caller that already says
+ * which key it is (a policy issue path such as authorities.a.keys.0) passes its own lead, or ''.
+ */
+export interface KeyErrorLead {
+  text: string;
+  option?: string;
+}
+
+export function parsePublicKey(
+  pem: string,
+  source: string,
+  lead: KeyErrorLead = { text: `keys ${source}`, option: 'keys' },
+): VerificationKey {
+  const fail = (code: 'KEY_INVALID', problem: string, hint?: string): TrustgateError =>
+    new TrustgateError(code, lead.text === '' ? problem : `${lead.text}: ${problem}`, {
+      ...(hint === undefined ? {} : { hint }),
+      ...(lead.option === undefined ? {} : { option: lead.option }),
     });
+  if (/PRIVATE KEY/.test(pem)) {
+    throw fail(
+      'KEY_INVALID',
+      'this is a private key',
+      'pass the public key (cosign.pub), never the private one',
+    );
   }
   let key: KeyObject;
   try {
     key = createPublicKey(pem);
   } catch {
-    throw new TrustgateError('KEY_INVALID', `--key ${source}: not a valid PEM public key`, {
-      hint: 'expected "-----BEGIN PUBLIC KEY-----" (PKIX) or "-----BEGIN RSA PUBLIC KEY-----" (PKCS#1)',
-    });
+    throw fail(
+      'KEY_INVALID',
+      'not a valid PEM public key',
+      'expected "-----BEGIN PUBLIC KEY-----" (PKIX) or "-----BEGIN RSA PUBLIC KEY-----" (PKCS#1)',
+    );
   }
-  const algorithm = keyAlgorithm(key, source);
+  const algorithm = keyAlgorithm(key, fail);
   const spkiDer = canonicalSpki(key);
   return {
     fingerprint: `sha256:${createHash('sha256').update(spkiDer).digest('hex')}`,
@@ -126,24 +156,21 @@ export function canonicalSpki(key: KeyObject): Buffer {
   return k.export({ type: 'spki', format: 'der' });
 }
 
-function keyAlgorithm(key: KeyObject, source: string): KeyAlgorithm {
+function keyAlgorithm(
+  key: KeyObject,
+  fail: (code: 'KEY_INVALID', problem: string, hint?: string) => TrustgateError,
+): KeyAlgorithm {
   switch (key.asymmetricKeyType) {
     case 'ec': {
       const curve = key.asymmetricKeyDetails?.namedCurve;
       if (curve === 'prime256v1') return 'ecdsa-p256';
       if (curve === 'secp384r1') return 'ecdsa-p384';
       if (curve === 'secp521r1') return 'ecdsa-p521';
-      throw new TrustgateError('KEY_INVALID', `--key ${source}: unsupported EC curve ${curve}`, {
-        hint: 'use P-256, P-384 or P-521',
-      });
+      throw fail('KEY_INVALID', `unsupported EC curve ${curve}`, 'use P-256, P-384 or P-521');
     }
     case 'rsa': {
       const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
-      if (bits < 2048)
-        throw new TrustgateError(
-          'KEY_INVALID',
-          `--key ${source}: RSA key of ${bits} bits is too small (minimum 2048)`,
-        );
+      if (bits < 2048) throw fail('KEY_INVALID', `RSA key of ${bits} bits is too small (minimum 2048)`);
       return 'rsa';
     }
     case 'rsa-pss':
@@ -151,10 +178,7 @@ function keyAlgorithm(key: KeyObject, source: string): KeyAlgorithm {
     case 'ed25519':
       return 'ed25519';
     default:
-      throw new TrustgateError(
-        'KEY_INVALID',
-        `--key ${source}: unsupported key type ${key.asymmetricKeyType}`,
-      );
+      throw fail('KEY_INVALID', `unsupported key type ${key.asymmetricKeyType}`);
   }
 }
 

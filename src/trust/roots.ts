@@ -52,7 +52,9 @@ export function trustedRootFromFile(file: string): LoadedTrustRoot {
   try {
     text = readInputFile(file, MAX_TRUST_FILE_BYTES).toString('utf8');
   } catch {
-    throw new TrustgateError('TRUST_ROOT_INVALID', `--trusted-root ${file}: cannot read the file`);
+    throw new TrustgateError('TRUST_ROOT_INVALID', `trustedRoot ${file}: cannot read the file`, {
+      option: 'trustedRoot',
+    });
   }
   return trustedRootFromJson(text, file);
 }
@@ -63,7 +65,9 @@ export function trustedRootFromJson(text: string, source: string): LoadedTrustRo
   try {
     json = JSON.parse(text);
   } catch {
-    throw new TrustgateError('TRUST_ROOT_INVALID', `--trusted-root ${source}: not JSON`);
+    throw new TrustgateError('TRUST_ROOT_INVALID', `trustedRoot ${source}: not JSON`, {
+      option: 'trustedRoot',
+    });
   }
   if (
     typeof json !== 'object' ||
@@ -74,7 +78,8 @@ export function trustedRootFromJson(text: string, source: string): LoadedTrustRo
   ) {
     throw new TrustgateError(
       'TRUST_ROOT_INVALID',
-      `--trusted-root ${source}: not a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot…)`,
+      `trustedRoot ${source}: not a Sigstore trusted_root.json (mediaType application/vnd.dev.sigstore.trustedroot…)`,
+      { option: 'trustedRoot' },
     );
   }
   assertValidityStarts(json as RawTrustedRoot, source);
@@ -87,7 +92,9 @@ export function withRekorKey(base: LoadedTrustRoot | undefined, pemFile: string)
   try {
     pem = readInputFile(pemFile, MAX_TRUST_FILE_BYTES).toString('utf8');
   } catch {
-    throw new TrustgateError('KEY_UNAVAILABLE', `--rekor-public-key ${pemFile}: cannot read the file`);
+    throw new TrustgateError('KEY_UNAVAILABLE', `rekorPublicKey ${pemFile}: cannot read the file`, {
+      option: 'rekorPublicKey',
+    });
   }
   const k = parsePublicKey(pem, pemFile);
   const details =
@@ -149,8 +156,9 @@ function assertValidityStarts(root: RawTrustedRoot, file: string): void {
     if (!v?.validFor?.start) {
       throw new TrustgateError(
         'TRUST_ROOT_INVALID',
-        `--trusted-root ${file}: ${what} ${name ?? ''} has no validFor.start`.replace('  ', ' '),
+        `trustedRoot ${file}: ${what} ${name ?? ''} has no validFor.start`.replace('  ', ' '),
         {
+          option: 'trustedRoot',
           hint: 'a trusted root must bound every key and CA; fix the file rather than trusting it unbounded',
         },
       );
@@ -167,26 +175,32 @@ function assertValidityStarts(root: RawTrustedRoot, file: string): void {
  * root whose only authority is that chain. Logs and SCTs then have to be ignored explicitly.
  */
 export function privateCaRoot(rootsFile: string, intermediatesFile?: string): LoadedTrustRoot {
-  const read = (f: string, flag: string): X509Certificate[] => {
+  const read = (f: string, option: 'caRoots' | 'caIntermediates'): X509Certificate[] => {
     let pem: string;
     try {
       pem = readInputFile(f, MAX_TRUST_FILE_BYTES).toString('utf8');
     } catch {
-      throw new TrustgateError('TRUST_ROOT_INVALID', `${flag} ${f}: cannot read the file`);
+      throw new TrustgateError('TRUST_ROOT_INVALID', `${option} ${f}: cannot read the file`, { option });
     }
     const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     if (blocks.length === 0)
-      throw new TrustgateError('TRUST_ROOT_INVALID', `${flag} ${f}: no PEM certificates in it`);
+      throw new TrustgateError('TRUST_ROOT_INVALID', `${option} ${f}: no PEM certificates in it`, { option });
     return blocks.map((b) => {
       try {
         return new X509Certificate(b);
       } catch {
-        throw new TrustgateError('TRUST_ROOT_INVALID', `${flag} ${f}: a certificate in it cannot be parsed`);
+        throw new TrustgateError(
+          'TRUST_ROOT_INVALID',
+          `${option} ${f}: a certificate in it cannot be parsed`,
+          {
+            option,
+          },
+        );
       }
     });
   };
-  const roots = read(rootsFile, '--ca-roots');
-  const intermediates = intermediatesFile ? read(intermediatesFile, '--ca-intermediates') : [];
+  const roots = read(rootsFile, 'caRoots');
+  const intermediates = intermediatesFile ? read(intermediatesFile, 'caIntermediates') : [];
   const certificateAuthorities = roots.map((root) => ({
     subject: {
       organization: 'private CA',

@@ -60,6 +60,7 @@ export interface AttestationVerdict {
   predicateSpan?: [number, number];
 }
 
+// A verdict reason with cosign's wording, which users grep for; tests assert the flag in it.
 const NO_TLOG =
   'the attestation has no transparency-log entry; verifying it with no tlog entry requires --insecure-ignore-tlog';
 

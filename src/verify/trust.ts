@@ -84,6 +84,7 @@ export function verifiersFor(s: {
 export async function buildTrust(input: TrustInput): Promise<Trust> {
   const keySpecs = input.keys ?? [];
   if (keySpecs.length > 0 === (input.identity !== undefined)) {
+    // Kept naming flags: test/unit/trust-build.test.ts asserts this library message as it is.
     throw new TrustgateError(
       'USAGE',
       'give either --key, or a keyless identity (--certificate-identity… and --certificate-oidc-issuer…)',

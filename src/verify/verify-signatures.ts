@@ -124,7 +124,10 @@ export class KeyVerifiers implements SignatureVerifiers {
   private readonly verifiers: Array<{ key: VerificationKey; verifier: Verifier; relaxed: Verifier }>;
 
   constructor(readonly trust: KeyTrust) {
-    if (trust.keys.length === 0) throw new TrustgateError('USAGE', 'no --key given');
+    if (trust.keys.length === 0)
+      throw new TrustgateError('USAGE', 'keys is empty: key verification needs at least one key', {
+        option: 'keys',
+      });
     const options = { tlogThreshold: trust.ignoreTlog ? 0 : 1, ctlogThreshold: 0, timestampThreshold: 0 };
     this.verifiers = trust.keys.map((key) => {
       const material = toTrustMaterial(trust.trustRoot.root, () => ({
@@ -212,6 +215,7 @@ export function verifySignatures(
   return { verdicts, notSignatures };
 }
 
+// A verdict reason with cosign's wording, which users grep for; tests assert the flag in it.
 const NO_TLOG_REASON =
   'the signature has no transparency-log entry (no Rekor bundle); verifying with a key and no tlog entry requires --insecure-ignore-tlog';
 

@@ -131,6 +131,19 @@ describe('trustgate policy', () => {
     expect(r.stdout).toContain('no authority named "ghost"');
   });
 
+  test('validate: a bad inline key is reported once, at its policy path, without naming --key', () => {
+    const bad = join(dir, 'bad-key.yaml');
+    writeFileSync(
+      bad,
+      'apiVersion: trustgate.dev/v1\nkind: Policy\nmetadata: { name: b }\nauthorities:\n  a:\n    keys:\n      - pem: "not a key"\nrules:\n  - { name: r, images: ["**"], signatures: { anyOf: [a] } }\n',
+    );
+    const r = run(['policy', 'validate', bad]);
+    expect(r.code).toBe(ExitCode.FAILURE);
+    expect(r.stdout).toContain('authorities.a.keys.0: not a valid PEM public key');
+    expect(r.stdout + r.stderr).not.toContain('--key');
+    expect(r.stdout.split('authorities.a.keys.0').length - 1).toBe(1);
+  });
+
   test('diff prints semantic changes and records a policy-change audit event', () => {
     cpSync(join(root, 'fixtures', 'trust'), join(dir, 'trust'), { recursive: true });
     const changed = join(dir, 'changed.yaml');

@@ -6,7 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { cliMessage, FLAG_FOR_OPTION } from '../../src/cli/flags.js';
 import { UsageError as CliUsageError } from '../../src/cli/registry-options.js';
 import { describeError, isTrustgateError, TrustgateError, UsageError } from '../../src/errors.js';
+import { parsePlatform } from '../../src/oci/schema.js';
+import { parseExtensionFlag } from '../../src/trust/claims.js';
+import { parsePublicKey } from '../../src/trust/keys.js';
+import { embeddedPublicGoodRoot } from '../../src/trust/roots.js';
 import { registerSecret } from '../../src/util/secrets.js';
+import { KeyVerifiers } from '../../src/verify/verify-signatures.js';
 
 describe('UsageError', () => {
   test('is a TrustgateError with code USAGE, the same class the CLI throws', () => {
@@ -61,5 +66,47 @@ describe('cliMessage', () => {
 
   test('every mapped flag is a long flag', () => {
     for (const flag of Object.values(FLAG_FOR_OPTION)) expect(flag).toMatch(/^--[a-z][a-z-]*[a-z]$/);
+  });
+
+  test('library errors about real options speak of the option; the CLI prints the flag in its place', () => {
+    const thrown = (f: () => unknown): TrustgateError => {
+      try {
+        f();
+      } catch (e) {
+        if (isTrustgateError(e)) return e;
+      }
+      throw new Error('expected a TrustgateError');
+    };
+    const key = thrown(() => parsePublicKey('garbage', 'k.pem'));
+    expect(key).toMatchObject({ option: 'keys', code: 'KEY_INVALID' });
+    expect(key.message).toBe('keys k.pem: not a valid PEM public key');
+    expect(cliMessage(key)).toMatch(/^--key k\.pem: not a valid PEM public key \(expected/);
+    const platform = thrown(() => parsePlatform('linux'));
+    expect(platform.message).toBe('platform "linux" is not os/arch[/variant]');
+    expect(cliMessage(platform)).toMatch(/^--platform "linux" is not os\/arch\[\/variant\] \(/);
+    const claim = thrown(() => parseExtensionFlag('nope'));
+    expect(claim.message).not.toContain('--');
+    expect(cliMessage(claim)).toBe('--certificate-extension "nope" is not NAME=VALUE');
+    // Only a leading option name is swapped: a word that merely starts with it is not.
+    expect(cliMessage(new UsageError('platforms differ', { option: 'platform' }))).toBe(
+      '--platform: platforms differ',
+    );
+  });
+
+  test('a key verifier given no keys says so in option words; the CLI names --key', () => {
+    let e: unknown;
+    try {
+      new KeyVerifiers({
+        keys: [],
+        trustRoot: embeddedPublicGoodRoot(),
+        ignoreTlog: false,
+        requireDockerReference: false,
+      });
+    } catch (err) {
+      e = err;
+    }
+    expect(e).toMatchObject({ code: 'USAGE', option: 'keys' });
+    expect((e as Error).message).not.toContain('--');
+    expect(cliMessage(e)).toBe('--key is empty: key verification needs at least one key');
   });
 });

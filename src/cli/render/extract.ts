@@ -22,7 +22,7 @@ export async function writeUnverified(
     `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
   );
   if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
-  else await writeOutputFile(flags.output, u.bytes);
+  else await writeOutputFile(flags.output, u.bytes, '--output');
   if (flags.json)
     io.out(
       jsonText(
@@ -55,7 +55,7 @@ export async function writeVerified(
       if (items.length > 1) process.stdout.write('\n');
     } else {
       const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
-      await writeOutputFile(path, item.bytes);
+      await writeOutputFile(path, item.bytes, '--output');
       written.push({
         path,
         sha256: item.sha256,

@@ -79,7 +79,8 @@ function compileKeys(n: string, a: PolicyAuthority, c: AuthorityContext): Compil
       }
     }
     try {
-      const key = parsePublicKey(pem, k.file ?? `authorities.${n}.keys.${i}`);
+      // The issue path already says which key; the message names the file, if any, never a flag.
+      const key = parsePublicKey(pem, k.file ?? `authorities.${n}.keys.${i}`, { text: k.file ?? '' });
       keys.push({
         key,
         ...(k.notBefore ? { notBefore: new Date(k.notBefore) } : {}),
