@@ -52,6 +52,11 @@ function digestOnlyEntity(bundle: Bundle, sha256: Buffer): SignedEntity | string
   };
 }
 
+/**
+ * One bundle against an artifact or its digest, as the conformance protocol asks. Over 80 lines: the
+ * DSSE and message-signature branches share the parse, limit and root checks before them and the
+ * signer check after, which would otherwise be passed between three functions.
+ */
 export function verifyBundleJson(
   json: unknown,
   artifact: ArtifactInput,

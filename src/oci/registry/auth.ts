@@ -90,6 +90,7 @@ export class RegistryAuth {
     return p;
   }
 
+  /** One token exchange (refresh token by POST, else GET with Basic): the realm checks come first. */
   private async requestToken(scope: string, cred: Credential | undefined): Promise<string> {
     const params = this.challenge?.params ?? {};
     const realm = params.realm;
