@@ -7,6 +7,7 @@ import { sharedMissingReason, sharedPath } from '../support/shared-data.js';
 
 const BASE = ['sigstore-conformance', 'test', 'assets', 'bundle-verify'];
 const missing = sharedMissingReason(...BASE);
+if (missing) console.warn(missing);
 const p = (...x: string[]) => sharedPath(...BASE, ...x);
 const beacon =
   'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
