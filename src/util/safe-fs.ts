@@ -80,11 +80,13 @@ function readUpTo(fd: number, path: string, maxBytes: number): Buffer {
  * and without blocking (a FIFO opens at once, then fails the regular-file check), checked by fstat
  * on the opened descriptor (so nothing can be swapped in between), and read to at most `maxBytes`.
  * ENOENT is passed through as the system error, so callers can tell "absent" from "refused".
+ * `followLinks`: for a settings file read without being named (Docker's config.json), which dotfile
+ * managers make a link; it must still be a regular file, so a FIFO there never blocks a command.
  */
-export function readRegularFile(path: string, maxBytes: number): Buffer {
+export function readRegularFile(path: string, maxBytes: number, o: { followLinks?: boolean } = {}): Buffer {
   let fd: number;
   try {
-    fd = openSync(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    fd = openSync(path, O_RDONLY | O_NONBLOCK | (o.followLinks ? 0 : O_NOFOLLOW));
   } catch (e) {
     if (isLinkRefusal(e))
       throw new TrustgateError('USAGE', `${path} is a symbolic link; refusing to read through it`);
@@ -120,27 +122,6 @@ export function readInputFile(path: string, maxBytes: number): Buffer {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new TrustgateError('USAGE', `${path} is a directory, not a file`);
     if (st.isFile() && st.size > maxBytes)
-      throw new TrustgateError('SIZE_LIMIT', `${path} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
-    return readUpTo(fd, path, maxBytes);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * A settings file read without being named on this command line (Docker's config.json): it may be a
- * link (dotfile managers make them), but it must be a regular file. Opened without blocking, so a FIFO
- * planted there is refused at once instead of hanging every registry command.
- */
-export function readSettingsFile(path: string, maxBytes: number): Buffer {
-  const fd = openSync(path, O_RDONLY | O_NONBLOCK);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile())
-      throw new TrustgateError('USAGE', `${path} is ${kindOf(st)}, not a regular file`, {
-        hint: 'replace it with a regular file, or remove it',
-      });
-    if (st.size > maxBytes)
       throw new TrustgateError('SIZE_LIMIT', `${path} is ${st.size} bytes, over the ${maxBytes}-byte limit`);
     return readUpTo(fd, path, maxBytes);
   } finally {

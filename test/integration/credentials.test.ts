@@ -242,14 +242,14 @@ describe('the library enforces the binding', () => {
   });
 
   test('hosts are matched after normalisation; other hosts get no explicit credentials', async () => {
-    const { CredentialStore, normalizeRegistryHost } = await import('../../src/oci/registry/credentials.js');
+    const { keychainFrom, normalizeRegistryHost } = await import('../../src/oci/registry/credentials.js');
     expect(normalizeRegistryHost('Index.Docker.IO')).toBe('docker.io');
     expect(normalizeRegistryHost('registry-1.docker.io')).toBe('docker.io');
     expect(normalizeRegistryHost('GHCR.io:443')).toBe('ghcr.io');
     expect(normalizeRegistryHost('https://ghcr.io/v2/')).toBe('ghcr.io');
     expect(normalizeRegistryHost('ghcr.io:5000')).toBe('ghcr.io:5000');
     expect(normalizeRegistryHost('not a host')).toBeUndefined();
-    const store = new CredentialStore({
+    const store = keychainFrom({
       registryToken: TOKEN,
       registryHost: 'ghcr.io:443',
       useDockerConfig: false,
@@ -258,7 +258,7 @@ describe('the library enforces the binding', () => {
     expect(await store.get('GHCR.IO:443')).toEqual({ registryToken: TOKEN });
     for (const other of ['cr.io', 'ghcr.io.evil.example', 'ghcr.io:5000', 'evil.ghcr.io', 'docker.io'])
       expect(await store.get(other)).toBeUndefined();
-    const hub = new CredentialStore({
+    const hub = keychainFrom({
       username: 'u',
       password: 'pw-1234',
       registryHost: 'index.docker.io',

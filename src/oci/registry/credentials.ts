@@ -7,7 +7,6 @@
 import { TrustgateError } from '../../errors.js';
 import { DockerConfigKeychain } from './docker-keychain.js';
 import {
-  type Credential,
   chainKeychains,
   type Keychain,
   runKeychain,
@@ -49,17 +48,4 @@ export function keychainFrom(options: CredentialOptions): Keychain {
   const given = new StaticKeychain(options);
   if (options.useDockerConfig === false) return runKeychain(given);
   return runKeychain(chainKeychains(given, new DockerConfigKeychain(options)));
-}
-
-/** keychainFrom as a class, for callers that construct it. */
-export class CredentialStore implements Keychain {
-  private readonly keychain: Keychain;
-
-  constructor(options: CredentialOptions = {}) {
-    this.keychain = keychainFrom(options);
-  }
-
-  get(registry: string): Promise<Credential | undefined> {
-    return this.keychain.get(registry);
-  }
 }

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { TrustgateError } from '../../errors.js';
-import { readSettingsFile } from '../../util/safe-fs.js';
+import { readRegularFile } from '../../util/safe-fs.js';
 import type { dockerConfigSchema, helperOutputSchema } from './auth-schemas.js';
 import type { Credential, Keychain } from './keychain.js';
 import { credentialKey, normalizeRegistryHost } from './registry-host.js';
@@ -74,7 +74,7 @@ export class DockerConfigKeychain implements Keychain {
     let text: string;
     try {
       // Docker's config is a few KiB: a FIFO or device planted at it is refused, a huge file fails at the cap.
-      text = readSettingsFile(file, MAX_DOCKER_CONFIG_BYTES).toString('utf8');
+      text = readRegularFile(file, MAX_DOCKER_CONFIG_BYTES, { followLinks: true }).toString('utf8');
     } catch (e) {
       // Absent or unreadable: anonymous, as Docker does. Too large is an error, never a silent fallback.
       if (e instanceof TrustgateError) throw e;
