@@ -36,6 +36,7 @@ export const FLAG_FOR_OPTION: Readonly<Record<string, string>> = {
   maxRetries: '--max-retries',
   concurrency: '--concurrency',
   cache: '--cache',
+  exhaustive: '--exhaustive',
   casesFile: '--cases',
   dir: '--dir',
   imagesFrom: '--images-from',

@@ -14,13 +14,14 @@ export interface Io {
   outChalk: ChalkInstance;
 }
 
+/** The process's own streams; main() wraps every Io, this one included, in redactingIo. */
 export function processIo(): Io {
-  return redactingIo({
+  return {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
     errChalk: makeChalk(process.stderr),
     outChalk: makeChalk(process.stdout),
-  });
+  };
 }
 
 /**

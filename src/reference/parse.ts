@@ -177,6 +177,11 @@ export function parseLayoutReference(input: string): LayoutReference {
   return ref;
 }
 
+/** `registry/repository` of a registry reference, for signed docker-reference checks; '' for a layout. */
+export function repositoryOf(ref: ImageReference): string {
+  return ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
+}
+
 /** `registry/repo@sha256:…` or `oci:PATH@sha256:…`: the digest form every later step works on. */
 export function formatDigestReference(ref: ImageReference, digest: Digest): string {
   if (ref.kind === 'layout') return `oci:${ref.path}@${digest}`;

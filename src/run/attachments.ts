@@ -6,7 +6,7 @@
 import { discover } from '../discovery/discover.js';
 import { COSIGN_SIGN_PREDICATE } from '../discovery/media-types.js';
 import type { Discovery, UnsignedAttachment } from '../discovery/types.js';
-import { parseReference } from '../reference/parse.js';
+import { parseReference, repositoryOf } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
 import { type AttestationVerdict, peekPredicateType, verifyAttestations } from '../verify/attestations.js';
 import type { Trust } from '../verify/trust.js';
@@ -124,7 +124,7 @@ export async function runAttachments(
     attestations: true,
     ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
   });
-  const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
+  const repository = repositoryOf(ref);
   const lists = trust
     ? fromVerdicts(
         verifySignatures(d, { digest: image.digest, repository }, trust.verifiers).verdicts,

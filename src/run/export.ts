@@ -12,14 +12,15 @@ import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js
 import { type EvidenceSubject, namingOf, verifyEvidence } from '../policy/evidence-verify.js';
 import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { buildPolicyVerifiers } from '../policy/policy-trust.js';
-import { type ImageName, parseImageName } from '../reference/name.js';
-import { type ImageReference, parseReference } from '../reference/parse.js';
+import type { ImageName } from '../reference/name.js';
+import { type ImageReference, parseReference, repositoryOf } from '../reference/parse.js';
 import { type ResolvedImage, resolveImage } from '../resolve/resolve.js';
 import { verifyAttestations } from '../verify/attestations.js';
 import type { PolicyTrust, Trust } from '../verify/trust.js';
 import { verifySignatures } from '../verify/verify-signatures.js';
 import { VERSION } from '../version.js';
 import type { RunContext } from './context.js';
+import { layoutNameOf } from './gather.js';
 
 export interface ExportPolicy {
   policy: CompiledPolicy;
@@ -62,10 +63,7 @@ export async function runExport(
 ): Promise<ExportResult> {
   const ref = parseReference(reference);
   // A bad name is the caller's mistake, reported before any image is touched.
-  const layoutName =
-    o.policy?.layoutName !== undefined
-      ? parseImageName(o.policy.layoutName, 'imageName', 'imageName')
-      : undefined;
+  const layoutName = layoutNameOf(o.policy?.layoutName);
   const { source } = ctx;
   const image = await resolveImage(ref, {
     client: source.client,
@@ -105,10 +103,6 @@ export async function runExport(
     ...(decision ? { decision } : {}),
     ...(tarball ? { tarball } : {}),
   };
-}
-
-function repositoryOf(ref: ImageReference): string {
-  return ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
 }
 
 /** The policy's decision on the export's own discovery: the evidence evaluateImages would gather. */

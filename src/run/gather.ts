@@ -12,6 +12,7 @@ import type { ImageEvidence } from '../policy/evidence.js';
 import { namingOf, type Verified, verifierOf, verifyEvidence } from '../policy/evidence-verify.js';
 import type { PolicyVerifiers } from '../policy/policy-trust.js';
 import { type ImageName, parseImageName } from '../reference/name.js';
+import { repositoryOf } from '../reference/parse.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
 import type { LoadedTrustRoot } from '../trust/roots.js';
 import type { PolicyTrust } from '../verify/trust.js';
@@ -147,7 +148,7 @@ export async function gatherImages(
         verifyImage(
           image,
           resolved(namingOf(ref.original, ref, g.layoutName), image),
-          ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '',
+          repositoryOf(ref),
           trust,
           g,
         ),

@@ -8,7 +8,7 @@ import { discoverLegacyTags, discoverReferrers, emptyDiscovery } from '../discov
 import type { Discovery, UnsignedAttachment } from '../discovery/types.js';
 import { TrustgateError } from '../errors.js';
 import { exitCodeForVerdicts } from '../exit-codes.js';
-import { type ImageReference, parseReference } from '../reference/parse.js';
+import { type ImageReference, parseReference, repositoryOf } from '../reference/parse.js';
 import { openSource, type ResolvedImage } from '../resolve/resolve.js';
 import { shortFingerprint } from '../trust/keys.js';
 import type { Trust } from '../verify/trust.js';
@@ -139,7 +139,7 @@ export async function runVerify(
       ...(sigRepo ? { signatureSource: openSource(sigRepo, ctx.source.client) } : {}),
       ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
     };
-    const repository = ref.kind === 'registry' ? `${ref.registry}/${ref.repository}` : '';
+    const repository = repositoryOf(ref);
     const expect = { digest: image.digest, repository };
     // Referrers first, then the legacy tag: one verified signature is enough unless all are asked
     // for. Staged by hand rather than through discoverAsNeeded, which also reads attestations (the

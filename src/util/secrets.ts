@@ -52,11 +52,6 @@ export function redact(text: string): string {
   return text.replace(pattern, REDACTED);
 }
 
-/** Whether `text` holds a known secret (for assertions and last-line checks). */
-export function containsSecret(text: string): boolean {
-  return redact(text) !== text;
-}
-
 /** @internal tests only: forget every secret. */
 export function clearSecrets(): void {
   secrets.clear();

@@ -12,6 +12,7 @@ import {
   withInputFailures,
   writeBatchOutputs,
 } from '../batch-output.js';
+import { FLAG_FOR_OPTION } from '../flags.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -67,8 +68,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     const exit = (c: number) => setExit(withInputFailures(inputs, c));
     if (flags.policy) return verifyWithPolicy(images, positional, flags, io, exit, outputs, inputs, batch);
     for (const f of ['effectiveTime', 'auditLog', 'imageName', 'cache', 'exhaustive'] as const)
-      if (flags[f])
-        throw new UsageError(`--${f.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)} needs --policy`);
+      if (flags[f]) throw new UsageError(`${FLAG_FOR_OPTION[f]} needs --policy`);
     const trustInput = trustInputFromFlags(flags, {
       requireDockerReference: flags.requireDockerReference ?? false,
     });
