@@ -3,6 +3,8 @@
  * within one path segment, `**` crosses segments. Compiled to RE2, so matching is linear. The same
  * globs select exceptions' check ids (signatures, vulnerabilities/CVE-2024-1234).
  */
+import { imageNameOf } from '../reference/name.js';
+import { parseRegistryReference } from '../reference/parse.js';
 import { compileRegExp, type FullMatch } from '../trust/regexp.js';
 
 export interface ImageGlob {
@@ -38,13 +40,11 @@ export function matchesAny(globs: ImageGlob[], name: string): ImageGlob | undefi
   return best;
 }
 
-const DOCKER_HUB_ALIASES = new Set(['index.docker.io', 'registry-1.docker.io']);
-
 /**
  * Why an image pattern can never match, or undefined. Images are matched by their normalised name
  * (lowercase registry, no :443, Docker Hub as docker.io/library/…), so a pattern written another way
  * silently matches nothing, and a stricter rule would then never apply. Such a pattern is a policy
- * error, with the spelling that does match.
+ * error, with the spelling that does match: the registry as the image's own name would carry it.
  */
 export function imagePatternProblem(pattern: string): { message: string; hint: string } | undefined {
   const slash = pattern.indexOf('/');
@@ -59,8 +59,15 @@ export function imagePatternProblem(pattern: string): { message: string; hint: s
       hint: `write ${name}`,
     };
   }
-  let fixed = host.toLowerCase().replace(/:443$/, '');
-  if (DOCKER_HUB_ALIASES.has(fixed)) fixed = 'docker.io';
+  let fixed: string;
+  try {
+    fixed = imageNameOf(parseRegistryReference(`${host}/x`)).registry;
+  } catch {
+    return {
+      message: `"${pattern}" starts with "${host}", which is not a registry host`,
+      hint: 'e.g. ghcr.io/org/**',
+    };
+  }
   if (fixed !== host)
     return {
       message: `"${pattern}" matches no image: registries are matched lower case, without :443, and Docker Hub as docker.io`,

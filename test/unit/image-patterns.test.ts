@@ -37,6 +37,12 @@ test('exception images and allow-lists are checked the same way', () => {
   ]);
 });
 
+test('a registry the image name keeps as written (registry-1.docker.io) is a pattern that can match', async () => {
+  const { parseRegistryReference } = await import('../../src/reference/parse.js');
+  expect(parseRegistryReference('registry-1.docker.io/library/nginx').registry).toBe('registry-1.docker.io');
+  expect(issuesOf('rules:\n  - { name: r, images: ["registry-1.docker.io/library/**"] }\n')).toEqual([]);
+});
+
 test('normalised patterns, globs in the host, and the catch-all compile cleanly', () => {
   for (const p of [
     '**',
