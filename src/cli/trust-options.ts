@@ -126,6 +126,8 @@ export function identityInput(f: KeylessFlags): IdentityPolicyInput | undefined 
 }
 
 /** --key and the trust-root flags, then the keyless ones: every verifying command takes these. */
+const DEFAULT_MAX_PAYLOAD_SIZE = '16MiB';
+
 export function addTrustOptions(cmd: Command): Command {
   cmd
     .addOption(
@@ -158,7 +160,7 @@ export function addTrustOptions(cmd: Command): Command {
     new Option(
       '--max-payload-size <size>',
       'largest signature payload, bundle or attestation read (e.g. 16MiB, 200MiB)',
-    ).default('16MiB'),
+    ).default(DEFAULT_MAX_PAYLOAD_SIZE),
   );
   return addKeylessOptions(cmd);
 }
@@ -199,9 +201,8 @@ export function trustOptions(
     throw new UsageError('--tuf-mirror goes online; it cannot be combined with --offline or --trusted-root');
   }
   if (flags.tufRoot && !flags.tufMirror) throw new UsageError('--tuf-root needs --tuf-mirror');
-  const maxPayloadBytes = parseSize(flags.maxPayloadSize ?? '16MiB', '--max-payload-size');
   return {
-    discoveryLimits: { maxPayloadBytes },
+    discoveryLimits: { maxPayloadBytes: maxPayloadBytesOf(flags) },
     keys: flags.key ?? [],
     ...(identity ? { identity } : {}),
     ...(flags.caRoots ? { caRoots: flags.caRoots } : {}),
@@ -228,5 +229,9 @@ export function trustInputFromFlags(
 
 /** The discovery limits the trust flags set (--max-payload-size). */
 export function limitsFromFlags(flags: TrustFlags): Limits {
-  return { discovery: { maxPayloadBytes: parseSize(flags.maxPayloadSize ?? '16MiB', '--max-payload-size') } };
+  return { discovery: { maxPayloadBytes: maxPayloadBytesOf(flags) } };
+}
+
+function maxPayloadBytesOf(flags: TrustFlags): number {
+  return parseSize(flags.maxPayloadSize ?? DEFAULT_MAX_PAYLOAD_SIZE, '--max-payload-size');
 }

@@ -7,13 +7,13 @@ import { type PinPlan, type PinVerifier, planPins } from '../inputs/pin.js';
 import { firstFailingCheck } from '../policy/checks.js';
 import type { CompiledPolicy } from '../policy/load.js';
 import type { PolicyTrust, Trust } from '../verify/trust.js';
-import type { Limits, RunContext } from './context.js';
+import type { RunContext } from './context.js';
 import { runEvaluate } from './evaluate.js';
 import { runVerify } from './verify.js';
 
 /** What an image must pass to be pinned: signatures under built trust, or a policy. */
 export type PinGate =
-  | { kind: 'verify'; trust: Trust; limits?: Limits }
+  | { kind: 'verify'; trust: Trust }
   | { kind: 'policy'; policy: CompiledPolicy; trust: PolicyTrust };
 
 export interface PinOptions {
@@ -41,7 +41,7 @@ function pinVerifier(gate: PinGate, ctx: RunContext): PinVerifier {
       // No --fail-fast or progress here: every pinned reference needs its own verdict.
       const run = await runVerify(refs, gate.trust, {
         source: ctx.source,
-        limits: gate.limits ?? ctx.limits,
+        limits: ctx.limits,
       });
       return new Map(run.images.map((i) => [i.reference, i.verdict === 'verified' ? undefined : i.message]));
     };

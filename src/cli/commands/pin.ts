@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { UsageError } from '../../errors.js';
+import type { Limits } from '../../run/context.js';
 import type { PinGate } from '../../run/pin.js';
 import { printable } from '../../util/printable.js';
 import { exitCodeForFailures } from '../exit-codes.js';
@@ -32,7 +33,7 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
       throw new UsageError('give --verify (with trust flags) or --policy, not both');
     // The images come from the manifests, which never choose where credentials go.
     const sourceOptions = registryClientOptions(flags, []);
-    const gate = await pinGate(flags);
+    const { gate, limits } = await pinGate(flags);
     // lazy: yaml, sigstore and the registry client: ~130 ms of start-up that other commands skip.
     const [{ unifiedDiff, writePins }, { runPin }, { withSource }] = await Promise.all([
       import('../../inputs/pin.js'),
@@ -43,7 +44,7 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
     await withSource(sourceOptions, async (source) => {
       const plan = await runPin(
         paths,
-        { source, limits: {} },
+        { source, limits },
         { ...(gate ? { gate } : {}), ...(flags.platform ? { platform: flags.platform } : {}) },
       );
       for (const e of plan.errors)
@@ -64,8 +65,11 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
   });
 }
 
-/** What an image must pass to be pinned, from --verify (trust flags) or --policy; none without either. */
-async function pinGate(flags: PinFlags): Promise<PinGate | undefined> {
+/**
+ * What an image must pass to be pinned, from --verify (trust flags) or --policy, none without either;
+ * and the discovery limits the gate reads under (--max-payload-size, with --verify).
+ */
+async function pinGate(flags: PinFlags): Promise<{ gate?: PinGate; limits: Limits }> {
   if (flags.verify) {
     const o = trustOptions(flags);
     // lazy: the trust builder loads sigstore-js, which a pin without --verify never needs.
@@ -73,14 +77,14 @@ async function pinGate(flags: PinFlags): Promise<PinGate | undefined> {
       import('../../verify/trust.js'),
       import('../../run/options.js'),
     ]);
-    return { kind: 'verify', trust: await buildTrust(trustInputOf(o)), limits: limitsOf(o) };
+    return { gate: { kind: 'verify', trust: await buildTrust(trustInputOf(o)) }, limits: limitsOf(o) };
   }
-  if (!flags.policy) return undefined;
+  if (!flags.policy) return { limits: {} };
   // lazy: the policy compiler (yaml, zod, CEL): ~100 ms of start-up that other commands skip.
   const [{ loadPolicy }, { buildPolicyVerifiers }] = await Promise.all([
     import('../../policy/load.js'),
     import('../../policy/policy-trust.js'),
   ]);
   const policy = loadPolicy(flags.policy);
-  return { kind: 'policy', policy, trust: buildPolicyVerifiers(policy) };
+  return { gate: { kind: 'policy', policy, trust: buildPolicyVerifiers(policy) }, limits: {} };
 }
