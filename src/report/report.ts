@@ -7,8 +7,8 @@
 import type { SkippedImage, SourceLocation } from '../inputs/location.js';
 import { explainingCheck } from '../policy/checks.js';
 import type { PolicyRun } from '../run/evaluate.js';
-import type { AttestationRun } from '../run/verify-attestations-image.js';
-import type { VerifyRun } from '../run/verify-image.js';
+import type { VerifyRun } from '../run/verify.js';
+import type { AttestationRun } from '../run/verify-attestations.js';
 import { VERSION } from '../version.js';
 
 export type { SkippedImage, SourceLocation } from '../inputs/location.js';
