@@ -3,15 +3,14 @@
  * attestations by predicateType, and unsigned attachments (legacy ORAS `application/aa.trivy.*` and the
  * like). With trust each item is verified; without, nothing is called verified.
  */
-import { discover } from '../discovery/discover.js';
 import { COSIGN_SIGN_PREDICATE } from '../discovery/media-types.js';
 import type { Discovery, UnsignedAttachment } from '../discovery/types.js';
 import { parseReference, repositoryOf } from '../reference/parse.js';
-import { resolveImage } from '../resolve/resolve.js';
 import { type AttestationVerdict, peekPredicateType, verifyAttestations } from '../verify/attestations.js';
 import type { Trust } from '../verify/trust.js';
 import { type SignatureVerdict, verifySignatures } from '../verify/verify-signatures.js';
 import type { RunContext } from './context.js';
+import { discoverAll, resolveIn } from './image-reading.js';
 
 export interface AttachmentsOptions {
   /** Show the inner predicateType of referrers that carry no predicateType annotation (read unverified). */
@@ -115,15 +114,8 @@ export async function runAttachments(
   o: AttachmentsOptions = {},
 ): Promise<AttachmentList> {
   const ref = parseReference(reference);
-  const { source } = ctx;
-  const image = await resolveImage(ref, {
-    client: source.client,
-    ...(source.platform ? { platform: source.platform } : {}),
-  });
-  const d = await discover(image.source, image.digest, {
-    attestations: true,
-    ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
-  });
+  const image = await resolveIn(ref, ctx);
+  const d = await discoverAll(image, ctx);
   const repository = repositoryOf(ref);
   const lists = trust
     ? fromVerdicts(

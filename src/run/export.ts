@@ -5,7 +5,6 @@
  * would (policy/discovery-plan.ts): the two differ only when an attachment fails to read, and then
  * discovery has already failed the export.
  */
-import { discover } from '../discovery/discover.js';
 import type { Discovery } from '../discovery/types.js';
 import { archiveContent, sealArchive, writeArchive } from '../output/archive.js';
 import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js';
@@ -14,13 +13,14 @@ import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { buildPolicyVerifiers } from '../policy/policy-trust.js';
 import type { ImageName } from '../reference/name.js';
 import { type ImageReference, parseReference, repositoryOf } from '../reference/parse.js';
-import { type ResolvedImage, resolveImage } from '../resolve/resolve.js';
+import type { ResolvedImage } from '../resolve/resolve.js';
 import { verifyAttestations } from '../verify/attestations.js';
 import type { PolicyTrust, Trust } from '../verify/trust.js';
 import { verifySignatures } from '../verify/verify-signatures.js';
 import { VERSION } from '../version.js';
 import type { RunContext } from './context.js';
 import { layoutNameOf } from './gather.js';
+import { discoverAll, resolveIn } from './image-reading.js';
 
 export interface ExportPolicy {
   policy: CompiledPolicy;
@@ -64,16 +64,9 @@ export async function runExport(
   const ref = parseReference(reference);
   // A bad name is the caller's mistake, reported before any image is touched.
   const layoutName = layoutNameOf(o.policy?.layoutName);
-  const { source } = ctx;
-  const image = await resolveImage(ref, {
-    client: source.client,
-    ...(source.platform ? { platform: source.platform } : {}),
-  });
+  const image = await resolveIn(ref, ctx);
   const manifest = await image.source.getManifest(image.digest);
-  const d = await discover(image.source, image.digest, {
-    attestations: true,
-    ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
-  });
+  const d = await discoverAll(image, ctx);
   const subject = { digest: image.digest, repository: repositoryOf(ref) };
   const sigs = verifySignatures(d, subject, trust.verifiers).verdicts;
   const atts = verifyAttestations(d, trust.verifiers);

@@ -3,7 +3,6 @@
  * attached (legacy `.att` and bundle referrers), verify each attestation with the run's trust, and
  * keep those of the asked-for type.
  */
-import { discover } from '../discovery/discover.js';
 import type { UnsignedAttachment } from '../discovery/types.js';
 import { exitCodeForVerdicts } from '../exit-codes.js';
 import { type ImageReference, parseReference } from '../reference/parse.js';
@@ -12,6 +11,7 @@ import { type AttestationVerdict, predicateTypeFor, verifyAttestations } from '.
 import type { Trust } from '../verify/trust.js';
 import type { RunContext } from './context.js';
 import { eachImage } from './each-image.js';
+import { discoverAll } from './image-reading.js';
 import { type ImageVerdict, loopOptionsOf } from './verify.js';
 
 export interface ImageAttestations {
@@ -55,10 +55,7 @@ export async function runVerifyAttestations(
   const parsed = references.map((r) => (typeof r === 'string' ? parseReference(r) : r));
   const predicateType = job.type ? predicateTypeFor(job.type) : undefined;
   const verifyResolved = async (image: ResolvedImage): Promise<Omit<ImageAttestations, 'reference'>> => {
-    const found = await discover(image.source, image.digest, {
-      attestations: true,
-      ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
-    });
+    const found = await discoverAll(image, ctx);
     const all = verifyAttestations(found, trust.verifiers);
     const wanted = predicateType ? all.filter((a) => a.predicateType === predicateType) : all;
     const ok = wanted.filter((a) => a.verified);
