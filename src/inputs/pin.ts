@@ -11,12 +11,9 @@ import type { RegistryClient } from '../oci/registry/client.js';
 import { parseReference } from '../reference/parse.js';
 import { resolveImage } from '../resolve/resolve.js';
 import { printable } from '../util/printable.js';
-import { readInputFile, readRegularFile, writeFileAtomic } from '../util/safe-fs.js';
+import { MAX_INPUT_FILE_BYTES, readInputFile, readRegularFile, writeFileAtomic } from '../util/safe-fs.js';
 import { mapLimit } from '../util/semaphore.js';
 import { type FoundImage, scanManifestFile } from './manifests.js';
-
-/** Manifests are text a person edits; anything this big is not one (and /dev/zero never ends). */
-const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 export interface PinFailure {
   reference: string;
@@ -56,7 +53,7 @@ export async function planPins(
   for (const f of files) {
     let text: string;
     try {
-      text = readInputFile(f, MAX_MANIFEST_BYTES).toString('utf8');
+      text = readInputFile(f, MAX_INPUT_FILE_BYTES).toString('utf8');
     } catch (e) {
       plan.errors.push({ file: f, line: 0, message: `cannot read the file: ${describeError(e)}` });
       continue;
@@ -145,7 +142,7 @@ export async function planPins(
 export async function writePins(plan: PinPlan): Promise<void> {
   for (const f of plan.files) {
     const st = lstatSync(f.file);
-    const now = st.isFile() ? readRegularFile(f.file, MAX_MANIFEST_BYTES).toString('utf8') : undefined;
+    const now = st.isFile() ? readRegularFile(f.file, MAX_INPUT_FILE_BYTES).toString('utf8') : undefined;
     if (now !== undefined && now !== f.before)
       // `pin --write` names the command's own step (writePins exists only for it); batch tests assert it.
       throw new TrustgateError('USAGE', `pin --write: ${f.file} changed since it was read; not rewritten`, {

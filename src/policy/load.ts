@@ -3,6 +3,7 @@
  * it names, each bounded). Compiling the text is compile/index.ts.
  */
 import { describeError, TrustgateError } from '../errors.js';
+import { readKeyFile } from '../trust/keys.js';
 import { readInputFile } from '../util/safe-fs.js';
 import {
   type CompiledPolicy,
@@ -42,9 +43,8 @@ export function formatIssue(file: string, i: PolicyIssue): string {
   return `${where}: ${i.path ? `${i.path}: ` : ''}${i.message}${i.hint ? ` (fix: ${i.hint})` : ''}`;
 }
 
-/** Far above any real policy or PEM key; the caps only stop unbounded inputs. */
+/** Far above any real policy; the cap only stops unbounded inputs. */
 const MAX_POLICY_FILE_BYTES = 16 * 1024 * 1024;
-const MAX_KEY_FILE_BYTES = 1024 * 1024;
 
 /** Reads and compiles a policy file; throws PolicyInvalidError listing every problem. */
 export function loadPolicy(file: string): CompiledPolicy {
@@ -64,7 +64,5 @@ export function loadPolicy(file: string): CompiledPolicy {
 
 /** Every problem in a policy text, or the compiled policy; key files it names are read from disk. */
 export function compilePolicy(text: string, file: string): CompileResult {
-  return compilePolicyDocument(text, file, {
-    readKeyFile: (path) => readInputFile(path, MAX_KEY_FILE_BYTES).toString('utf8'),
-  });
+  return compilePolicyDocument(text, file, { readKeyFile });
 }

@@ -283,10 +283,10 @@ export async function tufTrustedRoot(opts: TufRefreshOptions): Promise<LoadedTru
 export function loadRoot(spec?: StaticRootSpec & { rekorPublicKey?: string }): LoadedTrustRoot {
   if (spec && 'caRoots' in spec) return privateCaRoot(spec.caRoots, spec.caIntermediates);
   const file = spec && 'trustedRoot' in spec ? spec.trustedRoot : undefined;
-  const base = file !== undefined ? trustedRootFromFile(file) : embeddedPublicGoodRoot();
-  return spec?.rekorPublicKey
-    ? withRekorKey(file !== undefined ? base : undefined, spec.rekorPublicKey)
-    : base;
+  // A Rekor key alone stands alone: the embedded root is not loaded just to be set aside.
+  if (spec?.rekorPublicKey)
+    return withRekorKey(file !== undefined ? trustedRootFromFile(file) : undefined, spec.rekorPublicKey);
+  return file !== undefined ? trustedRootFromFile(file) : embeddedPublicGoodRoot();
 }
 
 export function defaultTufCacheDir(): string {

@@ -44,6 +44,15 @@ export function registerBasicSecret(username: string, password: string): void {
 /** `text` with every known secret replaced by [REDACTED]. */
 export function redact(text: string): string {
   if (secrets.size === 0 || text.length === 0) return text;
+  // Most text holds no secret. Checking that first keeps every new token (one per repository scope)
+  // from forcing a rebuild of the whole alternation on the next error or output line.
+  let found = false;
+  for (const s of secrets)
+    if (text.includes(s)) {
+      found = true;
+      break;
+    }
+  if (!found) return text;
   if (!pattern) {
     // Longest first, so a secret that contains another is replaced whole.
     const sorted = [...secrets].sort((a, b) => b.length - a.length);

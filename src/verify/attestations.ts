@@ -214,14 +214,13 @@ export function verifyAttestation(
   }
   // Old cosign entries of Rekor kind intoto 0.0.1, which sigstore-js refuses, are checked here.
   const entries = bundle.verificationMaterial.tlogEntries;
+  const v001 = entries.filter(isIntotoV001);
   let checked = bundle;
   let logTimes: Date[] | undefined;
-  if (entries.some(isIntotoV001)) {
+  if (v001.length > 0) {
     try {
       const envelopeBytes = item.format === 'dsse-layer' ? item.bytes : undefined;
-      logTimes = entries
-        .filter(isIntotoV001)
-        .map((e) => verifyIntotoV001(e, envelopeBytes, env.payload, verifiers.trust.trustRoot));
+      logTimes = v001.map((e) => verifyIntotoV001(e, envelopeBytes, env.payload, verifiers.trust.trustRoot));
     } catch (e) {
       return { ...v, reason: (e as Error).message };
     }
@@ -233,7 +232,7 @@ export function verifyAttestation(
       },
     };
   }
-  const crypto = verifiers.verifyBundle(checked, undefined, logTimes, entries.filter(isIntotoV001));
+  const crypto = verifiers.verifyBundle(checked, undefined, logTimes, v001);
   if ('reasons' in crypto) return { ...v, reason: crypto.reasons.join('; ') };
   v.signer = crypto.signer;
   if (!statementNamesDigest(parsed.statement, digest)) {

@@ -13,8 +13,8 @@ import { canonicalSpki } from '../trust/keys.js';
 /** Who verified the signature: a key's SubjectPublicKeyInfo, or a leaf certificate. */
 export type ExpectedSigner = { spkiDer: Buffer } | { certDer: Buffer };
 
-/** A signer named in a log entry body. */
-type Recorded = { certDer: Buffer; spkiDer: Buffer } | { spkiDer: Buffer };
+/** A signer named in a log entry body: a certificate (its key is read only if a key must be compared), or a key. */
+type Recorded = { certDer: Buffer; cert: X509Certificate } | { spkiDer: Buffer };
 
 const PEM = /-----BEGIN ([A-Z ]+)-----[\s\S]+?-----END \1-----/;
 
@@ -44,10 +44,16 @@ function parsePem(pem: string, label: string): Recorded | undefined {
  * refuses some DER that it accepts, and a certificate must be compared as the verifier saw it.
  */
 function certificate(c: X509Certificate): Recorded {
-  return {
-    certDer: Buffer.from(c.root.toDER()),
-    spkiDer: canonicalSpki(createPublicKey({ key: c.publicKey, format: 'der', type: 'spki' })),
-  };
+  return { certDer: Buffer.from(c.root.toDER()), cert: c };
+}
+
+/** A certificate's key, as keys are compared (canonical SPKI); undefined when it cannot be read. */
+function keyOf(c: X509Certificate): Buffer | undefined {
+  try {
+    return canonicalSpki(createPublicKey({ key: c.publicKey, format: 'der', type: 'spki' }));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Rekor v2 verifier: `{publicKey: {rawBytes}}` or `{x509Certificate: {rawBytes}}`, base64 DER. */
@@ -88,13 +94,14 @@ function recordedSigners(body: Body): Array<Recorded | undefined> {
   return [];
 }
 
-function matches(r: Recorded, expected: ExpectedSigner): boolean {
+/** `expectedKey` gives the expected certificate's key, parsed once per check, only when asked. */
+function matches(r: Recorded, expected: ExpectedSigner, expectedKey: () => Buffer | undefined): boolean {
   if ('certDer' in expected) {
     // A certificate must be the very certificate; a bare key must be the certificate's key.
     if ('certDer' in r) return r.certDer.equals(expected.certDer);
-    return r.spkiDer.equals(certificate(X509Certificate.parse(Buffer.from(expected.certDer))).spkiDer);
+    return expectedKey()?.equals(r.spkiDer) ?? false;
   }
-  return r.spkiDer.equals(expected.spkiDer);
+  return ('certDer' in r ? keyOf(r.cert) : r.spkiDer)?.equals(expected.spkiDer) ?? false;
 }
 
 /**
@@ -105,6 +112,13 @@ export function tlogSignerMismatch(
   entries: readonly TransparencyLogEntry[],
   expected: ExpectedSigner,
 ): string | undefined {
+  let key: { value: Buffer | undefined } | undefined;
+  const expectedKey = () => {
+    key ??= {
+      value: 'certDer' in expected ? keyOf(X509Certificate.parse(Buffer.from(expected.certDer))) : undefined,
+    };
+    return key.value;
+  };
   for (const e of entries) {
     let body: Body;
     try {
@@ -113,7 +127,7 @@ export function tlogSignerMismatch(
       return `transparency-log entry ${e.logIndex}: the body is not JSON`;
     }
     const signers = recordedSigners(body);
-    if (!signers.some((r) => r !== undefined && matches(r, expected))) {
+    if (!signers.some((r) => r !== undefined && matches(r, expected, expectedKey))) {
       const what = 'certDer' in expected ? 'certificate' : 'key';
       return `transparency-log entry ${e.logIndex} records another signer than the ${what} that verified the signature`;
     }
