@@ -23,6 +23,7 @@ import {
 } from 'yaml';
 import { TrustgateError } from '../errors.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../util/safe-fs.js';
+import type { SkippedImage as BaseSkippedImage } from './location.js';
 
 export interface FoundImage {
   reference: string;
@@ -36,12 +37,8 @@ export interface FoundImage {
   document: number;
 }
 
-export interface SkippedImage {
-  file: string;
-  line: number;
-  path: string;
-  reason: string;
-}
+/** A skipped image field from a manifest always knows its YAML path. */
+export type SkippedImage = BaseSkippedImage & { path: string };
 
 export interface ManifestScan {
   images: FoundImage[];

@@ -67,7 +67,7 @@ export function retriesSpent(
 ): TrustgateError {
   return new TrustgateError(
     'REGISTRY_ERROR',
-    `${what}: registry answered HTTP ${status} after ${attempts} attempt(s) over ${Math.round(spentMs / 100) / 10}s`,
+    `${what}: registry answered HTTP ${status} after ${attempts} attempt(s) over ${seconds(spentMs)}`,
     { hint: status === 429 ? 'the registry is rate limiting; retry later or authenticate' : 'retry later' },
   );
 }
