@@ -43,6 +43,16 @@ export function anchored(pattern: string, name: string, option?: string): FullMa
   return r.regexp;
 }
 
+/**
+ * Said when only the implied anchors failed the match: cosign matches unanchored, so a pattern pasted
+ * from a vendor's cosign command may rely on matching part of the value. We keep anchoring (a partial
+ * match is how `rian@dehamer.co` accepts `brian@dehamer.com`) and say how to widen the pattern.
+ */
+function anchoringNote(re: FullMatch | undefined, value: string | undefined): string {
+  if (re === undefined || value === undefined || !re.find(value)) return '';
+  return ` (it matches part of the value only: trustgate anchors patterns, ^…$ implied, where cosign does not; add .* where the pattern may match more)`;
+}
+
 /** How the policy engine labels and describes an authority's identity (the CLI uses neither). */
 export interface IdentityPolicyOptions {
   /** Prefixes every reason, e.g. the authority's name. */
@@ -89,10 +99,12 @@ export function identityPolicy(input: IdentityPolicyInput, o: IdentityPolicyOpti
       const parts: string[] = [];
       if (!idOk)
         parts.push(
-          `certificate identity is ${san === undefined ? 'missing' : `"${san}"`}, expected ${wantId}`,
+          `certificate identity is ${san === undefined ? 'missing' : `"${san}"`}, expected ${wantId}${anchoringNote(idRe, san)}`,
         );
       if (!issOk)
-        parts.push(`OIDC issuer is ${iss === undefined ? 'missing' : `"${iss}"`}, expected ${wantIss}`);
+        parts.push(
+          `OIDC issuer is ${iss === undefined ? 'missing' : `"${iss}"`}, expected ${wantIss}${anchoringNote(issRe, iss)}`,
+        );
       for (const [oid, want] of Object.entries(input.claims ?? {})) {
         const have = signer.claims?.get(oid);
         if (have !== want)

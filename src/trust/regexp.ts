@@ -9,6 +9,8 @@ import { RE2JS } from '@bufbuild/re2';
 export interface FullMatch {
   source: string;
   test(value: string): boolean;
+  /** Whether some part of the value matches: what cosign's unanchored match would have accepted. */
+  find(value: string): boolean;
 }
 
 /**
@@ -21,7 +23,7 @@ export function compileRegExp(pattern: string): { regexp: FullMatch } | { error:
   if (pattern.length > MAX_PATTERN) return { error: `longer than ${MAX_PATTERN} characters` };
   try {
     const re = RE2JS.compile(pattern);
-    return { regexp: { source: pattern, test: (v) => re.matches(v) } };
+    return { regexp: { source: pattern, test: (v) => re.matches(v), find: (v) => re.test(v) } };
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] ?? 'invalid' };
   }

@@ -15,6 +15,22 @@ describe('keyless identity policy', () => {
     expect(trap.ok ? '' : trap.reason).toContain('"brian@dehamer.com", expected rian@dehamer.co');
   });
 
+  test('a mismatch that only the implied anchors caused says so; one that fails unanchored too does not', () => {
+    const p = identityPolicy({ identityRegexp: 'github.com/org/repo', issuerRegexp: 'actions' });
+    const partial = p.match({ subjectAlternativeName: RELEASE, issuer: GH });
+    expect(partial.ok).toBe(false);
+    const reason = partial.ok ? '' : partial.reason;
+    expect(reason).toMatch(
+      /identity is "[^"]+", expected \/github.com\/org\/repo\/ \(it matches part of the value only: trustgate anchors/,
+    );
+    expect(reason).toMatch(/OIDC issuer is "[^"]+", expected \/actions\/ \(it matches part/);
+    const none = p.match({ subjectAlternativeName: 'https://gitlab.com/x', issuer: 'https://other' });
+    expect(none.ok ? '' : none.reason).not.toContain('matches part');
+    const exact = identityPolicy({ identity: 'github.com', issuer: GH });
+    const e = exact.match({ subjectAlternativeName: RELEASE, issuer: GH });
+    expect(e.ok ? '' : e.reason).not.toContain('matches part');
+  });
+
   test('a regexp is anchored: one that matches only unanchored does not match', () => {
     const p = identityPolicy({
       identityRegexp: 'https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v.*',
