@@ -12,14 +12,14 @@ import { discover } from '../discovery/discover.js';
 import { TrustgateError } from '../errors.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
 import { builderIdMatches, slsaFields, slsaFindings } from '../policy/evaluate/gates/slsa.js';
-import { type ImageReference, parseReference } from '../reference/parse.js';
-import { openSource, type ResolvedImage } from '../resolve/resolve.js';
-import type { RootSpecWithRekor } from '../trust/root-spec.js';
 import {
   type BuilderIdentity,
   builderFromCertificate,
   GITHUB_ACTIONS_ISSUER,
-} from '../trust/slsa-builder.js';
+} from '../policy/evaluate/gates/slsa-builder.js';
+import { type ImageReference, parseReference } from '../reference/parse.js';
+import { openSource, type ResolvedImage } from '../resolve/resolve.js';
+import type { RootSpecWithRekor } from '../trust/root-spec.js';
 import { verifyAttestations } from '../verify/attestations.js';
 import { buildTrust } from '../verify/trust.js';
 import type { RunContext } from './context.js';

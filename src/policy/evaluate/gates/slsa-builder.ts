@@ -4,7 +4,7 @@
  * tag, run by GitHub Actions for the expected repository. These are slsa-verifier's `verify-image`
  * builder checks; the provenance's own fields are checked by the policy engine's SLSA gate.
  */
-import { isReleaseVersion } from '../policy/evaluate/gates/slsa-semver.js';
+import { isReleaseVersion } from './slsa-semver.js';
 
 export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 
