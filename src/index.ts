@@ -108,6 +108,7 @@ export {
   type VerifyRun,
   verifyImages,
 } from './run/verify-image.js';
+export { runVerifySlsa, type SlsaCandidate, type SlsaJob, type SlsaRun } from './run/verify-slsa.js';
 export { GITHUB_V1_CLAIMS, parseExtensionFlag } from './trust/claims.js';
 export type { IdentityPolicyInput } from './trust/identity.js';
 export { jsonText, printable } from './util/printable.js';

@@ -12,6 +12,7 @@ import { registerResolve } from './commands/resolve.js';
 import { registerVerify } from './commands/verify.js';
 import { registerVerifyAttestation } from './commands/verify-attestation.js';
 import { registerVerifyBundle } from './commands/verify-bundle.js';
+import { registerVerifySlsa } from './commands/verify-slsa.js';
 import { exitCodeForError } from './exit-codes.js';
 import { cliMessage } from './flags.js';
 import { type Io, processIo, redactingIo } from './output.js';
@@ -39,6 +40,7 @@ export async function main(argv: readonly string[], given: Io = processIo()): Pr
   registerAttestations(program, io, setExit);
   registerExport(program, io, setExit);
   registerVerifyBundle(program, io, setExit);
+  registerVerifySlsa(program, io, setExit);
   registerPolicy(program, io, setExit);
   registerPin(program, io, setExit);
   try {
