@@ -28,7 +28,7 @@ interface VerifySlsaFlags extends RegistryFlags {
 }
 
 /** What slsa-verifier prints; scripts grep for these. */
-export const SLSA_PASSED = 'PASSED: Verified SLSA provenance';
+export const SLSA_PASSED = 'PASSED: SLSA verification passed';
 export const SLSA_FAILED = 'FAILED: SLSA verification failed';
 
 export function registerVerifySlsa(program: Command, io: Io, setExit: (code: number) => void): void {
