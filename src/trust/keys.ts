@@ -122,6 +122,19 @@ export function parsePublicKey(
       'pass the public key (cosign.pub), never the private one',
     );
   }
+  // cosign refuses a certificate as --key too; it belongs to --certificate, where its chain is checked.
+  if (/-----BEGIN CERTIFICATE-----/.test(pem)) {
+    throw new TrustgateError(
+      'USAGE',
+      lead.text === ''
+        ? 'this is a certificate, not a public key'
+        : `${lead.text}: this is a certificate, not a public key`,
+      {
+        hint: 'pass it with --certificate, with --certificate-identity and --certificate-oidc-issuer',
+        ...(lead.option === undefined ? {} : { option: lead.option }),
+      },
+    );
+  }
   let key: KeyObject;
   try {
     key = createPublicKey(pem);

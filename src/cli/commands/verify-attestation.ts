@@ -12,6 +12,8 @@ import {
   withInputFailures,
   writeBatchOutputs,
 } from '../batch-output.js';
+import { addCosignRefusedOptions } from '../cosign-refusals.js';
+import { addCosignTrustOptions } from '../cosign-trust-options.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, sourceOptionsFromFlags } from '../registry-options.js';
 import {
@@ -41,6 +43,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       ),
     )
     .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
+  addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify-attestation'), 'verify-attestation');
   addBatchOptions(cmd);
   addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyAttestationFlags) => {
     const outputs = parseOutputs(flags.output);
