@@ -96,6 +96,17 @@ describe('refused cosign flags: exit 2 with their one line', () => {
     }
   });
 
+  test('--type that is neither a cosign name nor a URI is refused, as cosign does; names and URIs pass', () => {
+    const typo = runCli(['verify-attestation', '--key', pub, '--type', 'spdx-json', IMAGE]);
+    expect(typo.code).toBe(ExitCode.USAGE);
+    expect(errLines(typo.stderr)).toHaveLength(1);
+    expect(typo.stderr).toContain('--type spdx-json is neither a predicate type name');
+    for (const t of ['spdxjson', 'https://example.com/predicate/v1']) {
+      const ok = runCli(['verify-attestation', '--key', pub, '--type', t, IMAGE]);
+      expect(ok.stderr, t).not.toContain('--type');
+    }
+  });
+
   test('--certificate-chain with --ca-roots is refused (cosign: they conflict)', () => {
     const out = runCli([
       'verify',

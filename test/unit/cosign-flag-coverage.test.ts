@@ -10,6 +10,7 @@ import { registerVerify } from '../../src/cli/commands/verify.js';
 import { registerVerifyAttestation } from '../../src/cli/commands/verify-attestation.js';
 import { COSIGN_REFUSALS } from '../../src/cli/cosign-refusals.js';
 import type { Io } from '../../src/cli/output.js';
+import { PREDICATE_TYPES } from '../../src/verify/attestations.js';
 import { peer } from '../support/peers.js';
 
 const cosign = peer('cosign');
@@ -115,4 +116,29 @@ test('the help parser reads both of cosign’s layouts, short flags included', (
   expect(cosignHelpFlags(help)).toEqual(
     ['--annotations', '--check-claims', '--output-file', '--timeout', '--verbose', '-a', '-d', '-t'].sort(),
   );
+});
+
+/** cosign 2.5's --type names and the predicateType each stands for (options/predicate.go). */
+const COSIGN_TYPES: Record<string, string> = {
+  custom: 'https://cosign.sigstore.dev/attestation/v1',
+  slsaprovenance: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance02: 'https://slsa.dev/provenance/v0.2',
+  slsaprovenance1: 'https://slsa.dev/provenance/v1',
+  spdx: 'https://spdx.dev/Document',
+  spdxjson: 'https://spdx.dev/Document',
+  cyclonedx: 'https://cyclonedx.org/bom',
+  link: 'https://in-toto.io/Link/v1',
+  vuln: 'https://cosign.sigstore.dev/attestation/vuln/v1',
+  openvex: 'https://openvex.dev/ns',
+};
+
+test('every cosign --type name means the predicateType it means in cosign', () => {
+  for (const [name, uri] of Object.entries(COSIGN_TYPES)) expect(PREDICATE_TYPES[name], name).toBe(uri);
+});
+
+test.skipIf(!cosign)('the --type names cosign lists are the ones checked above', () => {
+  const help = spawnSync(cosign!, ['verify-attestation', '--help'], { encoding: 'utf8' }).stdout;
+  const m = /predicate type \(([a-z0-9|]+)\)/.exec(help);
+  expect(m).not.toBeNull();
+  expect(m![1]!.split('|').sort()).toEqual(Object.keys(COSIGN_TYPES).sort());
 });
