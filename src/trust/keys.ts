@@ -25,6 +25,14 @@ const MAX_KEY_BYTES = 64 * 1024;
 
 export async function loadKey(spec: string, opts: { timeoutMs?: number } = {}): Promise<VerificationKey> {
   const { pem, source } = await readKeyText(spec, opts.timeoutMs ?? 10_000);
+  // cosign refuses a certificate as --key; it belongs to --certificate, where its chain and identity
+  // are checked. (A policy's key file may be a certificate: parsePublicKey takes its key.)
+  if (/-----BEGIN CERTIFICATE-----/.test(pem)) {
+    throw new TrustgateError('USAGE', `keys ${source}: this is a certificate, not a public key`, {
+      hint: 'pass it with --certificate, with --certificate-identity and --certificate-oidc-issuer',
+      option: 'keys',
+    });
+  }
   return parsePublicKey(pem, source);
 }
 
@@ -120,19 +128,6 @@ export function parsePublicKey(
       'KEY_INVALID',
       'this is a private key',
       'pass the public key (cosign.pub), never the private one',
-    );
-  }
-  // cosign refuses a certificate as --key too; it belongs to --certificate, where its chain is checked.
-  if (/-----BEGIN CERTIFICATE-----/.test(pem)) {
-    throw new TrustgateError(
-      'USAGE',
-      lead.text === ''
-        ? 'this is a certificate, not a public key'
-        : `${lead.text}: this is a certificate, not a public key`,
-      {
-        hint: 'pass it with --certificate, with --certificate-identity and --certificate-oidc-issuer',
-        ...(lead.option === undefined ? {} : { option: lead.option }),
-      },
     );
   }
   let key: KeyObject;
