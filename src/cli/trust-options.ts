@@ -5,9 +5,10 @@ import { trustInputOf, type VerifyOptions } from '../run/options.js';
 import { GITHUB_V1_CLAIMS, parseExtensionFlag } from '../trust/claims.js';
 import type { IdentityPolicyInput } from '../trust/identity.js';
 import type { TrustInput } from '../verify/trust.js';
+import { type CosignTrustFlags, cosignTrustOptions } from './cosign-trust-options.js';
 import { collect, UsageError } from './registry-options.js';
 
-export interface TrustFlags extends KeylessFlags {
+export interface TrustFlags extends KeylessFlags, CosignTrustFlags {
   key?: string[];
   maxPayloadSize?: string;
   insecureIgnoreTlog?: boolean;
@@ -190,7 +191,14 @@ export function trustOptions(
   | 'trustedRoot'
   | 'rekorPublicKey'
   | 'discoveryLimits'
+  | 'annotations'
+  | 'certificate'
+  | 'certificateChain'
+  | 'signatureDigestAlgorithm'
+  | 'rekorUrl'
 > {
+  // cosign's refusals first: a pasted `--sk` or KMS key gets its own line, not a generic one.
+  const cosign = cosignTrustOptions(flags as TrustFlags & Record<string, unknown>);
   const identity = identityInput(flags);
   if ((flags.key?.length ?? 0) > 0 === (identity !== undefined)) {
     throw new UsageError(
@@ -213,6 +221,7 @@ export function trustOptions(
     ignoreTlog: flags.insecureIgnoreTlog ?? false,
     ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
     ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),
+    ...cosign,
   };
 }
 

@@ -29,6 +29,16 @@ export interface VerifyOptions extends RegistryClientOptions {
   ignoreTlog?: boolean;
   trustedRoot?: string;
   rekorPublicKey?: string;
+  /** cosign's -a k=v (verify): annotations each simple-signing payload must carry, as exact strings. */
+  annotations?: Record<string, string>;
+  /** cosign's --certificate: a PEM file or PEM text, for signatures that carry no certificate (keyless). */
+  certificate?: string;
+  /** cosign's --certificate-chain: PEM file, the certificate's parent first and the root last. */
+  certificateChain?: string;
+  /** cosign's --signature-digest-algorithm: the hash key signatures are verified with. */
+  signatureDigestAlgorithm?: 'sha256' | 'sha384' | 'sha512';
+  /** cosign's --rekor-url: only the trusted root's log at this URL counts (nothing is fetched). */
+  rekorUrl?: string;
   /** Repository holding the legacy `.sig` tags, e.g. `registry/repo` (cosign's COSIGN_REPOSITORY). */
   signatureRepository?: string;
   requireDockerReference?: boolean;
@@ -57,6 +67,11 @@ export function trustInputOf(o: VerifyOptions): TrustInput {
     ...(o.ignoreTlog !== undefined ? { ignoreTlog: o.ignoreTlog } : {}),
     ...(o.ignoreSct !== undefined ? { ignoreSct: o.ignoreSct } : {}),
     ...(o.requireDockerReference !== undefined ? { requireDockerReference: o.requireDockerReference } : {}),
+    ...(o.annotations ? { annotations: o.annotations } : {}),
+    ...(o.certificate ? { certificate: o.certificate } : {}),
+    ...(o.certificateChain ? { certificateChain: o.certificateChain } : {}),
+    ...(o.signatureDigestAlgorithm ? { signatureHash: o.signatureDigestAlgorithm } : {}),
+    ...(o.rekorUrl ? { rekorUrl: o.rekorUrl } : {}),
   };
 }
 
@@ -91,6 +106,11 @@ export function sourceOptionsOf(o: VerifyOptions): SourceOptions {
     ignoreTlog: _ignoreTlog,
     trustedRoot: _trustedRoot,
     rekorPublicKey: _rekorPublicKey,
+    annotations: _annotations,
+    certificate: _certificate,
+    certificateChain: _certificateChain,
+    signatureDigestAlgorithm: _signatureDigestAlgorithm,
+    rekorUrl: _rekorUrl,
     signatureRepository: _signatureRepository,
     requireDockerReference: _requireDockerReference,
     discoveryLimits: _discoveryLimits,

@@ -25,6 +25,14 @@ const MAX_KEY_BYTES = 64 * 1024;
 
 export async function loadKey(spec: string, opts: { timeoutMs?: number } = {}): Promise<VerificationKey> {
   const { pem, source } = await readKeyText(spec, opts.timeoutMs ?? 10_000);
+  // cosign refuses a certificate as --key; it belongs to --certificate, where its chain and identity
+  // are checked. (A policy's key file may be a certificate: parsePublicKey takes its key.)
+  if (/-----BEGIN CERTIFICATE-----/.test(pem)) {
+    throw new TrustgateError('USAGE', `keys ${source}: this is a certificate, not a public key`, {
+      hint: 'pass it with --certificate, with --certificate-identity and --certificate-oidc-issuer',
+      option: 'keys',
+    });
+  }
   return parsePublicKey(pem, source);
 }
 

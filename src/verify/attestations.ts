@@ -161,10 +161,15 @@ function bundleFromBytes(bytes: Uint8Array): Bundle {
 }
 
 function toBundle(
-  item: DsseAttestationLayer | SigstoreBundleArtifact,
+  found: DsseAttestationLayer | SigstoreBundleArtifact,
   verifiers: SignatureVerifiers,
 ): Bundle | string {
   const { ignoreTlog } = verifiers.trust;
+  // cosign's --certificate stands in for the certificate a key-signed layer does not carry.
+  const item =
+    found.format === 'dsse-layer' && verifiers.certificatePem && !found.certificate
+      ? { ...found, certificate: verifiers.certificatePem }
+      : found;
   try {
     if (item.format === 'dsse-layer') {
       if (verifiers.keyless && !item.certificate)

@@ -28,20 +28,29 @@ export function signedBytes(bundle: Bundle, artifact: Buffer | undefined): Buffe
   return artifact ?? Buffer.alloc(0);
 }
 
+/** A hash the user chose (cosign's --signature-digest-algorithm), in place of the defaults above. */
+export type SignatureHash = 'sha256' | 'sha384' | 'sha512';
+
+/**
+ * `hash`, when given, is the only one tried, as cosign verifies with exactly the one it is told;
+ * Ed25519 signs its message whole and takes no hash, so it ignores the choice (as cosign's does).
+ */
 export function verifyWithAlgorithm(
   data: Buffer,
   key: KeyObject,
   algorithm: KeyAlgorithm,
   signature: Buffer,
+  hash?: SignatureHash,
 ): boolean {
-  for (const hash of HASHES[algorithm]) {
+  const hashes = hash && algorithm !== 'ed25519' ? [hash] : HASHES[algorithm];
+  for (const h of hashes) {
     try {
-      if (cryptoVerify(hash, data, key, signature)) return true;
+      if (cryptoVerify(h, data, key, signature)) return true;
       // RSA keys sign PKCS#1 v1.5 by default; PSS signatures by an rsaEncryption key are accepted too.
       if (
         algorithm === 'rsa' &&
         cryptoVerify(
-          hash,
+          h,
           data,
           { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO },
           signature,
@@ -61,6 +70,7 @@ export function toKeyAwareEntity(
   bundle: Bundle,
   artifact: Buffer | undefined,
   algorithm: KeyAlgorithm,
+  hash?: SignatureHash,
 ): SignedEntity {
   const entity = toSignedEntity(bundle, artifact);
   const content = entity.signature;
@@ -72,7 +82,7 @@ export function toKeyAwareEntity(
       compareSignature: (s) => content.compareSignature(s),
       compareDigest: (d) => content.compareDigest(d),
       compareSignedDigest: (d) => content.compareSignedDigest(d),
-      verifySignature: (key) => verifyWithAlgorithm(data, key, algorithm, content.signature),
+      verifySignature: (key) => verifyWithAlgorithm(data, key, algorithm, content.signature, hash),
     },
   };
 }

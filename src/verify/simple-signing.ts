@@ -29,7 +29,13 @@ export type PayloadCheck =
  */
 export function checkSimpleSigning(
   bytes: Uint8Array,
-  expect: { digest: Digest; repository: string; requireDockerReference: boolean },
+  expect: {
+    digest: Digest;
+    repository: string;
+    requireDockerReference: boolean;
+    /** cosign's -a k=v: each must equal the payload's `optional` entry, as a string. */
+    annotations?: Readonly<Record<string, string>>;
+  },
 ): PayloadCheck {
   // Output re-serialises `optional`; a payload nested 300,000 deep would overflow JSON.stringify there.
   if (!nestingWithin(bytes, MAX_PAYLOAD_DEPTH)) {
@@ -60,6 +66,8 @@ export function checkSimpleSigning(
   if (signed !== expect.digest) {
     return { ok: false, reason: `the signature is for ${signed}, not for this image ${expect.digest}` };
   }
+  const annotation = annotationMismatch(p, expect.annotations ?? {});
+  if (annotation) return { ok: false, reason: annotation };
   const warnings: string[] = [];
   const ref = p.critical.identity['docker-reference'];
   if (expect.repository && repositoryOf(ref) !== repositoryOf(expect.repository)) {
@@ -68,6 +76,23 @@ export function checkSimpleSigning(
     warnings.push(msg);
   }
   return { ok: true, payload: p, warnings };
+}
+
+/**
+ * The first annotation the signed payload lacks or holds another value for. As cosign compares, a
+ * value matches only when it is that exact string (a number or object in `optional` never does).
+ */
+function annotationMismatch(
+  p: SimpleSigningPayload,
+  wanted: Readonly<Record<string, string>>,
+): string | undefined {
+  for (const [k, v] of Object.entries(wanted)) {
+    const has = p.optional && Object.hasOwn(p.optional, k) ? p.optional[k] : undefined;
+    if (has === v) continue;
+    const found = has === undefined ? 'has no such annotation' : `has ${JSON.stringify(has)}`;
+    return `annotation "${k}": the signed payload ${found}, expected "${v}"`;
+  }
+  return undefined;
 }
 
 /** registry/repository of a reference, normalised as Docker does (index.docker.io → docker.io, library/). */

@@ -7,8 +7,14 @@
 import { createHash } from 'node:crypto';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { TrustgateError } from '../errors.js';
+import {
+  type GivenCertificate,
+  loadGivenCertificate,
+  withCertificateChain,
+} from '../trust/given-certificate.js';
 import { type IdentityPolicy, type IdentityPolicyInput, identityPolicy } from '../trust/identity.js';
 import { loadKey, shortFingerprint, type VerificationKey } from '../trust/keys.js';
+import { selectRekorLog } from '../trust/rekor-url.js';
 import {
   type LoadedTrustRoot,
   loadRoot,
@@ -16,6 +22,7 @@ import {
   type RootSpecWithRekor,
   type StaticRootSpec,
 } from '../trust/roots.js';
+import type { SignatureHash } from './signed-entity.js';
 import { KeylessVerifiers, KeyVerifiers, type SignatureVerifiers } from './verify-signatures.js';
 
 /** What `verify` and `verify-attestation` trust, as given (flags or VerifyOptions). */
@@ -28,6 +35,15 @@ export interface TrustInput {
   ignoreTlog?: boolean;
   ignoreSct?: boolean;
   requireDockerReference?: boolean;
+  /** cosign's -a k=v: annotations a simple-signing payload must carry. */
+  annotations?: Record<string, string>;
+  /** cosign's --certificate (a PEM file or the PEM text) and --certificate-chain (a PEM file). */
+  certificate?: string;
+  certificateChain?: string;
+  /** cosign's --signature-digest-algorithm, for key verification. */
+  signatureHash?: SignatureHash;
+  /** cosign's --rekor-url: only the trusted root's log at this URL counts. */
+  rekorUrl?: string;
 }
 
 /** One policy authority, with its keys already parsed and its keyless claims by OID. */
@@ -70,15 +86,28 @@ export function verifiersFor(s: {
   keys?: VerificationKey[];
   identity?: IdentityPolicy;
   ignoreSct?: boolean;
+  annotations?: Record<string, string>;
+  certificate?: GivenCertificate;
+  signatureHash?: SignatureHash;
 }): SignatureVerifiers {
   const common = {
     trustRoot: s.trustRoot,
     ignoreTlog: s.ignoreTlog,
     requireDockerReference: s.requireDockerReference,
+    ...(s.annotations ? { annotations: s.annotations } : {}),
   };
   return s.identity
-    ? new KeylessVerifiers({ ...common, identity: s.identity, ignoreSct: s.ignoreSct ?? false })
-    : new KeyVerifiers({ ...common, keys: s.keys ?? [] });
+    ? new KeylessVerifiers({
+        ...common,
+        identity: s.identity,
+        ignoreSct: s.ignoreSct ?? false,
+        ...(s.certificate ? { certificate: s.certificate } : {}),
+      })
+    : new KeyVerifiers({
+        ...common,
+        keys: s.keys ?? [],
+        ...(s.signatureHash ? { signatureHash: s.signatureHash } : {}),
+      });
 }
 
 export async function buildTrust(input: TrustInput): Promise<Trust> {
@@ -93,15 +122,26 @@ export async function buildTrust(input: TrustInput): Promise<Trust> {
   // Keys before the root, the identity last: the order errors were reported in before.
   const keys: VerificationKey[] = [];
   for (const k of keySpecs) keys.push(await loadKey(k));
-  const trustRoot = await loadRootSpec(input.root);
-  const identity = input.identity ? identityPolicy(input.identity) : undefined;
+  if (input.certificate && keySpecs.length > 0)
+    throw new TrustgateError('USAGE', 'give either --key or --certificate, not both', {
+      option: 'certificate',
+    });
+  const certificate = input.certificate ? loadGivenCertificate(input.certificate) : undefined;
   const ignoreTlog = input.ignoreTlog ?? false;
+  let trustRoot = await loadRootSpec(input.root);
+  if (input.certificateChain) trustRoot = withCertificateChain(trustRoot, input.certificateChain);
+  // With the log ignored, cosign ignores --rekor-url too.
+  if (input.rekorUrl && !ignoreTlog) trustRoot = selectRekorLog(trustRoot, input.rekorUrl);
+  const identity = input.identity ? identityPolicy(input.identity) : undefined;
   const verifiers = verifiersFor({
     trustRoot,
     ignoreTlog,
     requireDockerReference: input.requireDockerReference ?? false,
     keys,
     ...(identity ? { identity, ignoreSct: input.ignoreSct ?? false } : {}),
+    ...(input.annotations ? { annotations: input.annotations } : {}),
+    ...(certificate ? { certificate } : {}),
+    ...(input.signatureHash ? { signatureHash: input.signatureHash } : {}),
   });
   const text = identity
     ? identity.describe

@@ -24,7 +24,7 @@ import type { VerificationKey } from '../trust/keys.js';
 import type { LoadedTrustRoot } from '../trust/roots.js';
 import { bundleOverLimits, chainHoldsRoot } from './bundle-checks.js';
 import { parseRekorBundle, type RekorBundle, simpleSigningToBundle } from './legacy-bundle.js';
-import { toKeyAwareEntity } from './signed-entity.js';
+import { type SignatureHash, toKeyAwareEntity } from './signed-entity.js';
 import { checkSimpleSigning, type SimpleSigningPayload } from './simple-signing.js';
 import { parseStatement, type Statement, statementNamesDigest } from './statement.js';
 import { leafCertificate, tlogSignerMismatch } from './tlog-signer.js';
@@ -35,6 +35,10 @@ export interface KeyTrust {
   /** cosign's --insecure-ignore-tlog: no transparency-log entry needed, and none is checked. */
   ignoreTlog: boolean;
   requireDockerReference: boolean;
+  /** cosign's -a k=v: annotations the signed simple-signing payload must carry. */
+  annotations?: Readonly<Record<string, string>>;
+  /** cosign's --signature-digest-algorithm: the one hash signatures are verified with. */
+  signatureHash?: SignatureHash;
 }
 
 export interface SignatureVerdict {
@@ -82,8 +86,15 @@ export interface SignerMatch {
 
 /** Keys or a keyless identity, behind one interface; built once per run. */
 export interface SignatureVerifiers {
-  readonly trust: { ignoreTlog: boolean; requireDockerReference: boolean; trustRoot: LoadedTrustRoot };
+  readonly trust: {
+    ignoreTlog: boolean;
+    requireDockerReference: boolean;
+    trustRoot: LoadedTrustRoot;
+    annotations?: Readonly<Record<string, string>>;
+  };
   readonly keyless: boolean;
+  /** cosign's --certificate: the PEM certificate for signatures whose manifest carries none. */
+  readonly certificatePem?: string;
   /**
    * `logTimes`: times already proven by log entries checked outside sigstore-js (intoto 0.0.1); the
    * bundle then carries fewer entries, and those times count as verified timestamps.
@@ -163,7 +174,7 @@ export class KeyVerifiers implements SignatureVerifiers {
     const reasons: string[] = [];
     for (const { key, verifier, relaxed } of this.verifiers) {
       try {
-        const entity = toKeyAwareEntity(bundle, artifact, key.algorithm);
+        const entity = toKeyAwareEntity(bundle, artifact, key.algorithm, this.trust.signatureHash);
         if (logTimes && logTimes.length > 0) {
           relaxed.verify({
             ...entity,
@@ -227,12 +238,17 @@ export function tlogInfo(entries: TransparencyLogEntry[]): SignatureVerdict['tlo
 }
 
 function verifySimpleSigning(
-  sig: SimpleSigningSignature,
+  found: SimpleSigningSignature,
   expect: { digest: Digest; repository: string },
   verifiers: SignatureVerifiers,
 ): SignatureVerdict {
+  // cosign's --certificate stands in for the certificate a key-signed manifest does not carry.
+  const sig =
+    verifiers.certificatePem && !found.certificate
+      ? { ...found, certificate: verifiers.certificatePem }
+      : found;
   const v: SignatureVerdict = { format: 'simplesigning', origin: sig.origin, verified: false, warnings: [] };
-  const { ignoreTlog, requireDockerReference } = verifiers.trust;
+  const { ignoreTlog, requireDockerReference, annotations } = verifiers.trust;
   if (verifiers.keyless && !sig.certificate) {
     return { ...v, reason: 'signed with a key, not a certificate: verify it with --key' };
   }
@@ -246,7 +262,11 @@ function verifySimpleSigning(
   }
   const crypto = verifiers.verifyBundle(bundle, Buffer.from(sig.payload));
   if ('reasons' in crypto) return { ...v, reason: crypto.reasons.join('; ') };
-  const check = checkSimpleSigning(sig.payload, { ...expect, requireDockerReference });
+  const check = checkSimpleSigning(sig.payload, {
+    ...expect,
+    requireDockerReference,
+    ...(annotations ? { annotations } : {}),
+  });
   if (!check.ok) return { ...v, ...crypto.signer, reason: check.reason };
   const tlog = tlogInfo(bundle.verificationMaterial.tlogEntries);
   return {
@@ -305,7 +325,13 @@ function verifySignatureBundle(
   }
   if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE)
     return { ...v, reason: `payloadType is ${env.payloadType}, expected ${IN_TOTO_PAYLOAD_TYPE}` };
-  const { ignoreTlog } = verifiers.trust;
+  const { ignoreTlog, annotations } = verifiers.trust;
+  if (annotations && Object.keys(annotations).length > 0)
+    return {
+      ...v,
+      reason:
+        'a Sigstore bundle signature carries no simple-signing annotations to compare the expected annotations with',
+    };
   const tlogEntries = bundle.verificationMaterial.tlogEntries;
   if (!ignoreTlog && tlogEntries.length === 0) return { ...v, reason: NO_TLOG_REASON };
   const checked: Bundle = ignoreTlog
@@ -338,6 +364,9 @@ export interface KeylessTrust {
   /** cosign's --insecure-ignore-sct: no embedded SCT needed (private CAs have no CT log). */
   ignoreSct: boolean;
   requireDockerReference: boolean;
+  annotations?: Readonly<Record<string, string>>;
+  /** cosign's --certificate: the only certificate accepted, and the one used where none is attached. */
+  certificate?: { pem: string; der: Buffer };
 }
 
 /**
@@ -349,6 +378,10 @@ export class KeylessVerifiers implements SignatureVerifiers {
   readonly keyless = true;
   private readonly verifier: Verifier;
   private readonly relaxed: Verifier;
+
+  get certificatePem(): string | undefined {
+    return this.trust.certificate?.pem;
+  }
 
   constructor(readonly trust: KeylessTrust) {
     const material = toTrustMaterial(trust.trustRoot.root);
@@ -367,8 +400,16 @@ export class KeylessVerifiers implements SignatureVerifiers {
     logTimes?: Date[],
     loggedOutside: readonly TransparencyLogEntry[] = [],
   ): { signer: SignerMatch } | { reasons: string[] } {
+    const given = this.trust.certificate;
+    if (given && bundle.verificationMaterial.content?.$case === 'publicKey') {
+      bundle = withLeafCertificate(bundle, given.der);
+    }
     if (bundle.verificationMaterial.content?.$case === 'publicKey') {
       return { reasons: ['signed with a key, not a certificate: verify it with --key'] };
+    }
+    const attached = leafCertificate(bundle);
+    if (given && !(attached && Buffer.from(attached).equals(given.der))) {
+      return { reasons: ['signed with another certificate than the one given (--certificate)'] };
     }
     const root = bundleOverLimits(bundle) ?? chainHoldsRoot(bundle);
     if (root) return { reasons: [root] };
@@ -416,6 +457,17 @@ export class KeylessVerifiers implements SignatureVerifiers {
       },
     };
   }
+}
+
+/** The bundle with the given certificate as its verification material (in place of a key hint). */
+function withLeafCertificate(bundle: Bundle, der: Buffer): Bundle {
+  return {
+    ...bundle,
+    verificationMaterial: {
+      ...bundle.verificationMaterial,
+      content: { $case: 'x509CertificateChain', x509CertificateChain: { certificates: [{ rawBytes: der }] } },
+    },
+  };
 }
 
 /** A timestamp that is the verifier's own clock, marked as such; used only with --insecure-ignore-tlog. */

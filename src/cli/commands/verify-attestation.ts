@@ -12,14 +12,32 @@ import {
   withInputFailures,
   writeBatchOutputs,
 } from '../batch-output.js';
+import { addCosignRefusedOptions } from '../cosign-refusals.js';
+import { addCosignTrustOptions } from '../cosign-trust-options.js';
 import type { Io } from '../output.js';
-import { addRegistryOptions, type RegistryFlags, sourceOptionsFromFlags } from '../registry-options.js';
+import {
+  addRegistryOptions,
+  type RegistryFlags,
+  sourceOptionsFromFlags,
+  UsageError,
+} from '../registry-options.js';
 import {
   attestationsJson,
   renderAttestationsCosign,
   renderAttestationsText,
 } from '../render/attestations.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
+
+/**
+ * cosign's rule for --type: a name it knows, or something that parses as a URI, so that a typo
+ * (`spdx-json`) is refused instead of searched for.
+ */
+function checkPredicateType(t: string, known: Readonly<Record<string, string>>): void {
+  if (Object.hasOwn(known, t) || /^[a-z][a-z0-9+.-]*:\S+$/i.test(t) || /^\/\S*$/.test(t)) return;
+  throw new UsageError(
+    `--type ${t} is neither a predicate type name (${Object.keys(known).join(', ')}) nor a URI`,
+  );
+}
 
 interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags {
   type?: string;
@@ -41,6 +59,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       ),
     )
     .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
+  addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify-attestation'), 'verify-attestation');
   addBatchOptions(cmd);
   addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyAttestationFlags) => {
     const outputs = parseOutputs(flags.output);
@@ -51,10 +70,12 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     // Parse, then trust, then the client: the order errors were always reported in.
     const parsed = images.map((r) => parseReference(r));
     // lazy: sigstore-js (the verify chunk) adds ~40-60 ms of CPU to the start of commands that never verify.
-    const [{ buildTrust }, { runVerifyAttestations }] = await Promise.all([
+    const [{ buildTrust }, { runVerifyAttestations }, { PREDICATE_TYPES }] = await Promise.all([
       import('../../verify/trust.js'),
       import('../../run/verify-attestations.js'),
+      import('../../verify/attestations.js'),
     ]);
+    if (flags.type !== undefined) checkPredicateType(flags.type, PREDICATE_TYPES);
     const trust = await buildTrust(trustInput);
     const run = await withSource(source, (s) =>
       runVerifyAttestations(

@@ -12,6 +12,8 @@ import {
   withInputFailures,
   writeBatchOutputs,
 } from '../batch-output.js';
+import { addCosignRefusedOptions } from '../cosign-refusals.js';
+import { addCosignTrustOptions } from '../cosign-trust-options.js';
 import { FLAG_FOR_OPTION } from '../flags.js';
 import type { Io } from '../output.js';
 import {
@@ -61,6 +63,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ),
     );
   addPolicyOptions(cmd);
+  addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify'), 'verify');
   addBatchOptions(cmd);
   addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyFlags) => {
     const outputs = parseOutputs(flags.output);
