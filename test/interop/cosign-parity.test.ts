@@ -184,3 +184,54 @@ describe.skipIf(missing !== undefined)(
     });
   },
 );
+
+describe('the parity table itself', () => {
+  test('trustgateArgs replaces only the tool name, adding -o cosign while JSON is not the default', () => {
+    const args = ['verify', '--key', '$KEY', '$LEGACY'];
+    const expected = PENDING['cosign-json'] ? ['verify', '-o', 'cosign', '--key', '$KEY', '$LEGACY'] : args;
+    expect(trustgateArgs(args)).toEqual(expected);
+    expect(trustgateArgs(['verify', '-o', 'text', '$LEGACY'])).toEqual(['verify', '-o', 'text', '$LEGACY']);
+    expect(trustgateArgs(['verify', '--output=json', '$LEGACY'])).toEqual([
+      'verify',
+      '--output=json',
+      '$LEGACY',
+    ]);
+    expect(trustgateArgs(['verify-image', '--source-uri', 'x', 'img'], 'slsa-verifier')).toEqual([
+      'verify-slsa',
+      '--source-uri',
+      'x',
+      'img',
+    ]);
+  });
+
+  test('a row that disagrees is NO, and a pending row is never counted as agreeing', () => {
+    const row: ParityRow = { name: 'r', args: ['verify'], expect: 'pass', needs: ['cue'] };
+    const side = (code: number, sha: string): Side => ({ code, sha, bytes: 1, stderr: '' });
+    expect(agrees(row, side(0, 'a'), side(0, 'a'))).toBe(true);
+    expect(agrees(row, side(0, 'a'), side(0, 'b'))).toBe(false);
+    expect(agrees(row, side(0, 'a'), side(12, 'a'))).toBe(false);
+    expect(agrees({ ...row, expect: 'fail' }, side(1, 'a'), side(12, 'b'))).toBe(true);
+    expect(agrees(row, undefined, side(2, 'a'))).toBe(false);
+    const shown = table([
+      {
+        row,
+        command: 'cosign verify',
+        cosign: side(0, 'a'),
+        trustgate: side(0, 'a'),
+        pending: ['cue'],
+        agree: true,
+      },
+      {
+        row: { ...row, needs: [] },
+        command: 'cosign verify',
+        cosign: side(0, 'a'),
+        trustgate: side(0, 'b'),
+        pending: [],
+        agree: false,
+      },
+    ]);
+    expect(shown).toContain('| pending: cue');
+    expect(shown).toMatch(/\| NO\n/);
+    expect(shown).not.toMatch(/\| yes/);
+  });
+});

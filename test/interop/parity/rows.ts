@@ -33,7 +33,8 @@ export interface ParityRow {
   /**
    * Legacy (.sig/.att) keyless rows: cosign 2.5 takes --trusted-root only with --new-bundle-format, so
    * the throwaway world's trust reaches it through SIGSTORE_ROOT_FILE, SIGSTORE_REKOR_PUBLIC_KEY and
-   * SIGSTORE_CT_LOG_PUBLIC_KEY_FILE; trustgate reads no such variables and is given --trusted-root.
+   * SIGSTORE_CT_LOG_PUBLIC_KEY_FILE; trustgate reads no such variables and is given --trusted-root
+   * (so is verify-slsa, whose slsa-verifier counterpart knows only the public-good root).
    */
   trustFromEnv?: boolean;
   needs?: Feature[];
@@ -185,6 +186,7 @@ export const ROWS: ParityRow[] = [
     tool: 'slsa-verifier',
     args: ['verify-image', '--source-uri', 'github.com/acme/app', '--source-versioned-tag', 'v1', '$KEYLESS'],
     expect: 'pass',
+    trustFromEnv: true,
     needs: ['verify-slsa'],
     note: 'no slsa-verifier binary: trustgate against the expected verdict',
   },
