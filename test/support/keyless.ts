@@ -239,10 +239,17 @@ export async function keylessWorld(
       const { privateKey, verifierPem, certPem } = await signerFor(who);
       const payloadType = IN_TOTO;
       const sig = signDsse(statement, privateKey);
+      const envelope = JSON.stringify({
+        payload: Buffer.from(statement).toString('base64'),
+        payloadType,
+        signatures: [{ keyid: '', sig }],
+      });
       const proposed = {
         apiVersion: '0.0.1',
         kind: 'dsse',
         spec: {
+          // As Rekor canonicalises a dsse entry; sigstore-go (cosign) refuses a body without it.
+          envelopeHash: { algorithm: 'sha256', value: createHash('sha256').update(envelope).digest('hex') },
           payloadHash: { algorithm: 'sha256', value: createHash('sha256').update(statement).digest('hex') },
           signatures: [{ signature: sig, verifier: Buffer.from(verifierPem).toString('base64') }],
         },
