@@ -76,8 +76,21 @@ function slsaPredicate(repo: string): unknown {
         digest: { sha1: '0123456789abcdef0123456789abcdef01234567' },
         entryPoint: '.github/workflows/release.yml',
       },
+      environment: {
+        github_event_name: 'push',
+        github_ref: 'refs/tags/v1.2.3',
+        github_ref_type: 'tag',
+        github_repository: repo,
+        github_sha1: '0123456789abcdef0123456789abcdef01234567',
+      },
     },
     metadata: { buildInvocationID: '1-1', completeness: { parameters: true } },
+    materials: [
+      {
+        uri: `git+https://github.com/${repo}@refs/tags/v1.2.3`,
+        digest: { sha1: '0123456789abcdef0123456789abcdef01234567' },
+      },
+    ],
   };
 }
 
