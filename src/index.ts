@@ -93,7 +93,11 @@ export { runPolicyCases } from './run/policy-cases.js';
 export { type ResolveManyOptions, type ResolveManyResult, resolveImages } from './run/resolve.js';
 export { type SourceOptions, sourceFrom, withSource } from './run/source.js';
 export { runVerify, type VerifyJob } from './run/verify.js';
-export { type AttestationJob, runVerifyAttestations } from './run/verify-attestations.js';
+export {
+  type AttestationJob,
+  runVerifyAttestations,
+  SKIP_TLOG_ATTESTATION_WARNING,
+} from './run/verify-attestations.js';
 export {
   type AttestationOptions,
   type AttestationRun,

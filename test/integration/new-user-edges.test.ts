@@ -1,0 +1,80 @@
+/**
+ * The rough edges of issue 14, as a new user meets them on the command line: a layout whose
+ * attestations have no log entry, a policy run on an unnamed layout, extract's files and newlines,
+ * export's usage line and verify-bundle's artifact argument.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ExitCode } from '../../src/exit-codes.js';
+import {
+  COSIGN_KIND_ANNOTATION,
+  CosignLayoutKind,
+  REF_NAME_ANNOTATION,
+} from '../../src/oci/layout/layout-source.js';
+import { SKIP_TLOG_ATTESTATION_WARNING } from '../../src/run/verify-attestations.js';
+import { attestationLayer } from '../support/attest-builder.js';
+import { buildSigManifest } from '../support/cosign-sig.js';
+import { buildImage, descriptorOf } from '../support/image-builder.js';
+import { writeLayout } from '../support/layout-writer.js';
+import { runCli } from '../support/run-cli.js';
+import { generateKey } from '../support/signing.js';
+
+const SLSA = 'https://slsa.dev/provenance/v0.2';
+const CDX = 'https://cyclonedx.org/bom';
+const work = mkdtempSync(join(tmpdir(), 'tg-edges-'));
+const layout = join(work, 'layout');
+const keyFile = join(work, 'key.pub');
+
+beforeAll(() => {
+  const key = generateKey('p256');
+  const img = buildImage({ seed: 'new-user-edges' });
+  const d = img.manifest.digest;
+  // Attested with a key, no Rekor bundle: as `cosign attest --tlog-upload=false` leaves them.
+  const atts = buildSigManifest([
+    attestationLayer(key, d, SLSA, Buffer.from('{"builder":{"id":"b"}}')),
+    attestationLayer(key, d, CDX, Buffer.from('{"bomFormat":"CycloneDX","n":1}')),
+    attestationLayer(key, d, CDX, Buffer.from('{"bomFormat":"CycloneDX","n":2}')),
+  ]);
+  writeLayout(
+    layout,
+    [...img.blobs, atts.manifest, ...atts.blobs],
+    [
+      descriptorOf(img.manifest, {
+        annotations: { [REF_NAME_ANNOTATION]: 'v1', [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.IMAGE },
+      }),
+      descriptorOf(atts.manifest, { annotations: { [COSIGN_KIND_ANNOTATION]: CosignLayoutKind.ATTS } }),
+    ],
+  );
+  writeFileSync(keyFile, key.pem);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('verify-attestation and attestations with no log entry', () => {
+  test('--type T: none matched (exit 12) with the --insecure-ignore-tlog hint, as without --type', () => {
+    for (const typed of [[], ['--type', 'slsaprovenance']]) {
+      const r = runCli(['verify-attestation', '--key', keyFile, ...typed, `oci:${layout}`]);
+      expect(r.code, `${typed.join(' ')}: ${r.stdout}${r.stderr}`).toBe(ExitCode.NONE_MATCHED);
+      expect(r.stdout + r.stderr).toContain('requires --insecure-ignore-tlog');
+      expect(r.stdout + r.stderr).not.toContain('unreadable');
+    }
+  });
+
+  test("--insecure-ignore-tlog prints cosign's attestation warning on stderr, once; without it, none", () => {
+    const r = runCli([
+      'verify-attestation',
+      '--key',
+      keyFile,
+      '--insecure-ignore-tlog',
+      '--type',
+      'slsaprovenance',
+      `oci:${layout}`,
+    ]);
+    expect(r.code, r.stderr).toBe(ExitCode.OK);
+    expect(r.stderr.split(SKIP_TLOG_ATTESTATION_WARNING)).toHaveLength(2);
+    expect(r.stdout).not.toContain('Skipping tlog verification');
+    const strict = runCli(['verify-attestation', '--key', keyFile, `oci:${layout}`]);
+    expect(strict.stderr).not.toContain('Skipping tlog verification');
+  });
+});
