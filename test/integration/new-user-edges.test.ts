@@ -78,3 +78,24 @@ describe('verify-attestation and attestations with no log entry', () => {
     expect(strict.stderr).not.toContain('Skipping tlog verification');
   });
 });
+
+describe('policy test: a case whose image cannot be read', () => {
+  test('is an error (exit 1), never a pass, even when it expects deny', () => {
+    const cases = join(work, 'cases.yaml');
+    writeFileSync(
+      cases,
+      `cases:
+  - { name: typo in the path, image: "oci:${join(work, 'no-such-layout')}", expect: deny }
+  - { name: unnamed layout, image: "oci:${layout}", expect: deny }
+`,
+    );
+    const r = runCli(['policy', 'test', 'fixtures/demo-policy.yaml', '--cases', cases]);
+    expect(r.code, r.stdout + r.stderr).toBe(ExitCode.FAILURE);
+    expect(r.stdout).toMatch(
+      /^ERROR typo in the path: expected deny, but verification could not complete: /m,
+    );
+    expect(r.stdout).not.toContain('PASS typo in the path');
+    expect(r.stdout).toContain('PASS unnamed layout: expected deny, got deny');
+    expect(r.stderr).toContain('1 passed, 1 failed');
+  });
+});
