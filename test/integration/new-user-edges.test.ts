@@ -99,3 +99,27 @@ describe('policy test: a case whose image cannot be read', () => {
     expect(r.stderr).toContain('1 passed, 1 failed');
   });
 });
+
+describe('verify --policy on a layout given without --image-name', () => {
+  test('the denial says the layout has no name and suggests --image-name; unread attachments are not said to have passed', () => {
+    const r = runCli(['verify', '--policy', 'fixtures/demo-policy.yaml', 'oci:fixtures/demo']);
+    const out = r.stdout + r.stderr;
+    expect(r.code, out).toBe(ExitCode.FAILURE);
+    expect(out).toContain(
+      'no rule matches oci:fixtures/demo (noMatch: deny): an OCI layout has no registry/repository name of its own; give the name it will be pulled as with --image-name REGISTRY/REPOSITORY',
+    );
+    expect(out).not.toContain('had passed');
+    expect(out).toContain('not read, as nothing in it could change this decision (--exhaustive reads it)');
+    // Named, it is allowed, and then the attachments left unread did follow every passing check.
+    const named = runCli([
+      'verify',
+      '--policy',
+      'fixtures/demo-policy.yaml',
+      '--image-name',
+      'registry.example/trustgate/demo',
+      'oci:fixtures/demo',
+    ]);
+    expect(named.code, named.stdout + named.stderr).toBe(ExitCode.OK);
+    expect(named.stdout + named.stderr).not.toContain('--image-name REGISTRY/REPOSITORY');
+  });
+});
