@@ -23,7 +23,7 @@ export {
 export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './inputs/pin.js';
 export * from './oci/index.js';
 export { normalizeRegistryHost } from './oci/registry/credentials.js';
-export type { Selection } from './output/extract.js';
+export { extractedPath, type Selection, stdoutTrailer } from './output/extract.js';
 export { writeOutputFile } from './output/write-file.js';
 export { appendAudit, policyChangeRecord } from './policy/audit-log.js';
 // --- package F: the policy run layer ---

@@ -3,7 +3,8 @@
  * attestations have no log entry, a policy run on an unnamed layout, extract's files and newlines,
  * export's usage line and verify-bundle's artifact argument.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -18,6 +19,7 @@ import { attestationLayer } from '../support/attest-builder.js';
 import { buildSigManifest } from '../support/cosign-sig.js';
 import { buildImage, descriptorOf } from '../support/image-builder.js';
 import { writeLayout } from '../support/layout-writer.js';
+import { repoRoot } from '../support/repo-root.js';
 import { runCli } from '../support/run-cli.js';
 import { generateKey } from '../support/signing.js';
 
@@ -121,5 +123,55 @@ describe('verify --policy on a layout given without --image-name', () => {
     ]);
     expect(named.code, named.stdout + named.stderr).toBe(ExitCode.OK);
     expect(named.stdout + named.stderr).not.toContain('--image-name REGISTRY/REPOSITORY');
+  });
+});
+
+describe('extract: where the payloads go', () => {
+  const trust = () => ['--key', keyFile, '--insecure-ignore-tlog', `oci:${layout}`];
+
+  test('--all --output F always writes F.<n>, for one match as for several; without --all, F', () => {
+    const one = join(work, 'slsa.json');
+    const r1 = runCli(['extract', '--type', 'slsaprovenance', '--all', '--output', one, ...trust()]);
+    expect(r1.code, r1.stderr).toBe(ExitCode.OK);
+    expect(existsSync(`${one}.0`)).toBe(true);
+    expect(existsSync(one)).toBe(false);
+    const two = join(work, 'cdx.json');
+    const r2 = runCli(['extract', '--type', 'cyclonedx', '--all', '--output', two, ...trust()]);
+    expect(r2.code, r2.stderr).toBe(ExitCode.OK);
+    expect([existsSync(`${two}.0`), existsSync(`${two}.1`), existsSync(two)]).toEqual([true, true, false]);
+    const single = join(work, 'single.json');
+    const r3 = runCli(['extract', '--type', 'slsaprovenance', '--output', single, ...trust()]);
+    expect(r3.code, r3.stderr).toBe(ExitCode.OK);
+    expect(readFileSync(single)).toEqual(readFileSync(`${one}.0`));
+    expect(existsSync(`${single}.0`)).toBe(false);
+  });
+
+  test('to a pipe, the exact verified bytes (no newline added); with --all, a newline after each', () => {
+    const r = runCli(['extract', '--type', 'slsaprovenance', '--predicate-only', ...trust()]);
+    expect(r.code, r.stderr).toBe(ExitCode.OK);
+    expect(r.stdout).toBe('{"builder":{"id":"b"}}');
+    const all = runCli(['extract', '--type', 'slsaprovenance', '--predicate-only', '--all', ...trust()]);
+    expect(all.stdout).toBe('{"builder":{"id":"b"}}\n');
+  });
+
+  test.skipIf(!existsSync('/usr/bin/script'))('on a terminal, a final newline is added', () => {
+    const cmd = [
+      process.execPath,
+      join(repoRoot(), 'bin', 'trustgate.js'),
+      'extract',
+      '--type',
+      'slsaprovenance',
+      '--predicate-only',
+      ...trust(),
+    ]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const r = spawnSync('/usr/bin/script', ['-qec', `${cmd} 2>/dev/null`, '/dev/null'], {
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    // The terminal turns \n into \r\n.
+    expect(r.stdout).toBe('{"builder":{"id":"b"}}\r\n');
   });
 });
