@@ -175,3 +175,11 @@ describe('extract: where the payloads go', () => {
     expect(r.stdout).toBe('{"builder":{"id":"b"}}\r\n');
   });
 });
+
+test("export's usage line shows the trust flags and --dir as required", () => {
+  const r = runCli(['export', '--help']);
+  expect(r.code).toBe(ExitCode.OK);
+  expect(r.stdout.split('\n')[0]).toBe(
+    'Usage: trustgate export (--key FILE | --certificate-identity[-regexp] SAN --certificate-oidc-issuer[-regexp] URL) --dir DIR [options] <image>',
+  );
+});
