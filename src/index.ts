@@ -104,7 +104,7 @@ export {
   type ImageAttestations,
   verifyImageAttestations,
 } from './run/verify-attestations-image.js';
-export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
+export { artifactOf, type BundleJob, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
 export {
   type ImageVerdict,
   type ImageVerification,
@@ -118,6 +118,13 @@ export { jsonText, printable } from './util/printable.js';
 // CLI support: escaping, redaction and bounded file access every command's output goes through.
 export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
 export { redact } from './util/secrets.js';
+export {
+  type ArtifactDigest,
+  parseArtifactDigest,
+  SUBJECT_DIGEST_ALGORITHMS,
+  type SubjectDigestAlgorithm,
+  subjectMismatch,
+} from './verify/artifact-digest.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
 export { buildTrust, type Trust, type TrustInput } from './verify/trust.js';
 export { VERSION } from './version.js';

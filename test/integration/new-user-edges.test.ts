@@ -183,3 +183,20 @@ test("export's usage line shows the trust flags and --dir as required", () => {
     'Usage: trustgate export (--key FILE | --certificate-identity[-regexp] SAN --certificate-oidc-issuer[-regexp] URL) --dir DIR [options] <image>',
   );
 });
+
+describe('verify-bundle: the artifact argument', () => {
+  test('a short digest is a usage error (exit 2) saying what a digest is, not a file lookup', () => {
+    for (const arg of ['sha256:abc', 'abc123']) {
+      const r = runCli(['verify-bundle', '--bundle', keyFile, '--key', keyFile, arg]);
+      expect(r.code, r.stderr).toBe(ExitCode.USAGE);
+      expect(r.stderr).not.toContain('ENOENT');
+      expect(r.stderr).toContain('sha256:<64 hex>');
+    }
+  });
+
+  test('--digest-alg takes sha256, sha384 or sha512 only', () => {
+    const r = runCli(['verify-bundle', '--bundle', keyFile, '--key', keyFile, '--digest-alg', 'md5', 'x']);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toContain('sha512');
+  });
+});
