@@ -23,7 +23,7 @@ export {
 export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './inputs/pin.js';
 export * from './oci/index.js';
 export { normalizeRegistryHost } from './oci/registry/credentials.js';
-export type { Selection } from './output/extract.js';
+export { extractedPath, type Selection, stdoutTrailer } from './output/extract.js';
 export { writeOutputFile } from './output/write-file.js';
 export { appendAudit, policyChangeRecord } from './policy/audit-log.js';
 // --- package F: the policy run layer ---
@@ -93,14 +93,18 @@ export { runPolicyCases } from './run/policy-cases.js';
 export { type ResolveManyOptions, type ResolveManyResult, resolveImages } from './run/resolve.js';
 export { type SourceOptions, sourceFrom, withSource } from './run/source.js';
 export { runVerify, type VerifyJob } from './run/verify.js';
-export { type AttestationJob, runVerifyAttestations } from './run/verify-attestations.js';
+export {
+  type AttestationJob,
+  runVerifyAttestations,
+  SKIP_TLOG_ATTESTATION_WARNING,
+} from './run/verify-attestations.js';
 export {
   type AttestationOptions,
   type AttestationRun,
   type ImageAttestations,
   verifyImageAttestations,
 } from './run/verify-attestations-image.js';
-export { artifactOf, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
+export { artifactOf, type BundleJob, type BundleResult, runVerifyBundle } from './run/verify-bundle.js';
 export {
   type ImageVerdict,
   type ImageVerification,
@@ -115,6 +119,13 @@ export { jsonText, printable } from './util/printable.js';
 // CLI support: escaping, redaction and bounded file access every command's output goes through.
 export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
 export { redact } from './util/secrets.js';
+export {
+  type ArtifactDigest,
+  parseArtifactDigest,
+  SUBJECT_DIGEST_ALGORITHMS,
+  type SubjectDigestAlgorithm,
+  subjectMismatch,
+} from './verify/artifact-digest.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
 export { buildTrust, type Trust, type TrustInput } from './verify/trust.js';
 export { VERSION } from './version.js';

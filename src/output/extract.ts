@@ -100,6 +100,24 @@ export function payloadBytes(a: AttestationVerdict, predicateOnly: boolean): Uin
   return a.payload.subarray(span[0], span[1]);
 }
 
+/**
+ * Where `--output FILE` puts an item. With --all, always `FILE.<n>` (n as listed), even when only one
+ * matched, so a script finds the same names whatever the count; otherwise FILE itself.
+ */
+export function extractedPath(output: string, index: number, all: boolean): string {
+  return all ? `${output}.${index}` : output;
+}
+
+/**
+ * What follows an item's bytes on stdout. With --all, a newline after each, whatever the count. A
+ * single payload is written exactly as verified to a pipe or file; only on a terminal is a final
+ * newline added when it lacks one, so that the prompt does not land on its last line.
+ */
+export function stdoutTrailer(bytes: Uint8Array, all: boolean, terminal: boolean): string {
+  if (all) return '\n';
+  return terminal && bytes[bytes.length - 1] !== 0x0a ? '\n' : '';
+}
+
 export function toExtracted(index: number, a: AttestationVerdict, bytes: Uint8Array): ExtractedItem {
   const item: ExtractedItem = {
     index,

@@ -46,10 +46,20 @@ export interface CaseResult {
   actual: Expected;
   ok: boolean;
   decision: PolicyDecision;
+  /**
+   * The image could not be read or verified (a missing layout, a registry error): the case is an
+   * error, never a pass, whatever it expects; a denial for that reason proves nothing about the policy.
+   */
+  error?: string;
 }
 
 export function outcome(d: PolicyDecision): Expected {
   return d.decision === 'deny' ? 'deny' : d.status === 'warn' ? 'warn' : 'allow';
+}
+
+/** Why the decision was made without the image's evidence, if it was (policy/evaluate: the `verification` check). */
+export function caseError(d: PolicyDecision): string | undefined {
+  return d.checks.find((c) => c.id === 'verification' && c.status === 'fail')?.reason;
 }
 
 /** Every case, checked before any runs: a typo is a usage error, not a surprising decision. */

@@ -2,7 +2,7 @@
  * `trustgate policy test`: every case evaluated with the one trust and the one source of the run,
  * so a registry's session (ping, token) is set up once for all cases, not once per case.
  */
-import { type CaseResult, outcome, type PolicyCase } from '../policy/cases.js';
+import { type CaseResult, caseError, outcome, type PolicyCase } from '../policy/cases.js';
 import type { CompiledPolicy } from '../policy/load.js';
 import type { PolicyTrust } from '../verify/trust.js';
 import type { RunContext } from './context.js';
@@ -23,13 +23,15 @@ export async function runPolicyCases(
     });
     const d = run.decisions[0]!;
     const actual = outcome(d);
+    const error = caseError(d);
     out.push({
       name: c.name,
       image: c.image,
       expected: c.expect,
       actual,
-      ok: actual === c.expect,
+      ok: !error && actual === c.expect,
       decision: d,
+      ...(error ? { error } : {}),
     });
   }
   return out;

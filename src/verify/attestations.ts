@@ -160,10 +160,15 @@ function bundleFromBytes(bytes: Uint8Array): Bundle {
   return bundle;
 }
 
+/**
+ * The item as a bundle, or why it is not one. A `refusal` is decided before any signature check but
+ * reported only once the statement is read, so that `--type` still counts the attestation as of its
+ * type (a refused one is "none matched", exit 12, with its hint; not "none found", exit 10).
+ */
 function toBundle(
   found: DsseAttestationLayer | SigstoreBundleArtifact,
   verifiers: SignatureVerifiers,
-): Bundle | string {
+): { bundle: Bundle; refusal?: string } | string {
   const { ignoreTlog } = verifiers.trust;
   // cosign's --certificate stands in for the certificate a key-signed layer does not carry.
   const item =
@@ -173,13 +178,21 @@ function toBundle(
   try {
     if (item.format === 'dsse-layer') {
       if (verifiers.keyless && !item.certificate)
-        return 'signed with a key, not a certificate: verify it with --key';
-      if (!ignoreTlog && !item.rekorBundle) return NO_TLOG;
-      return dsseLayerToBundle(item, verifiers.keyless, ignoreTlog);
+        return {
+          bundle: dsseLayerToBundle(item, false, true),
+          refusal: 'signed with a key, not a certificate: verify it with --key',
+        };
+      if (!ignoreTlog && !item.rekorBundle)
+        return { bundle: dsseLayerToBundle(item, verifiers.keyless, true), refusal: NO_TLOG };
+      return { bundle: dsseLayerToBundle(item, verifiers.keyless, ignoreTlog) };
     }
     const b = bundleFromBytes(item.bytes);
-    if (!ignoreTlog && b.verificationMaterial.tlogEntries.length === 0) return NO_TLOG;
-    return ignoreTlog ? { ...b, verificationMaterial: { ...b.verificationMaterial, tlogEntries: [] } } : b;
+    let refusal: string | undefined;
+    if (!ignoreTlog && b.verificationMaterial.tlogEntries.length === 0) refusal = NO_TLOG;
+    const bundle = ignoreTlog
+      ? { ...b, verificationMaterial: { ...b.verificationMaterial, tlogEntries: [] } }
+      : b;
+    return refusal ? { bundle, refusal } : { bundle };
   } catch (e) {
     return `not a valid DSSE envelope or Sigstore bundle: ${(e as Error).message.split('\n')[0]}`;
   }
@@ -192,8 +205,9 @@ export function verifyAttestation(
 ): AttestationVerdict {
   const v: AttestationVerdict = { format: item.format, origin: item.origin, verified: false, warnings: [] };
   if (item.annotatedPredicateType) v.annotatedPredicateType = item.annotatedPredicateType;
-  const bundle = toBundle(item, verifiers);
-  if (typeof bundle === 'string') return { ...v, reason: bundle };
+  const made = toBundle(item, verifiers);
+  if (typeof made === 'string') return { ...v, reason: made };
+  const { bundle, refusal } = made;
   if (bundle.content.$case !== 'dsseEnvelope')
     return { ...v, reason: 'a message-signature bundle is not an attestation' };
   const env = bundle.content.dsseEnvelope;
@@ -217,6 +231,7 @@ export function verifyAttestation(
       `the annotation says predicateType ${v.annotatedPredicateType}; the signed statement says ${v.predicateType}, which is what counts`,
     );
   }
+  if (refusal) return { ...v, reason: refusal };
   // Old cosign entries of Rekor kind intoto 0.0.1, which sigstore-js refuses, are checked here.
   const entries = bundle.verificationMaterial.tlogEntries;
   const v001 = entries.filter(isIntotoV001);

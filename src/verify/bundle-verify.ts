@@ -10,13 +10,18 @@ import { type SignedEntity, type Signer, toSignedEntity, toTrustMaterial, Verifi
 import type { IdentityPolicy } from '../trust/identity.js';
 import type { VerificationKey } from '../trust/keys.js';
 import type { LoadedTrustRoot } from '../trust/roots.js';
+import { type ArtifactDigest, type SubjectDigestAlgorithm, subjectMismatch } from './artifact-digest.js';
 import { bundleOverLimits, chainHoldsRoot } from './bundle-checks.js';
 import { verifyPrehashed } from './prehashed.js';
 import { toKeyAwareEntity } from './signed-entity.js';
 import { parseStatement } from './statement.js';
 import { leafCertificate, tlogSignerMismatch } from './tlog-signer.js';
 
-export type ArtifactInput = { bytes: Buffer } | { sha256: Buffer };
+/**
+ * The artifact: its bytes, its sha256, or its digest by another algorithm (only a DSSE statement's
+ * subjects can be matched by that: a message signature is over sha256).
+ */
+export type ArtifactInput = { bytes: Buffer } | { sha256: Buffer } | ArtifactDigest;
 
 export type BundleTrust = { key: VerificationKey } | { identity: IdentityPolicy };
 
@@ -24,8 +29,14 @@ export type BundleVerification =
   | { ok: true; signer: Signer; description: string }
   | { ok: false; reason: string };
 
-function artifactSha256(a: ArtifactInput): Buffer {
+function artifactSha256(a: ArtifactInput): Buffer | undefined {
+  if ('algorithm' in a) return a.algorithm === 'sha256' ? a.digest : undefined;
   return 'sha256' in a ? a.sha256 : createHash('sha256').update(a.bytes).digest();
+}
+
+/** The artifact as subjectMismatch takes it. */
+function subjectArtifact(a: ArtifactInput): { bytes: Uint8Array } | ArtifactDigest {
+  return 'sha256' in a ? { algorithm: 'sha256', digest: a.sha256 } : a;
 }
 
 function safeEqual(a: Buffer, b: Buffer): boolean {
@@ -62,6 +73,7 @@ export function verifyBundleJson(
   artifact: ArtifactInput,
   trust: BundleTrust,
   trustRoot: LoadedTrustRoot,
+  options: { digestAlgorithm?: SubjectDigestAlgorithm } = {},
 ): BundleVerification {
   let bundle: Bundle;
   try {
@@ -71,19 +83,24 @@ export function verifyBundleJson(
   }
   const refused = bundleOverLimits(bundle) ?? chainHoldsRoot(bundle);
   if (refused) return { ok: false, reason: refused };
-  const sha256 = artifactSha256(artifact);
+  // A message signature is over the artifact's sha256; a statement names it by its subjects' digests.
+  const sha256 = bundle.content.$case === 'messageSignature' ? artifactSha256(artifact) : undefined;
   let entity: SignedEntity;
   try {
     if (bundle.content.$case === 'dsseEnvelope') {
       const env = bundle.content.dsseEnvelope;
       const parsed = parseStatement(env.payload);
       if (!parsed.ok) return { ok: false, reason: parsed.reason };
-      const hex = sha256.toString('hex');
-      if (!parsed.statement.subject.some((s) => s.digest.sha256?.toLowerCase() === hex)) {
-        return { ok: false, reason: `no subject of the statement has sha256 ${hex}` };
-      }
+      const mismatch = subjectMismatch(parsed.statement, subjectArtifact(artifact), options.digestAlgorithm);
+      if (mismatch) return { ok: false, reason: mismatch };
       entity =
         'key' in trust ? toKeyAwareEntity(bundle, undefined, trust.key.algorithm) : toSignedEntity(bundle);
+    } else if (!sha256) {
+      return {
+        ok: false,
+        reason:
+          'a message signature is over the sha256 of the artifact: give the file, or sha256:<64 hex> of it',
+      };
     } else if ('bytes' in artifact) {
       entity =
         'key' in trust

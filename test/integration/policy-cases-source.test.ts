@@ -15,7 +15,7 @@ let registry: RecordingServer;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tg-cases-source-'));
   let self = '';
-  // A token-auth registry that holds no image: every case is denied, after authenticating.
+  // A token-auth registry that holds no image: every case is an error (it cannot be read), after authenticating.
   registry = await recordingServer('127.0.0.1', (req, res) => {
     if (req.url?.startsWith('/token')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"token":"t0k3n","expires_in":300}');
@@ -51,8 +51,9 @@ test('every case of one run shares one registry session: one token request for t
       .replace(/^/, 'cases:\n'),
   );
   const r = await runCliAsync(['policy', 'test', 'fixtures/demo-policy.yaml', '--cases', cases]);
-  expect(r.code, r.stdout + r.stderr).toBe(ExitCode.OK);
-  expect(r.stderr).toContain('3 passed, 0 failed');
+  // An image that cannot be read is an error, never a pass, whatever the case expects.
+  expect(r.code, r.stdout + r.stderr).toBe(ExitCode.FAILURE);
+  expect(r.stderr).toContain('0 passed, 3 failed');
   const tokens = registry.seen.filter((s) => s.url.startsWith('/token'));
   expect(tokens).toHaveLength(1);
   // The cases did reach the registry, with the token.

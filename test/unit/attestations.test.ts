@@ -164,6 +164,30 @@ describe('attestations', () => {
     expect(tampered[0]!.verified).toBe(false);
   });
 
+  test('--type keeps an attestation refused for want of a log entry, as of its type, with the hint', async () => {
+    const key = generateKey('p256');
+    const strict = new KeyVerifiers({
+      keys: [parsePublicKey(key.pem, 'key.pub')],
+      trustRoot: embeddedPublicGoodRoot(),
+      ignoreTlog: false,
+      requireDockerReference: false,
+    });
+    // A legacy layer with no Rekor bundle, and a bundle referrer with no tlog entry.
+    const src = new MemorySource();
+    addSigManifest(src, DIGEST, [attLayer(dsseEnvelope(key, statementFor(DIGEST, SLSA)), SLSA)], '.att');
+    addBundleReferrer(src, DIGEST, dsseBundle(key, statementFor(DIGEST, SLSA)), {
+      'dev.sigstore.bundle.predicateType': SLSA,
+    });
+    const d = await discover(src, DIGEST, { attestations: true });
+    const typed = verifyAttestations(d, strict, SLSA);
+    expect(typed.map((v) => [v.format, v.verified, v.predicateType])).toEqual([
+      ['dsse-layer', false, SLSA],
+      ['sigstore-bundle', false, SLSA],
+    ]);
+    for (const v of typed) expect(v.reason).toContain('requires --insecure-ignore-tlog');
+    expect(verifyAttestations(d, strict, CDX)).toEqual([]);
+  });
+
   test('10,000 attestations on one image are refused by the layer bound', async () => {
     const key = generateKey('p256');
     const layer = attLayer(dsseEnvelope(key, statementFor(DIGEST, SLSA)), SLSA);

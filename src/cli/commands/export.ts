@@ -20,7 +20,11 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
     .description(
       "write the auditor's evidence archive: verified payloads, raw bundles, certificates, manifest, summary.json, SHA256SUMS",
     )
-    .argument('<image>', 'image reference');
+    .argument('<image>', 'image reference')
+    // Trust and --dir are required; commander's default line would show them inside [options].
+    .usage(
+      '(--key FILE | --certificate-identity[-regexp] SAN --certificate-oidc-issuer[-regexp] URL) --dir DIR [options] <image>',
+    );
   addTrustOptions(cmd)
     .requiredOption('--dir <dir>', 'a new or empty directory to write into')
     .addOption(new Option('--tar', 'also write one deterministic <dir>.tar.gz'))

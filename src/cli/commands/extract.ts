@@ -38,7 +38,10 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
       'attestation type: a --type shorthand of verify-attestation, or a predicateType URI',
     )
     .addOption(
-      new Option('--output <file>', 'write here instead of stdout (- for stdout); with --all, <file>.<n>'),
+      new Option(
+        '--output <file>',
+        'write here instead of stdout (- for stdout); with --all, always <file>.<n>, even for one match (on stdout, each followed by a newline)',
+      ),
     )
     .addOption(
       new Option('--predicate-only', 'write only the predicate (e.g. the CycloneDX or SPDX document itself)'),

@@ -96,6 +96,10 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     );
     const c = io.outChalk;
     for (const r of results) {
+      if (r.error) {
+        io.out(`${c.red('ERROR')} ${printable(r.name)}: expected ${r.expected}, but ${printable(r.error)}`);
+        continue;
+      }
       const firstFailure = firstFailingOrWarningCheck(r.decision);
       io.out(
         `${r.ok ? c.green('PASS') : c.red('FAIL')} ${printable(r.name)}: expected ${r.expected}, got ${r.actual}${firstFailure ? ` (${printable(firstFailure.id)}: ${printable(firstFailure.reason)})` : ''}`,

@@ -70,13 +70,16 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     // Parse, then trust, then the client: the order errors were always reported in.
     const parsed = images.map((r) => parseReference(r));
     // lazy: sigstore-js (the verify chunk) adds ~40-60 ms of CPU to the start of commands that never verify.
-    const [{ buildTrust }, { runVerifyAttestations }, { PREDICATE_TYPES }] = await Promise.all([
-      import('../../verify/trust.js'),
-      import('../../run/verify-attestations.js'),
-      import('../../verify/attestations.js'),
-    ]);
+    const [{ buildTrust }, { runVerifyAttestations, SKIP_TLOG_ATTESTATION_WARNING }, { PREDICATE_TYPES }] =
+      await Promise.all([
+        import('../../verify/trust.js'),
+        import('../../run/verify-attestations.js'),
+        import('../../verify/attestations.js'),
+      ]);
     if (flags.type !== undefined) checkPredicateType(flags.type, PREDICATE_TYPES);
     const trust = await buildTrust(trustInput);
+    // Once per run, before any result, whatever the output format (as cosign does).
+    if (trust.ignoreTlog) io.err(SKIP_TLOG_ATTESTATION_WARNING);
     const run = await withSource(source, (s) =>
       runVerifyAttestations(
         parsed,

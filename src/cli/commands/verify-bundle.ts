@@ -14,14 +14,18 @@ interface VerifyBundleFlags {
   key?: string;
   trustedRoot?: string;
   staging?: boolean;
+  digestAlg?: 'sha256' | 'sha384' | 'sha512';
 }
 
 /** The sigstore-conformance `verify-bundle` protocol: exit 0 to accept, non-zero to reject. */
 export function registerVerifyBundle(program: Command, io: Io, setExit: (code: number) => void): void {
   program
     .command('verify-bundle')
-    .description('verify a Sigstore bundle against a file or sha256:HEX (sigstore-conformance CLI protocol)')
-    .argument('<file-or-digest>', 'the artifact, or sha256:<64 hex> of it')
+    .description('verify a Sigstore bundle against a file or a digest (sigstore-conformance CLI protocol)')
+    .argument(
+      '<file-or-digest>',
+      'the artifact, or its digest: sha256:<64 hex>, sha384:<96 hex>, sha512:<128 hex>',
+    )
     .requiredOption('--bundle <file>', 'the Sigstore bundle (JSON)')
     .addOption(new Option('--certificate-identity <san>', 'expected certificate SAN, exact'))
     .addOption(
@@ -40,6 +44,12 @@ export function registerVerifyBundle(program: Command, io: Io, setExit: (code: n
         '--trusted-root <file>',
         'trusted_root.json (default: the public-good root embedded in @sigstore/tuf)',
       ),
+    )
+    .addOption(
+      new Option(
+        '--digest-alg <alg>',
+        "match the statement's subjects by this digest only (default: any of sha256, sha384, sha512 they carry)",
+      ).choices(['sha256', 'sha384', 'sha512']),
     )
     .addOption(
       new Option(
@@ -77,7 +87,12 @@ export function registerVerifyBundle(program: Command, io: Io, setExit: (code: n
         setExit(ExitCode.FAILURE);
         return;
       }
-      const r = runVerifyBundle(json, artifact, trust);
+      const r = runVerifyBundle(
+        json,
+        artifact,
+        trust,
+        flags.digestAlg ? { digestAlgorithm: flags.digestAlg } : {},
+      );
       if (r.ok) {
         io.out(`verified: ${target}, signed by ${r.description}`);
         setExit(ExitCode.OK);

@@ -1,4 +1,5 @@
 /** What `extract` writes: the payload bytes (stdout or --output), and with --json a summary of them. */
+import { extractedPath, stdoutTrailer } from '../../output/extract.js';
 import { writeOutputFile } from '../../output/write-file.js';
 import type { ExtractResult } from '../../run/extract.js';
 import { jsonText } from '../../util/printable.js';
@@ -9,6 +10,7 @@ export interface WriteFlags {
   type: string;
   output?: string;
   json?: boolean;
+  all?: boolean;
 }
 
 export async function writeUnverified(
@@ -21,7 +23,8 @@ export async function writeUnverified(
   io.err(
     `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
   );
-  if (!flags.output || flags.output === '-') process.stdout.write(u.bytes);
+  if (!flags.output || flags.output === '-')
+    process.stdout.write(Buffer.concat([u.bytes, Buffer.from(stdoutTrailer(u.bytes, false, isTerminal()))]));
   else await writeOutputFile(flags.output, u.bytes, '--output');
   if (flags.json)
     io.out(
@@ -52,9 +55,10 @@ export async function writeVerified(
   for (const item of items) {
     if (toStdout) {
       process.stdout.write(item.bytes);
-      if (items.length > 1) process.stdout.write('\n');
+      const trailer = stdoutTrailer(item.bytes, flags.all ?? false, isTerminal());
+      if (trailer) process.stdout.write(trailer);
     } else {
-      const path = items.length > 1 ? `${flags.output}.${item.index}` : flags.output!;
+      const path = extractedPath(flags.output!, item.index, flags.all ?? false);
       await writeOutputFile(path, item.bytes, '--output');
       written.push({
         path,
@@ -81,4 +85,8 @@ export async function writeVerified(
         2,
       ),
     );
+}
+
+function isTerminal(): boolean {
+  return process.stdout.isTTY === true;
 }

@@ -48,7 +48,7 @@ export function renderPolicyText(run: PolicyRun, io: Io): void {
     if (d.unread)
       io.out(
         c.dim(
-          `  not read, as every check that depends on attachments had passed without it (--exhaustive reads it): ${d.unread.map(printable).join('; ')}`,
+          `  not read, as ${d.status === 'pass' ? 'every check that depends on attachments had passed without it' : 'nothing in it could change this decision'} (--exhaustive reads it): ${d.unread.map(printable).join('; ')}`,
         ),
       );
   }

@@ -46,7 +46,7 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
     checks.push({
       id: 'noMatch',
       status: how === 'deny' ? 'fail' : how === 'warn' ? 'warn' : 'pass',
-      reason: `no rule matches ${ev.name} (noMatch: ${how})`,
+      reason: `no rule matches ${ev.name} (noMatch: ${how})${unnamedLayout(ev) ? UNNAMED_LAYOUT_HINT : ''}`,
     });
   }
   if (!ev.error) {
@@ -75,6 +75,14 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
     signers: [...signers].sort(),
     ...(ev.unread ? { unread: ev.unread } : {}),
   };
+}
+
+// Rules match registry/repository names; a layout given without one is matched as `oci:PATH`.
+const UNNAMED_LAYOUT_HINT =
+  ': an OCI layout has no registry/repository name of its own; give the name it will be pulled as with --image-name REGISTRY/REPOSITORY';
+
+function unnamedLayout(ev: ImageEvidence): boolean {
+  return ev.registry === 'oci' && ev.name.startsWith('oci:');
 }
 
 /** evaluatePolicy, except that an evaluation that throws denies this image instead of ending the batch. */
