@@ -81,7 +81,7 @@ export function addKeylessOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--offline',
-        'never go online for trust material (the default: the trust root is embedded or given)',
+        "no network but the registries of the images: a key URL or --tuf-mirror is an error (cosign's --offline still goes online)",
       ),
     )
     .addOption(
@@ -190,6 +190,7 @@ export function trustOptions(
   | 'trustedRoot'
   | 'rekorPublicKey'
   | 'discoveryLimits'
+  | 'offline'
 > {
   const identity = identityInput(flags);
   if ((flags.key?.length ?? 0) > 0 === (identity !== undefined)) {
@@ -213,6 +214,7 @@ export function trustOptions(
     ignoreTlog: flags.insecureIgnoreTlog ?? false,
     ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
     ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),
+    ...(flags.offline ? { offline: true } : {}),
   };
 }
 

@@ -28,6 +28,8 @@ export interface TrustInput {
   ignoreTlog?: boolean;
   ignoreSct?: boolean;
   requireDockerReference?: boolean;
+  /** No network for trust material: a key URL or a TUF refresh fails with OFFLINE. */
+  offline?: boolean;
 }
 
 /** One policy authority, with its keys already parsed and its keyless claims by OID. */
@@ -92,8 +94,9 @@ export async function buildTrust(input: TrustInput): Promise<Trust> {
   }
   // Keys before the root, the identity last: the order errors were reported in before.
   const keys: VerificationKey[] = [];
-  for (const k of keySpecs) keys.push(await loadKey(k));
-  const trustRoot = await loadRootSpec(input.root);
+  const offline = { offline: input.offline ?? false };
+  for (const k of keySpecs) keys.push(await loadKey(k, offline));
+  const trustRoot = await loadRootSpec(input.root, offline);
   const identity = input.identity ? identityPolicy(input.identity) : undefined;
   const ignoreTlog = input.ignoreTlog ?? false;
   const verifiers = verifiersFor({

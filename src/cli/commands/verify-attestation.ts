@@ -7,11 +7,18 @@ import {
   addBatchOptions,
   type BatchFlags,
   batchRunOptions,
+  imageConcurrencyOf,
   parseOutputs,
   readBatchInputs,
   withInputFailures,
   writeBatchOutputs,
 } from '../batch-output.js';
+import {
+  addDiscoveryOptions,
+  type DiscoveryFlags,
+  discoveryFromFlags,
+  localImages,
+} from '../discovery-flags.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, sourceOptionsFromFlags } from '../registry-options.js';
 import {
@@ -21,7 +28,7 @@ import {
 } from '../render/attestations.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 
-interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags {
+interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags {
   type?: string;
   platform?: string;
 }
@@ -42,7 +49,9 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     )
     .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
   addBatchOptions(cmd);
-  addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyAttestationFlags) => {
+  addDiscoveryOptions(cmd);
+  addRegistryOptions(cmd).action(async (given: string[], flags: VerifyAttestationFlags) => {
+    const positional = localImages(given, flags);
     const outputs = parseOutputs(flags.output);
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const trustInput = trustInputFromFlags(flags);
@@ -60,7 +69,11 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       runVerifyAttestations(
         parsed,
         trust,
-        { source: s, limits: limitsFromFlags(flags), ...(runBatch ? { batch: runBatch } : {}) },
+        {
+          source: s,
+          limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
+          ...(runBatch ? { batch: runBatch } : {}),
+        },
         flags.type ? { type: flags.type } : {},
       ),
     );
