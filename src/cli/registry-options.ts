@@ -136,12 +136,11 @@ function nonZeroDuration(name: string, v: string): number {
 
 /** The run's deadline in ms: -t/--timeout, or --run-timeout (its older name); 0 is none. */
 function runTimeoutMs(f: RegistryFlags): number {
-  if (f.timeout !== undefined && f.runTimeout !== undefined && f.timeout !== f.runTimeout)
+  const t = f.timeout === undefined ? undefined : parseGoDuration(f.timeout, '--timeout');
+  const r = f.runTimeout === undefined ? undefined : parseGoDuration(f.runTimeout, '--run-timeout');
+  if (t !== undefined && r !== undefined && t !== r)
     throw new UsageError('-t/--timeout and --run-timeout are the same setting: give one');
-  const v = f.timeout ?? f.runTimeout;
-  return v === undefined
-    ? DEFAULT_RUN_TIMEOUT_MS
-    : parseGoDuration(v, f.timeout !== undefined ? '--timeout' : '--run-timeout');
+  return t ?? r ?? DEFAULT_RUN_TIMEOUT_MS;
 }
 
 /** trustgate's default deadline of a run; cosign's -t defaults to 3m. */
