@@ -32,7 +32,8 @@ export type ErrorCode =
   | 'TRUST_ROOT_INVALID'
   | 'SIGNATURE_INVALID'
   | 'PAYLOAD_INVALID'
-  | 'BUNDLE_INVALID';
+  | 'BUNDLE_INVALID'
+  | 'OFFLINE';
 
 export class TrustgateError extends Error {
   readonly code: ErrorCode;

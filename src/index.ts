@@ -9,6 +9,13 @@ export {
   discover,
   discoverAsNeeded,
 } from './discovery/discover.js';
+export {
+  type CosignFormatChoice,
+  checkTagPrefix,
+  type DiscoveryFormats,
+  EVERY_FORMAT,
+  formatsFor,
+} from './discovery/formats.js';
 export type { Discovery } from './discovery/types.js';
 export * from './errors.js';
 export * from './exit-codes.js';

@@ -32,6 +32,7 @@ export interface BatchFlags {
   imagesFrom?: string;
   fromManifests?: string[];
   failFast?: boolean;
+  maxWorkers?: string;
 }
 
 export function addBatchOptions(cmd: Command): Command {
@@ -49,6 +50,9 @@ export function addBatchOptions(cmd: Command): Command {
       ),
     )
     .addOption(new Option('--fail-fast', 'stop starting new images after the first failure'))
+    .addOption(
+      new Option('--max-workers <n>', 'images verified at once (cosign: parallel workers); default 32'),
+    )
     .addOption(
       new Option(
         '-o, --output <format[=file]>',
@@ -100,6 +104,15 @@ export function batchRunOptions(flags: BatchFlags): {
 } {
   const onProgress = progress();
   return { ...(flags.failFast ? { failFast: true } : {}), ...(onProgress ? { onProgress } : {}) };
+}
+
+/** The images verified at once that --max-workers asks for (the library's imageConcurrency). */
+export function imageConcurrencyOf(flags: BatchFlags): { imageConcurrency?: number } {
+  if (flags.maxWorkers === undefined) return {};
+  const n = Number(flags.maxWorkers);
+  if (!Number.isInteger(n) || n < 1 || n > 1024)
+    throw new UsageError(`--max-workers "${flags.maxWorkers}" must be a whole number from 1 to 1024`);
+  return { imageConcurrency: n };
 }
 
 /** A command's own renderings, beside the batch report every CI format is made from. */

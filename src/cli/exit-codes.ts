@@ -17,7 +17,9 @@ export function exitCodeForError(e: unknown): ExitCodeValue {
       e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help';
     return shown ? ExitCode.OK : ExitCode.USAGE;
   }
-  if (isTrustgateError(e) && (e.code === 'USAGE' || e.code === 'REFERENCE_INVALID')) return ExitCode.USAGE;
+  // OFFLINE: --offline with something that needs the network (a key URL): contradictory flags.
+  if (isTrustgateError(e) && (e.code === 'USAGE' || e.code === 'REFERENCE_INVALID' || e.code === 'OFFLINE'))
+    return ExitCode.USAGE;
   return ExitCode.FAILURE;
 }
 

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import { printable } from '../util/printable.js';
 import { VERSION } from '../version.js';
+import { addFalseForms, expandBoolAssignments } from './bool-flag.js';
 import { registerAttestations } from './commands/attestations.js';
 import { registerExport } from './commands/export.js';
 import { registerExtract } from './commands/extract.js';
@@ -16,6 +17,7 @@ import { registerVerifySlsa } from './commands/verify-slsa.js';
 import { exitCodeForError } from './exit-codes.js';
 import { cliMessage } from './flags.js';
 import { type Io, processIo, redactingIo } from './output.js';
+import { stdoutRedirect } from './output-file.js';
 
 export async function main(argv: readonly string[], given: Io = processIo()): Promise<number> {
   const io = redactingIo(given);
@@ -43,8 +45,18 @@ export async function main(argv: readonly string[], given: Io = processIo()): Pr
   registerVerifySlsa(program, io, setExit);
   registerPolicy(program, io, setExit);
   registerPin(program, io, setExit);
+  addFalseForms(program);
+  const redirect = stdoutRedirect(io);
+  program.hook('preAction', (_program, action) => {
+    redirect.start(action.opts<{ outputFile?: string }>().outputFile);
+  });
   try {
-    await program.parseAsync(argv as string[]);
+    const [node = 'node', script = 'trustgate', ...args] = argv;
+    try {
+      await program.parseAsync([node, script, ...expandBoolAssignments(program, args)]);
+    } finally {
+      await redirect.finish();
+    }
     return exit;
   } catch (e) {
     // Commander has already printed its own usage message (or the help, or the version).

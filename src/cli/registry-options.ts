@@ -5,6 +5,8 @@ import type { RegistryClientOptions } from '../oci/registry/client.js';
 import { normalizeRegistryHost } from '../oci/registry/credentials.js';
 import { parseReference } from '../reference/parse.js';
 import type { SourceOptions } from '../run/source.js';
+import { redact } from '../util/secrets.js';
+import { parseGoDuration } from './duration.js';
 
 // Commands import it from here; it is the library's UsageError (a TrustgateError with code USAGE).
 export { UsageError } from '../errors.js';
@@ -17,9 +19,18 @@ export interface RegistryFlags {
   registryCacert?: string[];
   allowInsecureRegistry?: boolean;
   allowHttpRegistry?: boolean;
+  registryClientCert?: string;
+  registryClientKey?: string;
+  registryServerName?: string;
+  k8sKeychain?: boolean;
+  /** cosign's -t: the run's deadline (what --run-timeout sets). */
   timeout?: string;
+  idleTimeout?: string;
   requestTimeout?: string;
   runTimeout?: string;
+  verbose?: boolean;
+  /** Read by main.ts (stdout goes to the file); listed so commands may see it. */
+  outputFile?: string;
   minTransferRate?: string;
   maxRetries?: string;
   concurrency?: string;
@@ -54,6 +65,20 @@ export function addRegistryOptions(cmd: Command): Command {
         'extra CA certificates (PEM) for registry TLS; repeatable',
       ).argParser(collect),
     )
+    .addOption(
+      new Option(
+        '--registry-client-cert <file>',
+        'PEM client certificate for mutual TLS with the registry (with --registry-client-key)',
+      ),
+    )
+    .addOption(new Option('--registry-client-key <file>', 'PEM private key of --registry-client-cert'))
+    .addOption(
+      new Option(
+        '--registry-server-name <name>',
+        'TLS server name for the registry: sent as SNI and expected in its certificate',
+      ),
+    )
+    .addOption(new Option('--k8s-keychain', 'refused: not supported').hideHelp())
     .addOption(new Option('--allow-insecure-registry', 'skip TLS certificate verification (testing only)'))
     .addOption(
       new Option(
@@ -63,37 +88,63 @@ export function addRegistryOptions(cmd: Command): Command {
     )
     .addOption(
       new Option(
-        '--timeout <seconds>',
-        'longest a registry may stay silent: before answering, or between body bytes',
-      ).default('30'),
-    )
-    .addOption(
-      new Option(
-        '--request-timeout <seconds>',
-        'overall deadline of each registry request, retries and redirects included (default: 10 × --timeout)',
+        '-t, --timeout <duration>',
+        "the run's deadline, as cosign's -t: 90s, 3m, 1h30m (a bare number is seconds; 0: none). Default 30m (cosign's is 3m)",
       ),
     )
     .addOption(
       new Option(
-        '--run-timeout <seconds>',
-        'time for all registry traffic of the run; nothing is fetched after it (0: no limit)',
-      ).default('1800'),
+        '--run-timeout <duration>',
+        'the same as -t/--timeout (its older name): time for all registry traffic of the run',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--idle-timeout <duration>',
+        'longest a registry may stay silent: before answering, or between body bytes',
+      ).default('30s'),
+    )
+    .addOption(
+      new Option(
+        '--request-timeout <duration>',
+        'overall deadline of each registry request, retries and redirects included (default: 10 × --idle-timeout)',
+      ),
     )
     .addOption(
       new Option(
         '--min-transfer-rate <bytes/s>',
-        'abort a registry download slower than this over any --timeout window after the first (0 disables)',
+        'abort a registry download slower than this over any --idle-timeout window after the first (0 disables)',
       ).default('1024'),
     )
     .addOption(new Option('--max-retries <n>', 'retries on 429/502/503/504').default('4'))
-    .addOption(new Option('--concurrency <n>', 'registry requests in flight at once').default('16'));
+    .addOption(new Option('--concurrency <n>', 'registry requests in flight at once').default('16'))
+    .addOption(new Option('--output-file <file>', 'write what would go to stdout to this file instead'))
+    .addOption(
+      new Option(
+        '-d, --verbose',
+        'print each registry request (method, URL without query, status) on stderr',
+      ),
+    );
 }
 
-function atLeastOne(name: string, v: string | undefined, fallback: number): number {
-  const n = positiveInt(name, v, fallback);
-  if (n < 1) throw new UsageError(`--${name} must be at least 1 second, got "${v}"`);
-  return n;
+/** A duration flag in ms that must not be 0 (0 would mean "no limit" to the transport). */
+function nonZeroDuration(name: string, v: string): number {
+  const ms = parseGoDuration(v, `--${name}`);
+  if (ms === 0) throw new UsageError(`--${name} must be more than 0, got "${v}"`);
+  return ms;
 }
+
+/** The run's deadline in ms: -t/--timeout, or --run-timeout (its older name); 0 is none. */
+function runTimeoutMs(f: RegistryFlags): number {
+  const t = f.timeout === undefined ? undefined : parseGoDuration(f.timeout, '--timeout');
+  const r = f.runTimeout === undefined ? undefined : parseGoDuration(f.runTimeout, '--run-timeout');
+  if (t !== undefined && r !== undefined && t !== r)
+    throw new UsageError('-t/--timeout and --run-timeout are the same setting: give one');
+  return t ?? r ?? DEFAULT_RUN_TIMEOUT_MS;
+}
+
+/** trustgate's default deadline of a run; cosign's -t defaults to 3m. */
+const DEFAULT_RUN_TIMEOUT_MS = 30 * 60_000;
 
 function positiveInt(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -113,19 +164,29 @@ export function registryClientOptions(
   commandLineImages: readonly (string | undefined)[],
 ): RegistryClientOptions {
   const env = process.env;
+  if (f.k8sKeychain)
+    throw new UsageError(
+      '--k8s-keychain is not supported; use docker config (~/.docker/config.json) or --registry-username/--registry-password',
+    );
   const o: RegistryClientOptions = {
     insecureSkipTlsVerify: f.allowInsecureRegistry ?? false,
     allowHttp: f.allowHttpRegistry ?? false,
-    timeoutMs: atLeastOne('timeout', f.timeout, 30) * 1000,
+    timeoutMs: nonZeroDuration('idle-timeout', f.idleTimeout ?? '30s'),
     minTransferRate: positiveInt('min-transfer-rate', f.minTransferRate, 1024),
-    runTimeoutMs: positiveInt('run-timeout', f.runTimeout, 1800) * 1000,
+    runTimeoutMs: runTimeoutMs(f),
     ...(f.requestTimeout === undefined
       ? {}
-      : { requestTimeoutMs: atLeastOne('request-timeout', f.requestTimeout, 300) * 1000 }),
+      : { requestTimeoutMs: nonZeroDuration('request-timeout', f.requestTimeout) }),
+    ...(f.registryClientCert ? { clientCertFile: f.registryClientCert } : {}),
+    ...(f.registryClientKey ? { clientKeyFile: f.registryClientKey } : {}),
+    ...(f.registryServerName ? { serverName: f.registryServerName } : {}),
+    ...(f.verbose ? { onDebug: (line: string) => process.stderr.write(`${redact(line)}\n`) } : {}),
     maxRetries: positiveInt('max-retries', f.maxRetries, 4),
     concurrency: Math.max(1, positiveInt('concurrency', f.concurrency, 16)),
     caFiles: f.registryCacert ?? [],
   };
+  if ((f.registryClientCert === undefined) !== (f.registryClientKey === undefined))
+    throw new UsageError('--registry-client-cert and --registry-client-key must be given together');
   // An empty variable is unset: CI fills a missing secret with "".
   const username = f.registryUsername ?? nonEmpty(env.TRUSTGATE_REGISTRY_USERNAME);
   const password = f.registryPassword ?? nonEmpty(env.TRUSTGATE_REGISTRY_PASSWORD);

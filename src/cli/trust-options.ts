@@ -82,7 +82,7 @@ export function addKeylessOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--offline',
-        'never go online for trust material (the default: the trust root is embedded or given)',
+        "no network but the registries of the images: a key URL or --tuf-mirror is an error (cosign's --offline still goes online)",
       ),
     )
     .addOption(
@@ -196,6 +196,7 @@ export function trustOptions(
   | 'certificateChain'
   | 'signatureDigestAlgorithm'
   | 'rekorUrl'
+  | 'offline'
 > {
   // cosign's refusals first: a pasted `--sk` or KMS key gets its own line, not a generic one.
   const cosign = cosignTrustOptions(flags as TrustFlags & Record<string, unknown>);
@@ -222,6 +223,7 @@ export function trustOptions(
     ...(flags.trustedRoot ? { trustedRoot: flags.trustedRoot } : {}),
     ...(flags.rekorPublicKey ? { rekorPublicKey: flags.rekorPublicKey } : {}),
     ...cosign,
+    ...(flags.offline ? { offline: true } : {}),
   };
 }
 

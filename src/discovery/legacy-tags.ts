@@ -3,6 +3,7 @@ import { TrustgateError } from '../errors.js';
 import { parseManifest } from '../oci/schema.js';
 import type { ImageSource } from '../oci/source.js';
 import { type Digest, digestTag } from '../reference/digest.js';
+import { EVERY_FORMAT, legacyTagName } from './formats.js';
 import {
   type LoadedManifest,
   readDsseLayers,
@@ -21,8 +22,11 @@ export async function discoverLegacyTags(
   result: Discovery,
   deferral?: Deferral,
 ): Promise<void> {
+  if (!(options.formats ?? EVERY_FORMAT).legacyTags) return;
   const sigSource = options.signatureSource ?? source;
-  const sigTag = digestTag(digest, '.sig');
+  const tagOf = (suffix: string) =>
+    legacyTagName(sigSource.name, digestTag(digest, suffix), options.tagPrefix);
+  const sigTag = tagOf('.sig');
   result.searched.push(`${sigSource.name}:${sigTag}`);
   const legacySig = await manifestIfPresent(sigSource, sigTag);
   if (legacySig) {
@@ -34,7 +38,7 @@ export async function discoverLegacyTags(
     result.simpleSigning.push(...(await readSimpleSigningLayers(reading, legacySig)));
   }
   if (options.attestations) {
-    const attTag = digestTag(digest, '.att');
+    const attTag = tagOf('.att');
     result.searched.push(`${sigSource.name}:${attTag}`);
     const legacyAtt = await manifestIfPresent(sigSource, attTag);
     if (legacyAtt) {

@@ -5,6 +5,7 @@
  */
 import type { ImageSource } from '../oci/source.js';
 import type { Digest } from '../reference/digest.js';
+import type { DiscoveryFormats } from './formats.js';
 import type { Discovery } from './types.js';
 
 export interface DiscoveryLimits {
@@ -30,6 +31,10 @@ export interface DiscoverOptions {
   limits?: Partial<DiscoveryLimits>;
   /** Also read legacy `.att` layers (attestation commands); signature verification skips them. */
   attestations?: boolean;
+  /** Which formats to read (formats.ts); default every one. */
+  formats?: DiscoveryFormats;
+  /** cosign's --attachment-tag-prefix: the legacy tags are `<prefix>sha256-<hex>.sig` / `.att`. */
+  tagPrefix?: string;
 }
 
 /**

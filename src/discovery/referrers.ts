@@ -4,6 +4,7 @@ import type { Descriptor } from '../oci/schema.js';
 import { parseManifest } from '../oci/schema.js';
 import type { ImageSource } from '../oci/source.js';
 import type { Digest } from '../reference/digest.js';
+import { type DiscoveryFormats, EVERY_FORMAT, formatsNote } from './formats.js';
 import { fetchPayload, readSimpleSigningLayers, simpleSigningGuesses } from './layers.js';
 import { CosignAnnotation, CosignMediaType } from './media-types.js';
 import { type Deferral, type DiscoverOptions, type Stage, skipsReferrer, stageOf } from './reading.js';
@@ -17,9 +18,12 @@ export async function discoverReferrers(
   result: Discovery,
   deferral?: Deferral,
 ): Promise<void> {
+  const formats = options.formats ?? EVERY_FORMAT;
+  if (!formats.bundles && !formats.signatureReferrers) return;
   const stage = stageOf(source, result, options);
   const referrers = await source.referrers(digest);
-  result.searched.push(`referrers of ${source.name}@${digest} (${referrers.via})`);
+  const note = formatsNote(formats);
+  result.searched.push(`referrers of ${source.name}@${digest} (${referrers.via}${note ? `; ${note}` : ''})`);
   if (referrers.descriptors.length > stage.limits.maxReferrers) {
     throw new TrustgateError(
       'COUNT_LIMIT',
@@ -29,7 +33,7 @@ export async function discoverReferrers(
   for (const d of referrers.descriptors) {
     // The referrers API copies each manifest's annotations into its entry; cosign's fallback index does not.
     if (!skipsReferrer(deferral, d.digest, d.annotations?.[CosignAnnotation.BUNDLE_PREDICATE_TYPE]))
-      await readReferrer(stage, digest, d, referrers.via, result, deferral);
+      await readReferrer(stage, digest, d, referrers.via, result, formats, deferral);
   }
 }
 
@@ -43,6 +47,7 @@ async function readReferrer(
   d: Descriptor,
   via: string,
   result: Discovery,
+  formats: DiscoveryFormats,
   deferral?: Deferral,
 ): Promise<void> {
   const { source } = stage;
@@ -63,6 +68,7 @@ async function readReferrer(
   const artifactType = manifest.artifactType ?? manifest.config.mediaType;
   const loaded = { digest: d.digest, manifest };
   if (artifactType === CosignMediaType.SIGSTORE_BUNDLE_V03) {
+    if (!formats.bundles) return;
     const layer = manifest.layers[0];
     if (manifest.layers.length !== 1 || !layer || layer.mediaType !== CosignMediaType.SIGSTORE_BUNDLE_V03) {
       throw new TrustgateError(
@@ -83,6 +89,7 @@ async function readReferrer(
     return;
   }
   if (artifactType === CosignMediaType.ARTIFACT_SIG) {
+    if (!formats.signatureReferrers) return;
     const reading = { ...stage, via: `referrer:${via}`, guesses: simpleSigningGuesses(source.name, subject) };
     result.simpleSigning.push(...(await readSimpleSigningLayers(reading, loaded)));
     return;

@@ -3,6 +3,7 @@
  * discovery may read, and how a batch behaves. Trust is passed beside it (verify/trust.ts).
  */
 import type { DiscoveryLimits } from '../discovery/discover.js';
+import type { CosignFormatChoice } from '../discovery/formats.js';
 import type { RegistryClient } from '../oci/registry/client.js';
 
 /** A registry client with its credentials, opened once per run (run/source.ts). */
@@ -18,6 +19,10 @@ export interface Limits {
   discovery?: Partial<DiscoveryLimits>;
   /** Images verified at once. */
   imageConcurrency?: number;
+  /** cosign's --new-bundle-format / --experimental-oci11: read only that format (discovery/formats.ts). */
+  cosignFormat?: CosignFormatChoice;
+  /** cosign's --attachment-tag-prefix for the legacy `.sig`/`.att` tags. */
+  tagPrefix?: string;
 }
 
 export interface Batch {

@@ -2,7 +2,8 @@
  * The two reads single-image jobs share: a reference resolved through the run's source (its client
  * and platform), and everything attached to the digest discovered under the run's limits.
  */
-import { discover } from '../discovery/discover.js';
+import { type DiscoverOptions, discover } from '../discovery/discover.js';
+import { formatsFor } from '../discovery/formats.js';
 import type { Discovery } from '../discovery/types.js';
 import type { ImageReference } from '../reference/parse.js';
 import { type ResolvedImage, resolveImage } from '../resolve/resolve.js';
@@ -20,6 +21,16 @@ export function resolveIn(ref: ImageReference, ctx: RunContext): Promise<Resolve
 export function discoverAll(image: ResolvedImage, ctx: RunContext): Promise<Discovery> {
   return discover(image.source, image.digest, {
     attestations: true,
-    ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
+    ...discoverOptionsOf(ctx, 'attestations'),
   });
+}
+
+/** The run's discovery limits, formats and tag prefix, as discovery takes them. */
+export function discoverOptionsOf(ctx: RunContext, kind: 'signatures' | 'attestations'): DiscoverOptions {
+  const { discovery, cosignFormat, tagPrefix } = ctx.limits;
+  return {
+    ...(discovery ? { limits: discovery } : {}),
+    formats: formatsFor(cosignFormat, kind),
+    ...(tagPrefix ? { tagPrefix } : {}),
+  };
 }

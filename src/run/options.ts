@@ -3,6 +3,7 @@
  * functions that split it into what a run is built from: trust input, source, limits, batch.
  */
 import type { DiscoveryLimits } from '../discovery/discover.js';
+import { checkTagPrefix } from '../discovery/formats.js';
 import type { RegistryClient, RegistryClientOptions } from '../oci/registry/client.js';
 import type { IdentityPolicyInput } from '../trust/identity.js';
 import { rootSpecOf } from '../trust/root-spec.js';
@@ -56,6 +57,20 @@ export interface VerifyOptions extends RegistryClientOptions {
   failFast?: boolean;
   /** Called as each image finishes (for progress on a terminal). */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * cosign's --new-bundle-format: true reads only Sigstore bundle referrers, false only the legacy
+   * tags. Unset (with experimentalOci11 unset too): every format (discovery/formats.ts).
+   */
+  newBundleFormat?: boolean;
+  /** cosign's --experimental-oci11: signatures stored as OCI 1.1 referrers (verify only). */
+  experimentalOci11?: boolean;
+  /** cosign's --attachment-tag-prefix: legacy tags are `<prefix>sha256-<hex>.sig` / `.att`. */
+  attachmentTagPrefix?: string;
+  /**
+   * No network but the registries of the images: key URLs and a TUF refresh fail with OFFLINE
+   * instead of being fetched.
+   */
+  offline?: boolean;
 }
 
 /** The trust material asked for, in the order verify-image.ts builds it: CA, TUF mirror, file, embedded. */
@@ -72,6 +87,7 @@ export function trustInputOf(o: VerifyOptions): TrustInput {
     ...(o.certificateChain ? { certificateChain: o.certificateChain } : {}),
     ...(o.signatureDigestAlgorithm ? { signatureHash: o.signatureDigestAlgorithm } : {}),
     ...(o.rekorUrl ? { rekorUrl: o.rekorUrl } : {}),
+    ...(o.offline ? { offline: true } : {}),
   };
 }
 
@@ -79,6 +95,15 @@ export function limitsOf(o: VerifyOptions): Limits {
   return {
     ...(o.discoveryLimits ? { discovery: o.discoveryLimits } : {}),
     ...(o.imageConcurrency ? { imageConcurrency: o.imageConcurrency } : {}),
+    ...(o.newBundleFormat !== undefined || o.experimentalOci11 !== undefined
+      ? {
+          cosignFormat: {
+            ...(o.newBundleFormat !== undefined ? { newBundleFormat: o.newBundleFormat } : {}),
+            ...(o.experimentalOci11 !== undefined ? { experimentalOci11: o.experimentalOci11 } : {}),
+          },
+        }
+      : {}),
+    ...(o.attachmentTagPrefix ? { tagPrefix: checkTagPrefix(o.attachmentTagPrefix) } : {}),
   };
 }
 
@@ -118,6 +143,10 @@ export function sourceOptionsOf(o: VerifyOptions): SourceOptions {
     allSignatures: _allSignatures,
     failFast: _failFast,
     onProgress: _onProgress,
+    newBundleFormat: _newBundleFormat,
+    experimentalOci11: _experimentalOci11,
+    attachmentTagPrefix: _attachmentTagPrefix,
+    offline: _offline,
     ...source
   } = o;
   return source;

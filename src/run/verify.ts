@@ -16,6 +16,7 @@ import type { NotASignature, SignatureVerdict } from '../verify/verify-signature
 import { verifySignatures } from '../verify/verify-signatures.js';
 import type { RunContext } from './context.js';
 import { type EachImageOptions, eachImage } from './each-image.js';
+import { discoverOptionsOf } from './image-reading.js';
 
 export type ImageVerdict = 'verified' | 'no-signatures' | 'none-matched' | 'error';
 
@@ -137,7 +138,7 @@ export async function runVerify(
     };
     const discoverOptions = {
       ...(sigRepo ? { signatureSource: openSource(sigRepo, ctx.source.client) } : {}),
-      ...(ctx.limits.discovery ? { limits: ctx.limits.discovery } : {}),
+      ...discoverOptionsOf(ctx, 'signatures'),
     };
     const repository = repositoryOf(ref);
     const expect = { digest: image.digest, repository };

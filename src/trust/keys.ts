@@ -23,8 +23,11 @@ export interface VerificationKey {
 
 const MAX_KEY_BYTES = 64 * 1024;
 
-export async function loadKey(spec: string, opts: { timeoutMs?: number } = {}): Promise<VerificationKey> {
-  const { pem, source } = await readKeyText(spec, opts.timeoutMs ?? 10_000);
+export async function loadKey(
+  spec: string,
+  opts: { timeoutMs?: number; offline?: boolean } = {},
+): Promise<VerificationKey> {
+  const { pem, source } = await readKeyText(spec, opts.timeoutMs ?? 10_000, opts.offline ?? false);
   // cosign refuses a certificate as --key; it belongs to --certificate, where its chain and identity
   // are checked. (A policy's key file may be a certificate: parsePublicKey takes its key.)
   if (/-----BEGIN CERTIFICATE-----/.test(pem)) {
@@ -36,7 +39,11 @@ export async function loadKey(spec: string, opts: { timeoutMs?: number } = {}): 
   return parsePublicKey(pem, source);
 }
 
-async function readKeyText(spec: string, timeoutMs: number): Promise<{ pem: string; source: string }> {
+async function readKeyText(
+  spec: string,
+  timeoutMs: number,
+  offline: boolean,
+): Promise<{ pem: string; source: string }> {
   if (spec.startsWith('env://')) {
     const name = spec.slice('env://'.length);
     const v = process.env[name];
@@ -50,6 +57,12 @@ async function readKeyText(spec: string, timeoutMs: number): Promise<{ pem: stri
   }
   if (/^https?:\/\//.test(spec)) {
     const url = new URL(spec);
+    if (offline)
+      throw new TrustgateError(
+        'OFFLINE',
+        `keys ${safeUrl(url)}: fetching the key needs the network, and offline mode allows none`,
+        { option: 'keys', hint: 'download the key once and pass the file instead' },
+      );
     if (url.protocol === 'http:' && !isLoopbackHost(url.host)) {
       throw new TrustgateError('KEY_UNAVAILABLE', `keys ${safeUrl(url)}: keys are fetched over HTTPS only`, {
         option: 'keys',

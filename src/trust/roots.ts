@@ -294,7 +294,16 @@ export function defaultTufCacheDir(): string {
 }
 
 /** Any form, a TUF refresh included (which needs the network, hence async). */
-export async function loadRootSpec(spec?: RootSpecWithRekor): Promise<LoadedTrustRoot> {
+export async function loadRootSpec(
+  spec?: RootSpecWithRekor,
+  o: { offline?: boolean } = {},
+): Promise<LoadedTrustRoot> {
+  if (spec && 'tufMirror' in spec && o.offline)
+    throw new TrustgateError(
+      'OFFLINE',
+      `tufMirror ${spec.tufMirror}: a TUF refresh needs the network, and offline mode allows none`,
+      { option: 'tufMirror', hint: 'pass a trusted_root.json file with --trusted-root FILE' },
+    );
   if (spec && 'tufMirror' in spec)
     return tufTrustedRoot({
       mirror: spec.tufMirror,

@@ -44,6 +44,8 @@ export interface TrustInput {
   signatureHash?: SignatureHash;
   /** cosign's --rekor-url: only the trusted root's log at this URL counts. */
   rekorUrl?: string;
+  /** No network for trust material: a key URL or a TUF refresh fails with OFFLINE. */
+  offline?: boolean;
 }
 
 /** One policy authority, with its keys already parsed and its keyless claims by OID. */
@@ -121,14 +123,15 @@ export async function buildTrust(input: TrustInput): Promise<Trust> {
   }
   // Keys before the root, the identity last: the order errors were reported in before.
   const keys: VerificationKey[] = [];
-  for (const k of keySpecs) keys.push(await loadKey(k));
+  const offline = { offline: input.offline ?? false };
+  for (const k of keySpecs) keys.push(await loadKey(k, offline));
   if (input.certificate && keySpecs.length > 0)
     throw new TrustgateError('USAGE', 'give either --key or --certificate, not both', {
       option: 'certificate',
     });
   const certificate = input.certificate ? loadGivenCertificate(input.certificate) : undefined;
   const ignoreTlog = input.ignoreTlog ?? false;
-  let trustRoot = await loadRootSpec(input.root);
+  let trustRoot = await loadRootSpec(input.root, offline);
   if (input.certificateChain) trustRoot = withCertificateChain(trustRoot, input.certificateChain);
   // With the log ignored, cosign ignores --rekor-url too.
   if (input.rekorUrl && !ignoreTlog) trustRoot = selectRekorLog(trustRoot, input.rekorUrl);

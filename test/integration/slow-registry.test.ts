@@ -212,7 +212,7 @@ describe('CLI', () => {
     const r = await runCliAsync([
       'resolve',
       `${s.host}/app:v1`,
-      '--timeout',
+      '--idle-timeout',
       '1',
       '--request-timeout',
       '2',
@@ -229,18 +229,33 @@ describe('CLI', () => {
 
   test('the same registry trips the default minimum transfer rate', async () => {
     const s = await serve(trickle(img.manifest.bytes, 1, 100));
-    const r = await runCliAsync(['resolve', `${s.host}/app:v1`, '--timeout', '1']);
+    const r = await runCliAsync(['resolve', `${s.host}/app:v1`, '--idle-timeout', '1']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('below the minimum transfer rate of 1024 bytes/s');
   });
 
+  test("-t 1s (cosign's Go duration) ends a run against a registry that never answers", async () => {
+    // Silent far longer than the test: only the run's deadline can end it (the idle limit is 30 s).
+    const s = await serve(() => undefined);
+    const started = Date.now();
+    const r = await runCliAsync(['resolve', `${s.host}/app:v1`, '-t', '1s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the run's 1s for registry traffic is spent");
+    expect(r.stderr).toContain('-t/--timeout');
+    expect(Date.now() - started).toBeLessThan(8000);
+    const bad = await runCliAsync(['resolve', `${s.host}/app:v1`, '--timeout', '-1s']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--timeout "-1s" is negative');
+  });
+
   test('--help states the silence limit, the request deadline and the minimum rate', async () => {
     const r = await runCliAsync(['resolve', '--help']);
-    expect(r.stdout).toContain('--timeout <seconds>');
-    expect(r.stdout).toMatch(/--request-timeout <seconds>\s+overall deadline/);
+    expect(r.stdout).toContain('--idle-timeout <duration>');
+    expect(r.stdout).toMatch(/-t, --timeout <duration>\s+the run's deadline/);
+    expect(r.stdout).toMatch(/--request-timeout <duration>\s+overall deadline/);
     expect(r.stdout).toMatch(/--min-transfer-rate <bytes\/s>\s+abort a registry download slower/);
-    expect(r.stdout).toMatch(/--run-timeout <seconds>\s+time for all registry traffic of the run/);
+    expect(r.stdout).toMatch(/--run-timeout <duration>\s+the same as -t\/--timeout/);
     const bad = await runCliAsync(['resolve', 'example.com/a:b', '--request-timeout', '0']);
     expect(bad.code).toBe(2);
   });

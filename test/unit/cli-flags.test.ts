@@ -52,8 +52,8 @@ describe('cliMessage', () => {
       option: 'signatureRepository',
     });
     expect(cliMessage(e)).toBe(`--signature-repository: ${describeError(e)}`);
-    expect(cliMessage(new UsageError('must be at least 1 second', { option: 'timeoutMs' }))).toBe(
-      '--timeout: must be at least 1 second',
+    expect(cliMessage(new UsageError('must be more than 0', { option: 'timeoutMs' }))).toBe(
+      '--idle-timeout: must be more than 0',
     );
   });
 

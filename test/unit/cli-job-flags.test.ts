@@ -77,7 +77,7 @@ describe('limitsFromFlags', () => {
 
 describe('sourceOptionsFromFlags', () => {
   test('the registry flags, and --platform only when given', () => {
-    const o = sourceOptionsFromFlags({ timeout: '5', platform: 'linux/arm64' }, ['ghcr.io/a/b']);
+    const o = sourceOptionsFromFlags({ idleTimeout: '5', platform: 'linux/arm64' }, ['ghcr.io/a/b']);
     expect(o).toMatchObject({ timeoutMs: 5000, platform: 'linux/arm64', allowHttp: false });
     expect('platform' in sourceOptionsFromFlags({}, ['ghcr.io/a/b'])).toBe(false);
   });
@@ -88,6 +88,8 @@ describe('sourceOptionsFromFlags', () => {
     expect(() => sourceOptionsFromFlags({ registryToken: 't0ken' }, ['ghcr.io/a', 'quay.io/b'])).toThrow(
       /several registries \(ghcr\.io, quay\.io\).*--registry-host/,
     );
-    expect(() => sourceOptionsFromFlags({ timeout: '0' }, [])).toThrow(/--timeout must be at least 1 second/);
+    expect(() => sourceOptionsFromFlags({ idleTimeout: '0' }, [])).toThrow(
+      /--idle-timeout must be more than 0/,
+    );
   });
 });

@@ -7,6 +7,7 @@ import {
   addBatchOptions,
   type BatchFlags,
   batchRunOptions,
+  imageConcurrencyOf,
   parseOutputs,
   readBatchInputs,
   withInputFailures,
@@ -14,6 +15,12 @@ import {
 } from '../batch-output.js';
 import { addCosignRefusedOptions } from '../cosign-refusals.js';
 import { addCosignTrustOptions } from '../cosign-trust-options.js';
+import {
+  addDiscoveryOptions,
+  type DiscoveryFlags,
+  discoveryFromFlags,
+  localImages,
+} from '../discovery-flags.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -39,7 +46,7 @@ function checkPredicateType(t: string, known: Readonly<Record<string, string>>):
   );
 }
 
-interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags {
+interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags {
   type?: string;
   platform?: string;
 }
@@ -61,7 +68,9 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
   addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify-attestation'), 'verify-attestation');
   addBatchOptions(cmd);
-  addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyAttestationFlags) => {
+  addDiscoveryOptions(cmd);
+  addRegistryOptions(cmd).action(async (given: string[], flags: VerifyAttestationFlags) => {
+    const positional = localImages(given, flags);
     const outputs = parseOutputs(flags.output);
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const trustInput = trustInputFromFlags(flags);
@@ -84,7 +93,11 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       runVerifyAttestations(
         parsed,
         trust,
-        { source: s, limits: limitsFromFlags(flags), ...(runBatch ? { batch: runBatch } : {}) },
+        {
+          source: s,
+          limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
+          ...(runBatch ? { batch: runBatch } : {}),
+        },
         flags.type ? { type: flags.type } : {},
       ),
     );

@@ -7,6 +7,7 @@ import {
   addBatchOptions,
   type BatchFlags,
   batchRunOptions,
+  imageConcurrencyOf,
   parseOutputs,
   readBatchInputs,
   withInputFailures,
@@ -14,6 +15,12 @@ import {
 } from '../batch-output.js';
 import { addCosignRefusedOptions } from '../cosign-refusals.js';
 import { addCosignTrustOptions } from '../cosign-trust-options.js';
+import {
+  addDiscoveryOptions,
+  type DiscoveryFlags,
+  discoveryFromFlags,
+  localImages,
+} from '../discovery-flags.js';
 import { FLAG_FOR_OPTION } from '../flags.js';
 import type { Io } from '../output.js';
 import {
@@ -26,7 +33,7 @@ import { renderVerifyCosign, renderVerifyText, verifyJson } from '../render/veri
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 import { addPolicyOptions, type PolicyFlags, verifyWithPolicy } from './verify-policy.js';
 
-interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags, PolicyFlags {
+interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags, PolicyFlags {
   signatureRepository?: string;
   requireDockerReference?: boolean;
   platform?: string;
@@ -65,7 +72,9 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
   addPolicyOptions(cmd);
   addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify'), 'verify');
   addBatchOptions(cmd);
-  addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyFlags) => {
+  addDiscoveryOptions(cmd);
+  addRegistryOptions(cmd).action(async (given: string[], flags: VerifyFlags) => {
+    const positional = localImages(given, flags);
     const outputs = parseOutputs(flags.output);
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const exit = (c: number) => setExit(withInputFailures(inputs, c));
@@ -89,7 +98,11 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       runVerify(
         parsed,
         trust,
-        { source: s, limits: limitsFromFlags(flags), ...(runBatch ? { batch: runBatch } : {}) },
+        {
+          source: s,
+          limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
+          ...(runBatch ? { batch: runBatch } : {}),
+        },
         {
           ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
           // -o cosign prints every signature, as cosign does.

@@ -21,7 +21,7 @@ export function idleError(what: string, url: URL, limitMs: number, phase: string
     new TrustgateError(
       'TIMEOUT',
       `${what}: ${url.protocol}//${url.host} timed out: silent for ${seconds(limitMs)} ${phase}`,
-      { hint: 'check the registry, or raise --timeout (library: timeoutMs)' },
+      { hint: 'check the registry, or raise --idle-timeout (library: timeoutMs)' },
     ),
   );
 }
@@ -39,7 +39,7 @@ export function runDeadlineError(what: string, limitMs: number): TrustgateError 
   return new TrustgateError(
     'TIMEOUT',
     `${what}: the run's ${seconds(limitMs)} for registry traffic is spent; nothing more is fetched`,
-    { hint: 'check the registry, or raise --run-timeout (library: runTimeoutMs) for long batches' },
+    { hint: 'check the registry, or raise -t/--timeout (library: runTimeoutMs) for long batches' },
   );
 }
 
@@ -131,7 +131,7 @@ export function classifyNetworkError(e: unknown, what: string, url: URL, phase =
   if (code === 'ETIMEDOUT') {
     return new RetryableNetworkError(
       new TrustgateError('TIMEOUT', `${what}: ${where} timed out${suffix}`, {
-        hint: 'check the registry, or raise --timeout',
+        hint: 'check the registry, or raise --idle-timeout',
       }),
     );
   }

@@ -86,6 +86,13 @@ export interface TransportOptions {
   /** Redirect hops followed per request (to storage backends). */
   maxRedirects?: number;
   userAgent?: string;
+  /** PEM client certificate and its private key for mutual TLS (cosign's --registry-client-cert/-key). */
+  clientCertFile?: string;
+  clientKeyFile?: string;
+  /** The TLS server name: sent as SNI and checked against the certificate (cosign's --registry-server-name). */
+  serverName?: string;
+  /** Told of each request (method, URL without query) and its status: cosign's -d/--verbose. */
+  onDebug?: (line: string) => void;
 }
 
 export interface HttpRequest {
@@ -123,7 +130,10 @@ export class HttpTransport {
   private httpsAgentCache: HttpsModule.Agent | undefined;
   private readonly httpsOptions: HttpsModule.AgentOptions;
   private readonly limiter: Semaphore;
-  private readonly opts: Required<Omit<TransportOptions, 'caFiles'>>;
+  private readonly opts: Required<
+    Omit<TransportOptions, 'caFiles' | 'clientCertFile' | 'clientKeyFile' | 'serverName' | 'onDebug'>
+  >;
+  private readonly onDebug: ((line: string) => void) | undefined;
   /** Requests answered, by method; exposed for benchmarks and tests (requests per image). */
   readonly counters = { requests: 0, failedConnections: 0, byMethod: {} as Record<string, number> };
 
@@ -155,6 +165,7 @@ export class HttpTransport {
         });
       }
     });
+    this.onDebug = options.onDebug;
     const pool = {
       keepAlive: true,
       maxSockets: this.opts.concurrency,
@@ -165,6 +176,7 @@ export class HttpTransport {
       ...pool,
       ...(extraCa.length > 0 ? { ca: [...tls().rootCertificates, ...extraCa] } : {}),
       rejectUnauthorized: !this.opts.insecureSkipTlsVerify,
+      ...clientTls(options),
     };
     this.limiter = new Semaphore(this.opts.concurrency);
   }
@@ -195,7 +207,9 @@ export class HttpTransport {
       let netError: TrustgateError | undefined;
       try {
         res = await this.sendFollowingRedirects(req, deadline);
+        this.onDebug?.(`${req.method} ${safeUrl(new URL(req.url))} -> ${res.status}`);
       } catch (e) {
+        this.onDebug?.(`${req.method} ${safeUrl(new URL(req.url))} -> ${(e as Error).message}`);
         if (!(e instanceof RetryableNetworkError)) throw e;
         netError = e.error;
       }
@@ -436,4 +450,37 @@ const EMPTY_SHA256 = 'sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca49
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A PEM file read for mutual TLS: bounded, and a read failure says which flag named it. */
+function readTlsFile(file: string, what: string, flag: string): string {
+  try {
+    return readInputFile(file, MAX_CA_FILE_BYTES).toString('utf8');
+  } catch (e) {
+    if (e instanceof TrustgateError) throw e;
+    throw new TrustgateError('TLS', `cannot read the ${what} ${file}: ${(e as Error).message}`, {
+      hint: `pass a readable PEM file to ${flag}`,
+    });
+  }
+}
+
+/** The client certificate, its key and the server name of the https agent, when given. */
+function clientTls(o: TransportOptions): { cert?: string; key?: string; servername?: string } {
+  if ((o.clientCertFile === undefined) !== (o.clientKeyFile === undefined))
+    throw new TrustgateError(
+      'USAGE',
+      'a registry client certificate needs its key, and a key its certificate',
+      {
+        hint: 'give --registry-client-cert and --registry-client-key together',
+      },
+    );
+  return {
+    ...(o.clientCertFile
+      ? {
+          cert: readTlsFile(o.clientCertFile, 'client certificate', '--registry-client-cert'),
+          key: readTlsFile(o.clientKeyFile!, 'client key', '--registry-client-key'),
+        }
+      : {}),
+    ...(o.serverName ? { servername: o.serverName } : {}),
+  };
 }
