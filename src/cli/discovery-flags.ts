@@ -5,7 +5,6 @@
  */
 import { type Command, Option } from 'commander';
 import { checkTagPrefix } from '../discovery/formats.js';
-import { UsageError } from '../errors.js';
 import type { Limits } from '../run/context.js';
 
 export interface DiscoveryFlags {
@@ -13,7 +12,6 @@ export interface DiscoveryFlags {
   newBundleFormat?: boolean;
   experimentalOci11?: boolean;
   attachmentTagPrefix?: string;
-  attachment?: string;
 }
 
 export function addDiscoveryOptions(cmd: Command): Command {
@@ -41,8 +39,7 @@ export function addDiscoveryOptions(cmd: Command): Command {
         '--attachment-tag-prefix <prefix>',
         'the legacy tags are <prefix>sha256-<hex>.sig / .att (as cosign sign --attachment-tag-prefix wrote them)',
       ),
-    )
-    .addOption(new Option('--attachment <name>', "cosign's deprecated --attachment: refused").hideHelp());
+    );
 }
 
 /** The run limits the discovery flags ask for. */
@@ -61,14 +58,7 @@ export function discoveryFromFlags(f: DiscoveryFlags): Pick<Limits, 'cosignForma
   };
 }
 
-/**
- * The positional images as `oci:PATH` when --local-image says they are layout folders. The first
- * thing a command asks of these flags, so cosign's deprecated --attachment is refused here.
- */
+/** The positional images as `oci:PATH` when --local-image says they are layout folders. */
 export function localImages(positional: string[], f: DiscoveryFlags): string[] {
-  if (f.attachment !== undefined)
-    throw new UsageError(
-      '--attachment is not supported (deprecated in cosign); verify the SBOM as an attestation: verify-attestation --type spdxjson|cyclonedx',
-    );
   return f.localImage ? positional.map((p) => (p.startsWith('oci:') ? p : `oci:${p}`)) : positional;
 }

@@ -21,26 +21,7 @@ if (!cosign)
  * Flags other parts of issue 14 declare (registry, discovery, run and output flags, CUE policies).
  * Listed so that this test reports them apart; the coordinator empties this list at merge.
  */
-const OWNED_ELSEWHERE = new Set([
-  '--local-image',
-  '--new-bundle-format',
-  '--experimental-oci11',
-  '--attachment-tag-prefix',
-  '--max-workers',
-  '--timeout',
-  '-t',
-  '--offline',
-  '--output-file',
-  '--registry-client-cert',
-  '--registry-client-key',
-  '--registry-server-name',
-  '--k8s-keychain',
-  '--verbose',
-  '-d',
-  '--output',
-  '-o',
-  '--policy',
-]);
+const OWNED_ELSEWHERE = new Set<string>(['--policy']);
 
 /** Long and short flags of a cosign help text: `    -a, --annotations=[]:` and `  -t, --timeout duration`. */
 function cosignHelpFlags(help: string): string[] {

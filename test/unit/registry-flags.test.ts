@@ -71,7 +71,6 @@ describe('--max-workers, --local-image, discovery flags', () => {
     expect(localImages(['dir', 'oci:other'], { localImage: true })).toEqual(['oci:dir', 'oci:other']);
     expect(localImages(['ghcr.io/a/b'], {})).toEqual(['ghcr.io/a/b']);
     expect(localImages(['dir'], { localImage: false })).toEqual(['dir']);
-    expect(() => localImages(['x'], { attachment: 'sbom' })).toThrow(/--attachment is not supported/);
   });
 
   test('the discovery flags become run limits only when named', () => {
