@@ -5,14 +5,16 @@
  * gets cosign's choice exactly (cosign 2.5, pkg/cosign/verify.go):
  *
  * | new-bundle-format | experimental-oci11 | signatures (verify)                   | attestations          |
- * | true              | false              | bundle referrers                      | bundle referrers      |
- * | true              | true               | bundle referrers, signature referrers | bundle referrers      |
+ * | true              | false              | bundle referrers, else `.sig` tag     | bundle referrers      |
+ * | true              | true               | bundle referrers, signature referrers, else `.sig` | bundle referrers |
  * | false             | false              | legacy `.sig` tag                     | legacy `.att` tag     |
  * | false             | true               | signature referrers, then `.sig` tag  | legacy `.att` tag     |
  *
  * (An unnamed flag counts as false, its cosign default. cosign 2.5 reads experimental-oci11 only in
- * `verify`; its `verify --new-bundle-format` is "not yet implemented" for signatures, where trustgate
- * reads the bundle referrers, as cosign 3 does.)
+ * `verify`. Its `verify` never passes --new-bundle-format on, so it reads the `.sig` tag whatever the
+ * flag says; cosign 3 reads the bundle referrers and falls back to the `.sig` tag when there are none.
+ * trustgate does what cosign 3 does: the same answer as cosign 2.5 for every image cosign 2.5 can sign
+ * (it cannot sign an image in the bundle format), and bundle-signed images verify.)
  */
 import { TrustgateError } from '../errors.js';
 
@@ -23,6 +25,8 @@ export interface DiscoveryFormats {
   signatureReferrers: boolean;
   /** The legacy `[prefix]sha256-<hex>.sig` / `.att` tags (or a `cosign save` layout's entries). */
   legacyTags: boolean;
+  /** Read the legacy tags after all when no bundle referrer was found (cosign 3's verify). */
+  legacyTagsUnlessBundles?: boolean;
 }
 
 export const EVERY_FORMAT: Readonly<DiscoveryFormats> = {
@@ -45,7 +49,12 @@ export function formatsFor(
   if (choice?.newBundleFormat === undefined && choice?.experimentalOci11 === undefined) return EVERY_FORMAT;
   const bundle = choice.newBundleFormat ?? false;
   const oci11 = kind === 'signatures' && (choice.experimentalOci11 ?? false);
-  return { bundles: bundle, signatureReferrers: oci11, legacyTags: !bundle };
+  return {
+    bundles: bundle,
+    signatureReferrers: oci11,
+    legacyTags: !bundle,
+    ...(bundle && kind === 'signatures' ? { legacyTagsUnlessBundles: true } : {}),
+  };
 }
 
 /** What `formats` leaves out, for where-we-looked messages; '' when it reads everything. */
@@ -55,7 +64,10 @@ export function formatsNote(formats: DiscoveryFormats): string {
     formats.signatureReferrers ? 'signature referrers' : '',
     formats.legacyTags ? 'legacy tags' : '',
   ].filter(Boolean);
-  return read.length === 3 ? '' : `only ${read.join(' and ')} read`;
+  if (read.length === 3) return '';
+  const fallback =
+    formats.legacyTagsUnlessBundles && !formats.legacyTags ? ', legacy tags when no bundle' : '';
+  return `only ${read.join(' and ')}${fallback} read`;
 }
 
 // A tag is [A-Za-z0-9_][A-Za-z0-9._-]{0,127} (distribution spec); `sha256-<64 hex>.sig` takes 75.

@@ -22,7 +22,8 @@ export async function discoverLegacyTags(
   result: Discovery,
   deferral?: Deferral,
 ): Promise<void> {
-  if (!(options.formats ?? EVERY_FORMAT).legacyTags) return;
+  const formats = options.formats ?? EVERY_FORMAT;
+  if (!formats.legacyTags && !(formats.legacyTagsUnlessBundles && result.bundles.length === 0)) return;
   const sigSource = options.signatureSource ?? source;
   const tagOf = (suffix: string) =>
     legacyTagName(sigSource.name, digestTag(digest, suffix), options.tagPrefix);

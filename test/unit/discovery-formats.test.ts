@@ -77,7 +77,7 @@ describe('formatsFor: cosign 2.5 reads one format per combination of its flags',
     [
       { newBundleFormat: true },
       'signatures',
-      { bundles: true, signatureReferrers: false, legacyTags: false },
+      { bundles: true, signatureReferrers: false, legacyTags: false, legacyTagsUnlessBundles: true },
     ],
     [
       { newBundleFormat: false },
@@ -97,7 +97,7 @@ describe('formatsFor: cosign 2.5 reads one format per combination of its flags',
     [
       { newBundleFormat: true, experimentalOci11: true },
       'signatures',
-      { bundles: true, signatureReferrers: true, legacyTags: false },
+      { bundles: true, signatureReferrers: true, legacyTags: false, legacyTagsUnlessBundles: true },
     ],
     [
       { experimentalOci11: true },
@@ -116,6 +116,9 @@ describe('formatsFor: cosign 2.5 reads one format per combination of its flags',
   test('the note names what a narrowed discovery reads', () => {
     expect(formatsNote(EVERY_FORMAT)).toBe('');
     expect(formatsNote(formatsFor({ newBundleFormat: true }, 'signatures'))).toBe(
+      'only Sigstore bundle referrers, legacy tags when no bundle read',
+    );
+    expect(formatsNote(formatsFor({ newBundleFormat: true }, 'attestations'))).toBe(
       'only Sigstore bundle referrers read',
     );
   });
@@ -132,7 +135,24 @@ describe('discovery honours the formats', () => {
     const f = await found(formatsFor({ newBundleFormat: true }, 'signatures'));
     expect(f).toMatchObject({ bundles: 1, simpleSigning: [] });
     expect(f.searched.join(' ')).not.toContain('.sig');
-    expect(f.searched[0]).toContain('only Sigstore bundle referrers read');
+    expect(f.searched[0]).toContain('only Sigstore bundle referrers, legacy tags when no bundle read');
+  });
+
+  test('verify --new-bundle-format on an image with no bundle reads the .sig tag, as cosign 3 does', async () => {
+    const src = new MemorySource('registry.test/app');
+    addSignatureReferrer(src, DIGEST);
+    addSigManifest(src, DIGEST, [sig('legacy')]);
+    const sigs = await discover(src, DIGEST, {
+      formats: formatsFor({ newBundleFormat: true }, 'signatures'),
+    });
+    expect(sigs.simpleSigning.map((s) => s.origin.via.split(':')[0])).toEqual(['tag']);
+    // Attestations have no such fallback: cosign reads only the bundles there.
+    const atts = await discover(src, DIGEST, {
+      attestations: true,
+      formats: formatsFor({ newBundleFormat: true }, 'attestations'),
+    });
+    expect(atts.simpleSigning).toEqual([]);
+    expect(atts.searched.join(' ')).not.toContain('.att');
   });
 
   test('--new-bundle-format=false: only the legacy tags; the referrers are not listed', async () => {

@@ -13,7 +13,6 @@ export const PENDING: Partial<Record<Feature, string>> = {
   'cosign-json':
     "cosign's JSON as trustgate's default output (-o json), byte for byte; until then trustgateArgs adds -o cosign",
   cue: 'CUE policies (--policy FILE.cue)',
-  'new-bundle-format': '--new-bundle-format[=true|false] on verify/verify-attestation',
 };
 
 export type Feature = 'cosign-json' | 'cue' | 'new-bundle-format' | 'verify-slsa';
