@@ -71,10 +71,12 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       io,
       { inputs, batch },
       {
-        json: () => attestationsJson(run),
+        report: () => attestationsJson(run),
         list: 'images',
-        text: (to) => renderAttestationsText(run, to),
-        cosign: (to) => renderAttestationsCosign(run, to),
+        tree: (to) => renderAttestationsText(run, to),
+        // cosign's verify-attestation prints the same for every -o.
+        cosign: (_format, to) =>
+          renderAttestationsCosign(run, to, flags.insecureIgnoreTlog ? { ignoreTlog: true } : {}),
       },
     );
     setExit(withInputFailures(inputs, run.exitCode));

@@ -29,6 +29,9 @@ interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags, PolicyFlags
   requireDockerReference?: boolean;
   platform?: string;
   allSignatures?: boolean;
+  /** cosign's --check-claims and -a/--annotations, as far as its summary reports them. */
+  checkClaims?: boolean;
+  annotations?: string[];
 }
 
 /** `trustgate verify`: most of the length is cosign's flag declarations, spelled out as cosign's help. */
@@ -57,13 +60,13 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     .addOption(
       new Option(
         '--all-signatures',
-        'examine every signature even after one verified (implied by -o cosign)',
+        'examine every signature even after one verified (implied by -o json and -o text, as cosign does)',
       ),
     );
   addPolicyOptions(cmd);
   addBatchOptions(cmd);
   addRegistryOptions(cmd).action(async (positional: string[], flags: VerifyFlags) => {
-    const outputs = parseOutputs(flags.output);
+    const outputs = parseOutputs(flags.output, flags.policy ? 'tree' : 'json');
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const exit = (c: number) => setExit(withInputFailures(inputs, c));
     if (flags.policy) return verifyWithPolicy(images, positional, flags, io, exit, outputs, inputs, batch);
@@ -89,8 +92,8 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
         { source: s, limits: limitsFromFlags(flags), ...(runBatch ? { batch: runBatch } : {}) },
         {
           ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
-          // -o cosign prints every signature, as cosign does.
-          ...(flags.allSignatures || outputs.some((o) => o.format === 'cosign')
+          // cosign's outputs print every signature that verifies.
+          ...(flags.allSignatures || outputs.some((o) => o.format === 'json' || o.format === 'text')
             ? { allSignatures: true }
             : {}),
         },
@@ -103,10 +106,14 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       io,
       { inputs, batch },
       {
-        json: () => verifyJson(run),
+        report: () => verifyJson(run),
         list: 'images',
-        text: (to) => renderVerifyText(run, to),
-        cosign: (to) => renderVerifyCosign(run, to),
+        tree: (to) => renderVerifyText(run, to),
+        cosign: (format, to) =>
+          renderVerifyCosign(run, format, to, {
+            ...(flags.checkClaims === false ? { checkClaims: false } : {}),
+            ...((flags.annotations?.length ?? 0) > 0 ? { annotations: true } : {}),
+          }),
       },
     );
     exit(run.exitCode);

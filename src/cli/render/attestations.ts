@@ -1,7 +1,13 @@
 /** Rendering `trustgate verify-attestation` results. */
 
+import {
+  cosignBundleEnvelope,
+  cosignCertificateLines,
+  cosignIgnoreTlogWarning,
+  cosignSummaryLines,
+} from '../../output/cosign.js';
 import type { AttestationRun } from '../../run/verify-attestations.js';
-import { jsonText, printable } from '../../util/printable.js';
+import { escapeJsonRaw, printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
 export const ATTESTATION_JSON_SCHEMA_VERSION = 1;
@@ -65,20 +71,40 @@ export function renderAttestationsText(run: AttestationRun, io: Io): void {
   }
 }
 
-/** cosign verify-attestation's shape: one verified DSSE envelope JSON per line on stdout. */
-export function renderAttestationsCosign(run: AttestationRun, io: Io): void {
+/**
+ * `cosign verify-attestation`'s output, which ignores -o: per verified image its check list on stderr,
+ * then each verified envelope on a line of stdout: a legacy `.att` layer's bytes as stored, a bundle's
+ * envelope as cosign 2.5 re-encodes it. An image that did not verify gets trustgate's one-line reason
+ * on stderr and nothing on stdout.
+ */
+export function renderAttestationsCosign(
+  run: AttestationRun,
+  io: Io,
+  opts: { ignoreTlog?: boolean; checkClaims?: boolean } = {},
+): void {
+  if (opts.ignoreTlog) io.err(cosignIgnoreTlogWarning('attestation'));
   for (const img of run.images) {
     if (img.verdict !== 'verified') {
       io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
       continue;
     }
-    io.err(`Verification for ${printable(img.reference)} --`);
-    io.err('The following checks were performed on each of these signatures:');
-    io.err('  - The cosign claims were validated');
-    for (const a of img.attestations) {
-      if (!a.verified || !a.envelope) continue;
-      const { payloadType, payload, signatures } = a.envelope;
-      io.out(jsonText({ payloadType, payload: Buffer.from(payload).toString('base64'), signatures }));
+    const verified = img.attestations.filter((a) => a.verified && a.envelope);
+    const keyless = verified.some((a) => a.signer?.identity) && !verified.some((a) => a.signer?.key);
+    for (const line of cosignSummaryLines(printable(img.reference), {
+      claims: opts.checkClaims !== false,
+      annotations: false,
+      // cosign counts a verified bundle as "verified offline" even with --insecure-ignore-tlog.
+      tlogVerifiedOffline: verified.some((a) => a.tlog || a.format === 'sigstore-bundle'),
+      key: !keyless,
+      keyless,
+    }))
+      io.err(line);
+    for (const a of verified) {
+      for (const line of cosignCertificateLines(a.attachment?.certificate)) io.err(printable(line));
+      const text = a.attachment
+        ? Buffer.from(a.attachment.bytes).toString('utf8')
+        : cosignBundleEnvelope(a.envelope!);
+      io.out(escapeJsonRaw(text));
     }
   }
 }

@@ -1,8 +1,16 @@
 /** Rendering `trustgate verify` results: text for people, our JSON schema, and cosign's output. */
 
 import type { ChalkInstance } from 'chalk';
+import {
+  cosignCertificateLines,
+  cosignIgnoreTlogWarning,
+  cosignImageName,
+  cosignPayloadJson,
+  cosignSummaryLines,
+  cosignVerifyJson,
+} from '../../output/cosign.js';
 import type { VerifyRun } from '../../run/verify.js';
-import { jsonText, printable } from '../../util/printable.js';
+import { escapeJsonRaw, printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
 export const VERIFY_JSON_SCHEMA_VERSION = 1;
@@ -93,43 +101,47 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
   }
 }
 
-/** cosign verify's shape: the verified payloads as a JSON array on stdout, its check list on stderr. */
-export function renderVerifyCosign(run: VerifyRun, io: Io): void {
-  if (run.ignoreTlog) {
-    io.err(
-      'WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.',
-    );
-  }
-  const payloads: unknown[] = [];
+/** What cosign's summary reports beyond what the run knows: --check-claims and -a/--annotations. */
+export interface CosignSummaryOptions {
+  checkClaims?: boolean;
+  annotations?: boolean;
+}
+
+/**
+ * `cosign verify`'s output (-o json, its default, or -o text): per verified image its check list on
+ * stderr, then on stdout the JSON array of verified payloads (json) or each payload as signed (text).
+ * An image that did not verify gets trustgate's one-line reason on stderr and nothing on stdout.
+ */
+export function renderVerifyCosign(
+  run: VerifyRun,
+  format: 'json' | 'text',
+  io: Io,
+  opts: CosignSummaryOptions = {},
+): void {
+  if (run.ignoreTlog) io.err(cosignIgnoreTlogWarning('signature'));
   for (const img of run.images) {
     if (img.verdict !== 'verified') {
       io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
       continue;
     }
-    io.err('');
-    io.err(`Verification for ${printable(img.reference)} --`);
-    io.err('The following checks were performed on each of these signatures:');
-    io.err('  - The cosign claims were validated');
-    if (img.signatures.some((s) => s.verified && s.tlog))
-      io.err('  - Existence of the claims in the transparency log was verified offline');
-    if (run.identity) {
-      io.err(
-        '  - The code-signing certificate was verified using trusted certificate authority certificates',
-      );
-    } else {
-      io.err('  - The signatures were verified against the specified public key');
+    const name = cosignImageName(img.reference);
+    const verified = img.signatures.filter((s) => s.verified && (s.simpleSigning || s.statement));
+    for (const line of cosignSummaryLines(printable(name), {
+      claims: opts.checkClaims !== false,
+      annotations: opts.annotations === true,
+      tlogVerifiedOffline: !run.ignoreTlog && verified.some((s) => s.tlog),
+      key: !run.identity,
+      keyless: !!run.identity,
+    }))
+      io.err(line);
+    if (format === 'json') {
+      io.out(escapeJsonRaw(cosignVerifyJson(verified, name).replace(/\n$/, '')));
+      continue;
     }
-    for (const s of img.signatures) {
-      if (!s.verified) continue;
-      if (s.simpleSigning) {
-        const optional = s.rekorBundle
-          ? { ...(s.simpleSigning.optional ?? {}), Bundle: s.rekorBundle }
-          : (s.simpleSigning.optional ?? null);
-        payloads.push({ critical: s.simpleSigning.critical, optional });
-      } else if (s.statement) {
-        payloads.push(s.statement);
-      }
+    for (const s of verified) {
+      for (const line of cosignCertificateLines(s.attachment?.certificate)) io.err(printable(line));
+      const payload = s.attachment ? Buffer.from(s.attachment.payload).toString('utf8') : undefined;
+      io.out(escapeJsonRaw(payload ?? cosignPayloadJson(s, name)));
     }
   }
-  if (payloads.length > 0) io.out(jsonText(payloads));
 }
