@@ -60,7 +60,7 @@ function certFacts(pem: string | undefined): CertFacts | undefined {
   let subject = '';
   try {
     const san = cert.extSubjectAltName;
-    const names = san ? sanEntries(san.valueObj) : [];
+    const names = san?.valueObj.subs[0] ? sanEntries(san.valueObj.subs[0]) : [];
     for (const kind of [2, 1, 7, 6]) {
       const hit = names.find((n) => n.tag === kind);
       if (hit) {

@@ -14,11 +14,7 @@ import {
 } from '../batch-output.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, sourceOptionsFromFlags } from '../registry-options.js';
-import {
-  attestationsJson,
-  renderAttestationsCosign,
-  renderAttestationsText,
-} from '../render/attestations.js';
+import { attestationsJson, renderAttestationsText } from '../render/attestations.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 
 interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags {
@@ -65,6 +61,8 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       ),
     );
     const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
+    // lazy: cosign's output reads certificates with sigstore-js, which start-up does not load.
+    const { renderAttestationsCosign } = await import('../render/cosign.js');
     await writeBatchOutputs(
       report,
       outputs,

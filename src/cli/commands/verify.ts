@@ -20,7 +20,7 @@ import {
   sourceOptionsFromFlags,
   UsageError,
 } from '../registry-options.js';
-import { renderVerifyCosign, renderVerifyText, verifyJson } from '../render/verify.js';
+import { renderVerifyText, verifyJson } from '../render/verify.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 import { addPolicyOptions, type PolicyFlags, verifyWithPolicy } from './verify-policy.js';
 
@@ -100,6 +100,8 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ),
     );
     const report = reportFromVerify(run, inputs.locations, inputs.skipped);
+    // lazy: cosign's output reads certificates with sigstore-js, which start-up does not load.
+    const { renderVerifyCosign } = await import('../render/cosign.js');
     await writeBatchOutputs(
       report,
       outputs,

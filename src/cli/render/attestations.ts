@@ -1,13 +1,7 @@
 /** Rendering `trustgate verify-attestation` results. */
 
-import {
-  cosignBundleEnvelope,
-  cosignCertificateLines,
-  cosignIgnoreTlogWarning,
-  cosignSummaryLines,
-} from '../../output/cosign.js';
 import type { AttestationRun } from '../../run/verify-attestations.js';
-import { escapeJsonRaw, printable } from '../../util/printable.js';
+import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
 export const ATTESTATION_JSON_SCHEMA_VERSION = 1;
@@ -67,44 +61,6 @@ export function renderAttestationsText(run: AttestationRun, io: Io): void {
         `    ${a.verified ? c.green('✓') : c.red('✗')} ${printable(parts.join('  '))}${a.reason ? `: ${printable(a.reason)}` : ''}`,
       );
       for (const w of a.warnings) io.out(`      ${c.yellow('warning:')} ${printable(w)}`);
-    }
-  }
-}
-
-/**
- * `cosign verify-attestation`'s output, which ignores -o: per verified image its check list on stderr,
- * then each verified envelope on a line of stdout: a legacy `.att` layer's bytes as stored, a bundle's
- * envelope as cosign 2.5 re-encodes it. An image that did not verify gets trustgate's one-line reason
- * on stderr and nothing on stdout.
- */
-export function renderAttestationsCosign(
-  run: AttestationRun,
-  io: Io,
-  opts: { ignoreTlog?: boolean; checkClaims?: boolean } = {},
-): void {
-  if (opts.ignoreTlog) io.err(cosignIgnoreTlogWarning('attestation'));
-  for (const img of run.images) {
-    if (img.verdict !== 'verified') {
-      io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
-      continue;
-    }
-    const verified = img.attestations.filter((a) => a.verified && a.envelope);
-    const keyless = verified.some((a) => a.signer?.identity) && !verified.some((a) => a.signer?.key);
-    for (const line of cosignSummaryLines(printable(img.reference), {
-      claims: opts.checkClaims !== false,
-      annotations: false,
-      // cosign counts a verified bundle as "verified offline" even with --insecure-ignore-tlog.
-      tlogVerifiedOffline: verified.some((a) => a.tlog || a.format === 'sigstore-bundle'),
-      key: !keyless,
-      keyless,
-    }))
-      io.err(line);
-    for (const a of verified) {
-      for (const line of cosignCertificateLines(a.attachment?.certificate)) io.err(printable(line));
-      const text = a.attachment
-        ? Buffer.from(a.attachment.bytes).toString('utf8')
-        : cosignBundleEnvelope(a.envelope!);
-      io.out(escapeJsonRaw(text));
     }
   }
 }

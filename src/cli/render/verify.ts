@@ -1,16 +1,8 @@
-/** Rendering `trustgate verify` results: text for people, our JSON schema, and cosign's output. */
+/** Rendering `trustgate verify` results: the tree for people and our JSON schema (cosign's output: cosign.ts). */
 
 import type { ChalkInstance } from 'chalk';
-import {
-  cosignCertificateLines,
-  cosignIgnoreTlogWarning,
-  cosignImageName,
-  cosignPayloadJson,
-  cosignSummaryLines,
-  cosignVerifyJson,
-} from '../../output/cosign.js';
 import type { VerifyRun } from '../../run/verify.js';
-import { escapeJsonRaw, printable } from '../../util/printable.js';
+import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
 export const VERIFY_JSON_SCHEMA_VERSION = 1;
@@ -97,51 +89,6 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
       io.out(
         `    ${mark(c, undefined)} unsigned attachment ${printable(u.artifactType)} ${printable(u.digest)} [${printable(u.via)}]: never counted as verified`,
       );
-    }
-  }
-}
-
-/** What cosign's summary reports beyond what the run knows: --check-claims and -a/--annotations. */
-export interface CosignSummaryOptions {
-  checkClaims?: boolean;
-  annotations?: boolean;
-}
-
-/**
- * `cosign verify`'s output (-o json, its default, or -o text): per verified image its check list on
- * stderr, then on stdout the JSON array of verified payloads (json) or each payload as signed (text).
- * An image that did not verify gets trustgate's one-line reason on stderr and nothing on stdout.
- */
-export function renderVerifyCosign(
-  run: VerifyRun,
-  format: 'json' | 'text',
-  io: Io,
-  opts: CosignSummaryOptions = {},
-): void {
-  if (run.ignoreTlog) io.err(cosignIgnoreTlogWarning('signature'));
-  for (const img of run.images) {
-    if (img.verdict !== 'verified') {
-      io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
-      continue;
-    }
-    const name = cosignImageName(img.reference);
-    const verified = img.signatures.filter((s) => s.verified && (s.simpleSigning || s.statement));
-    for (const line of cosignSummaryLines(printable(name), {
-      claims: opts.checkClaims !== false,
-      annotations: opts.annotations === true,
-      tlogVerifiedOffline: !run.ignoreTlog && verified.some((s) => s.tlog),
-      key: !run.identity,
-      keyless: !!run.identity,
-    }))
-      io.err(line);
-    if (format === 'json') {
-      io.out(escapeJsonRaw(cosignVerifyJson(verified, name).replace(/\n$/, '')));
-      continue;
-    }
-    for (const s of verified) {
-      for (const line of cosignCertificateLines(s.attachment?.certificate)) io.err(printable(line));
-      const payload = s.attachment ? Buffer.from(s.attachment.payload).toString('utf8') : undefined;
-      io.out(escapeJsonRaw(payload ?? cosignPayloadJson(s, name)));
     }
   }
 }
