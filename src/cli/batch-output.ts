@@ -70,7 +70,7 @@ export function addBatchOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '-o, --output <format[=file]>',
-        `repeatable: ${BATCH_FORMATS.join(', ')}; with =FILE written there (markdown also goes to $GITHUB_STEP_SUMMARY)`,
+        `repeatable: ${BATCH_FORMATS.join(', ')} (json and text: cosign's output, json the default; report: trustgate's JSON; tree: for people, the default of --policy); with =FILE written there (markdown also goes to $GITHUB_STEP_SUMMARY)`,
       )
         .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])
         .default([]),

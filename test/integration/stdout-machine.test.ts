@@ -113,6 +113,15 @@ describe('verify and verify-attestation: JSON on stdout, the summary on stderr',
   });
 });
 
+test('commands with no cosign counterpart keep json and take report as its synonym', () => {
+  const args = ['policy', 'diff', 'fixtures/demo-policy.yaml', 'fixtures/demo-policy.yaml', '-o'];
+  const json = runCli([...args, 'json']);
+  const report = runCli([...args, 'report']);
+  expect(json.code, json.stderr).toBe(ExitCode.OK);
+  expect(report.stdout).toBe(json.stdout);
+  expect(JSON.parse(report.stdout).changes).toEqual([]);
+});
+
 describe('a closed stdout (| head -c1, a failed jq) ends quietly', () => {
   /** The CLI with stdout a pipe this side closes: at once, or after the first bytes. */
   function closedEarly(args: string[], when: 'at-once' | 'after-first-bytes') {
