@@ -30,6 +30,15 @@ export {
 export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './inputs/pin.js';
 export * from './oci/index.js';
 export { normalizeRegistryHost } from './oci/registry/credentials.js';
+export {
+  cosignBundleEnvelope,
+  cosignCertificateLines,
+  cosignIgnoreTlogWarning,
+  cosignImageName,
+  cosignPayloadJson,
+  cosignSummaryLines,
+  cosignVerifyJson,
+} from './output/cosign.js';
 export { extractedPath, type Selection, stdoutTrailer } from './output/extract.js';
 export { writeOutputFile } from './output/write-file.js';
 export { appendAudit, policyChangeRecord } from './policy/audit-log.js';
@@ -122,7 +131,7 @@ export {
 export { runVerifySlsa, type SlsaCandidate, type SlsaJob, type SlsaRun } from './run/verify-slsa.js';
 export { GITHUB_V1_CLAIMS, parseExtensionFlag } from './trust/claims.js';
 export type { IdentityPolicyInput } from './trust/identity.js';
-export { jsonText, printable } from './util/printable.js';
+export { escapeJsonRaw, jsonText, printable } from './util/printable.js';
 // CLI support: escaping, redaction and bounded file access every command's output goes through.
 export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
 export { redact } from './util/secrets.js';

@@ -18,8 +18,26 @@ import type { Io } from './output.js';
 // Its home is cli/exit-codes.ts; commands import it from here.
 export { withInputFailures } from './exit-codes.js';
 
-export const BATCH_FORMATS = ['text', 'json', 'cosign', 'sarif', 'junit', 'markdown', 'github'] as const;
+/**
+ * json and text are cosign's own outputs (json its default), so that a pipeline written for cosign
+ * reads the same bytes; report is trustgate's documented JSON, tree its view for people.
+ */
+export const BATCH_FORMATS = [
+  'json',
+  'text',
+  'report',
+  'tree',
+  'sarif',
+  'junit',
+  'markdown',
+  'github',
+] as const;
 export type BatchFormat = (typeof BATCH_FORMATS)[number];
+
+/** Names that meant something else once, refused with where the output went. */
+const RENAMED: Record<string, string> = {
+  cosign: "-o cosign was renamed: cosign's JSON is -o json (the default)",
+};
 
 export interface OutputSpec {
   format: BatchFormat;
@@ -56,17 +74,24 @@ export function addBatchOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '-o, --output <format[=file]>',
-        `repeatable: ${BATCH_FORMATS.join(', ')}; with =FILE written there (markdown also goes to $GITHUB_STEP_SUMMARY)`,
+        `repeatable: ${BATCH_FORMATS.join(', ')} (json and text: cosign's output, json the default; report: trustgate's JSON; tree: for people, the default of --policy); with =FILE written there (markdown also goes to $GITHUB_STEP_SUMMARY)`,
       )
         .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])
         .default([]),
     );
 }
 
-export function parseOutputs(values: string[]): OutputSpec[] {
-  const specs = (values.length > 0 ? values : ['text']).map((v) => {
+/**
+ * The -o values of a run. `fallback` is the output when none is given: cosign's json for verify and
+ * verify-attestation, the tree for policy runs (a policy decision has no cosign form).
+ */
+export function parseOutputs(values: string[], fallback: BatchFormat = 'json'): OutputSpec[] {
+  const specs = (values.length > 0 ? values : [fallback]).map((v) => {
     const i = v.indexOf('=');
-    const format = (i < 0 ? v : v.slice(0, i)) as BatchFormat;
+    const name = i < 0 ? v : v.slice(0, i);
+    const renamed = RENAMED[name];
+    if (renamed) throw new UsageError(renamed);
+    const format = name as BatchFormat;
     if (!BATCH_FORMATS.includes(format))
       throw new UsageError(`-o ${v}: the format is one of ${BATCH_FORMATS.join(', ')}`);
     const file = i < 0 ? undefined : v.slice(i + 1);
@@ -117,13 +142,16 @@ export function imageConcurrencyOf(flags: BatchFlags): { imageConcurrency?: numb
 
 /** A command's own renderings, beside the batch report every CI format is made from. */
 export interface CommandRenderers {
-  /** The command's JSON document; each item of its `list` gains where it was named. */
-  json: () => unknown;
+  /** trustgate's JSON document (-o report); each item of its `list` gains where it was named. */
+  report: () => unknown;
   list: 'images' | 'decisions';
-  /** The single-run view (a tree); a batch prints the report's summary table instead. */
-  text: (to: Io) => void;
-  /** cosign's output, where the command has one; otherwise `-o cosign` prints the text. */
-  cosign?: (to: Io) => void;
+  /** The single-run view (-o tree); a batch prints the report's summary table instead. */
+  tree: (to: Io) => void;
+  /**
+   * cosign's output (-o json, -o text): stdout lines to `to.out`, cosign's summary to `to.err`.
+   * Commands without one (policy runs) refuse json and text before they run.
+   */
+  cosign?: (format: 'json' | 'text', to: Io) => void;
 }
 
 export async function writeBatchOutputs(
@@ -133,15 +161,19 @@ export async function writeBatchOutputs(
   { inputs, batch }: { inputs: BatchInputs; batch: boolean },
   renderers: CommandRenderers,
 ): Promise<void> {
-  const render = (format: 'text' | 'json' | 'cosign', to: Io) => {
-    if (format === 'json') to.out(jsonText(withLocations(renderers.json(), renderers.list, inputs), 2));
-    else if (format === 'cosign' && renderers.cosign) renderers.cosign(to);
-    else if (batch) to.out(formatText(report));
-    else renderers.text(to);
+  // cosign's summary goes to stderr once, however many outputs repeat its stdout.
+  let summaryShown = false;
+  const render = (format: 'json' | 'text' | 'report' | 'tree', to: Io) => {
+    if (format === 'report') to.out(jsonText(withLocations(renderers.report(), renderers.list, inputs), 2));
+    else if ((format === 'json' || format === 'text') && renderers.cosign) {
+      renderers.cosign(format, summaryShown ? { ...to, err: () => {} } : to);
+      summaryShown = true;
+    } else if (batch) to.out(formatText(report));
+    else renderers.tree(to);
   };
   for (const s of specs) {
     let text: string | undefined;
-    if (s.format === 'text' || s.format === 'json' || s.format === 'cosign') {
+    if (s.format === 'text' || s.format === 'json' || s.format === 'report' || s.format === 'tree') {
       if (!s.file) {
         render(s.format, io);
         continue;
@@ -150,6 +182,15 @@ export async function writeBatchOutputs(
       const lines: string[] = [];
       render(s.format, { ...io, out: (l) => lines.push(l), outChalk: new Chalk({ level: 0 }) });
       text = lines.join('\n');
+      // cosign's stdout is bytes a script compares: written as printed, not trimmed.
+      if ((s.format === 'json' || s.format === 'text') && renderers.cosign) {
+        await writeOutputFile(
+          s.file,
+          Buffer.from(redact(lines.map((l) => `${l}\n`).join(''))),
+          `-o ${s.format}`,
+        );
+        continue;
+      }
     } else if (s.format === 'sarif') text = formatSarif(report);
     else if (s.format === 'junit') text = formatJunit(report);
     else if (s.format === 'markdown') {

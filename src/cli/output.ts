@@ -14,11 +14,32 @@ export interface Io {
   outChalk: ChalkInstance;
 }
 
+/**
+ * A reader that went away (`| head`, a `jq` that failed) closes the pipe: Node then reports EPIPE as an
+ * 'error' event, which unhandled ends the process with a stack trace. cosign just stops writing, and so
+ * do we: the stream is destroyed, later lines to it are dropped, and the run (audit log, exit code)
+ * completes. Installed once per stream, however many Io objects are made.
+ */
+const quieted = new WeakSet<NodeJS.WriteStream>();
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  if (quieted.has(stream)) return;
+  quieted.add(stream);
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 /** The process's own streams; main() wraps every Io, this one included, in redactingIo. */
 export function processIo(): Io {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   return {
-    out: (l) => process.stdout.write(`${l}\n`),
-    err: (l) => process.stderr.write(`${l}\n`),
+    out: (l) => {
+      if (!process.stdout.destroyed) process.stdout.write(`${l}\n`);
+    },
+    err: (l) => {
+      if (!process.stderr.destroyed) process.stderr.write(`${l}\n`);
+    },
     errChalk: makeChalk(process.stderr),
     outChalk: makeChalk(process.stdout),
   };

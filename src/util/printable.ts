@@ -26,8 +26,10 @@ const JSON_RAW = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** JSON text whose every outside string keeps its exact value, with no character that acts on a terminal. */
 export function jsonText(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(
-    JSON_RAW,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeJsonRaw(JSON.stringify(value, null, indent));
+}
+
+/** JSON text written elsewhere (cosign's exact bytes), with the characters above as \u escapes. */
+export function escapeJsonRaw(json: string): string {
+  return json.replace(JSON_RAW, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

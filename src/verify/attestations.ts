@@ -58,6 +58,8 @@ export interface AttestationVerdict {
   statement?: Statement;
   /** Where the predicate lies in `payload`, when already known (large payloads are scanned once). */
   predicateSpan?: [number, number];
+  /** A verified legacy `.att` layer as read (envelope bytes, certificate): cosign prints its bytes. */
+  attachment?: DsseAttestationLayer;
 }
 
 // A verdict reason with cosign's wording, which users grep for; tests assert the flag in it.
@@ -266,6 +268,7 @@ export function verifyAttestation(
     statement: parsed.statement,
     ...(parsed.predicateSpan ? { predicateSpan: parsed.predicateSpan } : {}),
     ...(tlog ? { tlog } : {}),
+    ...(item.format === 'dsse-layer' ? { attachment: item } : {}),
   };
 }
 

@@ -56,6 +56,8 @@ export interface SignatureVerdict {
   simpleSigning?: SimpleSigningPayload;
   statement?: Statement;
   rekorBundle?: RekorBundle;
+  /** The verified `.sig` as read (payload bytes, certificate, annotations): cosign's output prints these. */
+  attachment?: SimpleSigningSignature;
 }
 
 export interface NotASignature {
@@ -274,6 +276,7 @@ function verifySimpleSigning(
     verified: true,
     ...crypto.signer,
     simpleSigning: check.payload,
+    attachment: sig,
     warnings: check.warnings,
     ...(tlog ? { tlog } : {}),
   };

@@ -654,7 +654,7 @@ describe('advisories in peer verifiers', () => {
     const typed = runCli(['verify-attestation', ...keyArgs(), '--type', 'slsaprovenance1', img.ref]);
     expect(typed.code).toBe(ExitCode.NO_SIGNATURES);
     expect(typed.stdout + typed.stderr).toContain('no attestation(s) of type https://slsa.dev/provenance/v1');
-    const json = runCli(['verify-attestation', ...keyArgs(), '-o', 'json', img.ref]);
+    const json = runCli(['verify-attestation', ...keyArgs(), '-o', 'report', img.ref]);
     expect(json.code).toBe(ExitCode.NO_SIGNATURES);
     const unsigned = await layout('gh3467-unsigned', {});
     expect(runCli(['verify', ...keyArgs(), unsigned.ref]).code).toBe(ExitCode.NO_SIGNATURES);

@@ -153,8 +153,17 @@ describe('CI outputs from the CLI', () => {
     writeFileSync(listFile, `# release images\n${refs.slice(0, 5).join('\n')}\n${refs[7]}  # unsigned\n`);
   });
 
-  test('text: a summary table with failures first, their reasons and where they were listed', () => {
-    const r = cli(['verify', '--key', keyFile, '--insecure-ignore-tlog', '--images-from', listFile]);
+  test('tree: a summary table with failures first, their reasons and where they were listed', () => {
+    const r = cli([
+      'verify',
+      '--key',
+      keyFile,
+      '--insecure-ignore-tlog',
+      '--images-from',
+      listFile,
+      '-o',
+      'tree',
+    ]);
     expect(r.code).toBe(ExitCode.NO_SIGNATURES);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('6 image(s), 6 distinct digest(s): 5 passed, 1 failed, 0 with warnings');
@@ -178,9 +187,9 @@ describe('CI outputs from the CLI', () => {
       '-o',
       `junit=${junit}`,
       '-o',
-      `json=${json}`,
+      `report=${json}`,
       '-o',
-      'text',
+      'tree',
     ]);
     expect(r.code).toBe(ExitCode.NO_SIGNATURES);
     const s = JSON.parse(readFileSync(sarif, 'utf8'));
@@ -308,7 +317,7 @@ describe('CI outputs from the CLI', () => {
       expect(g.stdout).not.toMatch(RAW);
       expect(annotations[0]).toContain('x?[2K???# pwned?');
 
-      const t = await run('text');
+      const t = await run('tree');
       expect(t.stdout).not.toMatch(RAW);
       expect(t.stdout.split('\n').filter((l) => /^(FAIL|WARN|ok)/.test(l))).toHaveLength(2);
       expect(t.stdout).toContain('(services.a?[2K?# pwned.image)');
@@ -318,7 +327,7 @@ describe('CI outputs from the CLI', () => {
   });
 
   test('two outputs to stdout are a usage error', () => {
-    expect(cli(['verify', '--key', keyFile, refs[0]!, '-o', 'json', '-o', 'sarif']).code).toBe(
+    expect(cli(['verify', '--key', keyFile, refs[0]!, '-o', 'report', '-o', 'sarif']).code).toBe(
       ExitCode.USAGE,
     );
   });
@@ -461,9 +470,9 @@ describe('verify-attestation in a batch', () => {
       '-o',
       `junit=${junit}`,
       '-o',
-      `json=${join(work, 'att.json')}`,
+      `report=${join(work, 'att.json')}`,
       '-o',
-      'text',
+      'tree',
     ]);
     expect(r.code).toBe(ExitCode.NO_SIGNATURES);
     // JSON says where each image was listed, as verify's does.

@@ -129,7 +129,7 @@ describe('trustgate verify (embedded fixture, offline)', () => {
   const trust = ['--key', 'fixtures/trust/cosign.pub', '--trusted-root', 'fixtures/trust/trusted_root.json'];
 
   test('the demo image verifies (exit 0), with its log time, and says what was checked', () => {
-    const r = run(['verify', ...trust, 'oci:fixtures/demo']);
+    const r = run(['verify', ...trust, '-o', 'tree', 'oci:fixtures/demo']);
     expect(r.code).toBe(ExitCode.OK);
     expect(r.stdout).toContain(`oci:fixtures/demo@${DEMO_LATEST}: verified`);
     expect(r.stdout).toContain('tlog 2026-01-01T00:00:00.000Z #1');
@@ -143,6 +143,8 @@ describe('trustgate verify (embedded fixture, offline)', () => {
       'fixtures/trust/wrong.pub',
       '--trusted-root',
       'fixtures/trust/trusted_root.json',
+      '-o',
+      'tree',
       'oci:fixtures/demo',
     ]);
     expect(r.code).toBe(ExitCode.NONE_MATCHED);
@@ -151,20 +153,20 @@ describe('trustgate verify (embedded fixture, offline)', () => {
   });
 
   test('an unsigned image exits 10 and says where it looked', () => {
-    const r = run(['verify', ...trust, 'oci:fixtures/demo:multi']);
+    const r = run(['verify', ...trust, '-o', 'tree', 'oci:fixtures/demo:multi']);
     expect(r.code).toBe(ExitCode.NO_SIGNATURES);
     expect(r.stdout).toContain('no signatures found');
     expect(r.stdout).toContain('.sig');
   });
 
   test('without the demo log in the trust root, the SET does not verify (exit 12)', () => {
-    const r = run(['verify', '--key', 'fixtures/trust/cosign.pub', 'oci:fixtures/demo']);
+    const r = run(['verify', '--key', 'fixtures/trust/cosign.pub', '-o', 'tree', 'oci:fixtures/demo']);
     expect(r.code).toBe(ExitCode.NONE_MATCHED);
     expect(r.stdout).toContain('Rekor SET does not verify');
   });
 
   test('-o json follows the documented schema', () => {
-    const r = run(['verify', ...trust, '-o', 'json', 'oci:fixtures/demo', 'oci:fixtures/demo:multi']);
+    const r = run(['verify', ...trust, '-o', 'report', 'oci:fixtures/demo', 'oci:fixtures/demo:multi']);
     expect(r.code).toBe(ExitCode.NO_SIGNATURES);
     const out = JSON.parse(r.stdout);
     expect(out.schemaVersion).toBe(1);
@@ -178,8 +180,8 @@ describe('trustgate verify (embedded fixture, offline)', () => {
     expect(out.images[1]).toMatchObject({ verdict: 'no-signatures', signatures: [] });
   });
 
-  test('-o cosign prints the verified payloads as cosign does, checks on stderr', () => {
-    const r = run(['verify', ...trust, '-o', 'cosign', 'oci:fixtures/demo']);
+  test('by default, the verified payloads as cosign prints them, checks on stderr', () => {
+    const r = run(['verify', ...trust, 'oci:fixtures/demo']);
     expect(r.code).toBe(ExitCode.OK);
     const payloads = JSON.parse(r.stdout);
     expect(payloads).toHaveLength(1);

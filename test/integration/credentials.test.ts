@@ -76,7 +76,7 @@ describe('credentials are bound to one registry host', () => {
             ? { TRUSTGATE_REGISTRY_USERNAME: reg.username!, TRUSTGATE_REGISTRY_PASSWORD: reg.password! }
             : { TRUSTGATE_REGISTRY_TOKEN: TOKEN };
         const r = await runCliAsync(
-          ['verify', '--key', KEY, `${reg.host}/creds/app:v1`, '--from-manifests', file, '-o', 'json'],
+          ['verify', '--key', KEY, `${reg.host}/creds/app:v1`, '--from-manifests', file, '-o', 'report'],
           { env },
         );
         expect(r.code, r.stderr).not.toBe(ExitCode.USAGE);
@@ -153,7 +153,7 @@ describe('credentials are bound to one registry host', () => {
 
     // With the host given, a manifest-only run authenticates to it.
     const ok = await runCliAsync(
-      ['verify', '--key', KEY, '--from-manifests', file, '--registry-host', reg.host, '-o', 'json'],
+      ['verify', '--key', KEY, '--from-manifests', file, '--registry-host', reg.host, '-o', 'report'],
       { env: { TRUSTGATE_REGISTRY_USERNAME: reg.username!, TRUSTGATE_REGISTRY_PASSWORD: reg.password! } },
     );
     expect(ok.code).not.toBe(ExitCode.USAGE);
@@ -199,12 +199,12 @@ describe('a registry that echoes credentials in its error body', () => {
       const audit = join(dir, 'audit.jsonl');
       const basic = Buffer.from(`alice:${PASSWORD}`).toString('base64');
       const runs = [
-        await runCliAsync(['verify', '--key', KEY, ref, ...outputs, '-o', 'text'], {
+        await runCliAsync(['verify', '--key', KEY, ref, ...outputs, '-o', 'tree'], {
           env: { TRUSTGATE_REGISTRY_USERNAME: 'alice', TRUSTGATE_REGISTRY_PASSWORD: PASSWORD },
         }),
-        await runCliAsync(['verify', '--key', KEY, ref, '-o', 'json', '--registry-token', TOKEN]),
+        await runCliAsync(['verify', '--key', KEY, ref, '-o', 'report', '--registry-token', TOKEN]),
         await runCliAsync(
-          ['verify', '--policy', 'fixtures/demo-policy.yaml', '--audit-log', audit, ref, '-o', 'json'],
+          ['verify', '--policy', 'fixtures/demo-policy.yaml', '--audit-log', audit, ref, '-o', 'report'],
           { env: { TRUSTGATE_REGISTRY_USERNAME: 'alice', TRUSTGATE_REGISTRY_PASSWORD: PASSWORD } },
         ),
       ];

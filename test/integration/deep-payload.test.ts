@@ -68,7 +68,7 @@ function expectNoCrash(r: { out: string; err: string }): void {
 
 describe('an attestation whose predicate nests 300,000 levels deep', () => {
   test('verify-attestation -o json: not verified, the reason names the limit, exit 12', () => {
-    const r = cli(['verify-attestation', '-o', 'json', ...trust, `oci:${deep}:v1`]);
+    const r = cli(['verify-attestation', '-o', 'report', ...trust, `oci:${deep}:v1`]);
     expectNoCrash(r);
     expect(r.code, r.err).toBe(ExitCode.NONE_MATCHED);
     const j = JSON.parse(r.out);
@@ -80,7 +80,7 @@ describe('an attestation whose predicate nests 300,000 levels deep', () => {
       '--type',
       'cyclonedx',
       '-o',
-      'json',
+      'report',
       ...trust,
       `oci:${deep}:v1`,
     ]);
@@ -89,8 +89,8 @@ describe('an attestation whose predicate nests 300,000 levels deep', () => {
     expect(JSON.parse(typed.out).images[0].message).toContain('unreadable (1)');
   });
 
-  test('verify-attestation (text) and extract: the same reason, no stack trace', () => {
-    const v = cli(['verify-attestation', ...trust, `oci:${deep}:v1`]);
+  test('verify-attestation (tree) and extract: the same reason, no stack trace', () => {
+    const v = cli(['verify-attestation', ...trust, '-o', 'tree', `oci:${deep}:v1`]);
     expectNoCrash(v);
     expect(v.code).toBe(ExitCode.NONE_MATCHED);
     expect(v.out).toContain(LIMIT);
@@ -125,17 +125,25 @@ describe('an attestation whose predicate nests 300,000 levels deep', () => {
         '',
       ].join('\n'),
     );
-    const r = cli(['verify', '--policy', policy, '-o', 'json', `oci:${deep}:v1`]);
+    const r = cli(['verify', '--policy', policy, '-o', 'report', `oci:${deep}:v1`]);
     expectNoCrash(r);
     expect(r.code, r.err).toBe(ExitCode.FAILURE);
     expect(JSON.parse(r.out).decisions[0].decision).toBe('deny');
     // At the limit, the same policy allows it: the refusal is the depth, nothing else.
-    const ok = cli(['verify', '--policy', policy, '-o', 'json', `oci:${atLimit}:v1`]);
+    const ok = cli(['verify', '--policy', policy, '-o', 'report', `oci:${atLimit}:v1`]);
     expect(ok.code, ok.out + ok.err).toBe(ExitCode.OK);
   });
 
   test('at the limit, verify-attestation -o json prints the statement', () => {
-    const r = cli(['verify-attestation', '--type', 'cyclonedx', '-o', 'json', ...trust, `oci:${atLimit}:v1`]);
+    const r = cli([
+      'verify-attestation',
+      '--type',
+      'cyclonedx',
+      '-o',
+      'report',
+      ...trust,
+      `oci:${atLimit}:v1`,
+    ]);
     expect(r.code, r.err).toBe(ExitCode.OK);
     const j = JSON.parse(r.out);
     expect(j.images[0].attestations[0].statement.predicate.bomFormat).toBe('CycloneDX');

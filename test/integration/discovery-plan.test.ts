@@ -293,7 +293,16 @@ describe('the CLI', () => {
   test('verify --policy says what it left unread (json, text, audit log); --exhaustive reads it all', () => {
     const policy = policyFile();
     const audit = join(work, 'audit.jsonl');
-    const planned = runCli(['verify', '--policy', policy, '--audit-log', audit, '-o', 'json', refs.bundles!]);
+    const planned = runCli([
+      'verify',
+      '--policy',
+      policy,
+      '--audit-log',
+      audit,
+      '-o',
+      'report',
+      refs.bundles!,
+    ]);
     expect(planned.code, planned.stderr).toBe(0);
     expect(JSON.parse(planned.stdout).decisions[0].unread).toHaveLength(2);
     expect(JSON.parse(readFileSync(audit, 'utf8').trim()).unread).toHaveLength(2);
@@ -301,7 +310,7 @@ describe('the CLI', () => {
     expect(text.stdout).toMatch(
       /not read, as every check that depends on attachments had passed without it .*legacy tags sha256-/,
     );
-    const all = runCli(['verify', '--policy', policy, '--exhaustive', '-o', 'json', refs.bundles!]);
+    const all = runCli(['verify', '--policy', policy, '--exhaustive', '-o', 'report', refs.bundles!]);
     expect(all.code, all.stderr).toBe(0);
     expect(JSON.parse(all.stdout).decisions[0].unread).toBeUndefined();
     const misuse = runCli(['verify', '--key', join(work, 'team.pub'), '--exhaustive', refs.bundles!]);

@@ -31,7 +31,7 @@ describe('verify --policy on the demo fixture (offline)', () => {
   });
 
   test('no matching rule: denied (exit 1) with the reason; -o json carries the full tree', () => {
-    const r = run(['verify', '--policy', POLICY, '-o', 'json', 'oci:fixtures/demo']);
+    const r = run(['verify', '--policy', POLICY, '-o', 'report', 'oci:fixtures/demo']);
     expect(r.code).toBe(ExitCode.FAILURE);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ schemaVersion: 1, exitCode: 1, policy: { name: 'demo' } });

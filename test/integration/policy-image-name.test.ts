@@ -21,7 +21,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const verify = (name: string) =>
-  runCli(['verify', '--policy', POLICY, '-o', 'json', '--image-name', name, 'oci:fixtures/demo']);
+  runCli(['verify', '--policy', POLICY, '-o', 'report', '--image-name', name, 'oci:fixtures/demo']);
 
 describe('verify --policy --image-name', () => {
   test.each([

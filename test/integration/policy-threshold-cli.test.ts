@@ -64,7 +64,7 @@ rules:
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const verify = (name: string, image: string) => {
-  const r = runCli(['verify', '--policy', policy, '--image-name', name, '-o', 'json', image]);
+  const r = runCli(['verify', '--policy', policy, '--image-name', name, '-o', 'report', image]);
   const check = r.stdout
     ? JSON.parse(r.stdout).decisions[0].rules[0]?.checks.find((c: { id: string }) => c.id === 'signatures')
     : undefined;

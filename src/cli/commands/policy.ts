@@ -45,14 +45,19 @@ export function registerPolicy(program: Command, io: Io, setExit: (code: number)
     .argument('<old>', 'the policy before')
     .argument('<new>', 'the policy after')
     .addOption(new Option('--audit-log <file>', 'append a policy-change record (fsynced)'))
-    .addOption(new Option('-o, --output <format>', 'text or json').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('-o, --output <format>', 'text or json (report: the same JSON)')
+        .choices(['text', 'json', 'report'])
+        .default('text'),
+    )
     .action(async (before: string, after: string, flags: { auditLog?: string; output: string }) => {
       // lazy: the policy compiler (yaml, zod, CEL) costs ~100 ms of start-up that other commands skip.
       const { loadPolicy } = await import('../../policy/load.js');
       const a = loadPolicy(before);
       const b = loadPolicy(after);
       const changes = diffPolicies(a.doc, b.doc);
-      if (flags.output === 'json') io.out(jsonText({ before: a.sha256, after: b.sha256, changes }, 2));
+      if (flags.output === 'json' || flags.output === 'report')
+        io.out(jsonText({ before: a.sha256, after: b.sha256, changes }, 2));
       else if (changes.length === 0) io.out('no semantic change');
       else for (const c of changes) io.out(printable(formatChange(c)));
       if (flags.auditLog) {

@@ -28,11 +28,7 @@ import {
   sourceOptionsFromFlags,
   UsageError,
 } from '../registry-options.js';
-import {
-  attestationsJson,
-  renderAttestationsCosign,
-  renderAttestationsText,
-} from '../render/attestations.js';
+import { attestationsJson, renderAttestationsText } from '../render/attestations.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 
 /**
@@ -102,16 +98,19 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       ),
     );
     const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
+    // lazy: cosign's output reads certificates with sigstore-js, which start-up does not load.
+    const { renderAttestationsCosign } = await import('../render/cosign.js');
     await writeBatchOutputs(
       report,
       outputs,
       io,
       { inputs, batch },
       {
-        json: () => attestationsJson(run),
+        report: () => attestationsJson(run),
         list: 'images',
-        text: (to) => renderAttestationsText(run, to),
-        cosign: (to) => renderAttestationsCosign(run, to),
+        tree: (to) => renderAttestationsText(run, to),
+        // cosign's verify-attestation prints the same for every -o; the tlog warning is printed above.
+        cosign: (_format, to) => renderAttestationsCosign(run, to, {}),
       },
     );
     setExit(withInputFailures(inputs, run.exitCode));

@@ -72,8 +72,11 @@ export async function verifyWithPolicy(
 ): Promise<void> {
   if ((flags.key?.length ?? 0) > 0 || flags.certificateIdentity || flags.certificateIdentityRegexp)
     throw new UsageError('--policy names its own authorities; drop --key and --certificate-identity flags');
-  if (outputs.some((o) => o.format === 'cosign'))
-    throw new UsageError('-o cosign has no policy form; use text or json');
+  const cosignOnly = outputs.find((o) => o.format === 'json' || o.format === 'text');
+  if (cosignOnly)
+    throw new UsageError(
+      `-o ${cosignOnly.format} is cosign's output, which a policy decision does not have: use -o report for trustgate's JSON, or -o tree`,
+    );
   const effectiveTime = effectiveTimeOf(flags.effectiveTime);
   // lazy: the policy compiler (yaml, zod, CEL) and sigstore-js add ~60-80 ms of CPU to the start of every other command.
   const [{ loadPolicy }, { buildPolicyVerifiers }, { runEvaluate }, { VerificationCache }] =
@@ -112,7 +115,7 @@ export async function verifyWithPolicy(
     outputs,
     io,
     { inputs, batch },
-    { json: () => policyJson(run), list: 'decisions', text: (to) => renderPolicyText(run, to) },
+    { report: () => policyJson(run), list: 'decisions', tree: (to) => renderPolicyText(run, to) },
   );
   setExit(run.exitCode);
 }

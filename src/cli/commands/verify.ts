@@ -29,7 +29,7 @@ import {
   sourceOptionsFromFlags,
   UsageError,
 } from '../registry-options.js';
-import { renderVerifyCosign, renderVerifyText, verifyJson } from '../render/verify.js';
+import { renderVerifyText, verifyJson } from '../render/verify.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 import { addPolicyOptions, type PolicyFlags, verifyWithPolicy } from './verify-policy.js';
 
@@ -38,6 +38,9 @@ interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFl
   requireDockerReference?: boolean;
   platform?: string;
   allSignatures?: boolean;
+  /** cosign's --check-claims and -a/--annotations, as far as its summary reports them. */
+  checkClaims?: boolean;
+  annotations?: string[];
 }
 
 /** `trustgate verify`: most of the length is cosign's flag declarations, spelled out as cosign's help. */
@@ -66,7 +69,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     .addOption(
       new Option(
         '--all-signatures',
-        'examine every signature even after one verified (implied by -o cosign)',
+        'examine every signature even after one verified (implied by -o json and -o text, as cosign does)',
       ),
     );
   addPolicyOptions(cmd);
@@ -75,7 +78,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
   addDiscoveryOptions(cmd);
   addRegistryOptions(cmd).action(async (given: string[], flags: VerifyFlags) => {
     const positional = localImages(given, flags);
-    const outputs = parseOutputs(flags.output);
+    const outputs = parseOutputs(flags.output, flags.policy ? 'tree' : 'json');
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const exit = (c: number) => setExit(withInputFailures(inputs, c));
     if (flags.policy) return verifyWithPolicy(images, positional, flags, io, exit, outputs, inputs, batch);
@@ -105,24 +108,30 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
         },
         {
           ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
-          // -o cosign prints every signature, as cosign does.
-          ...(flags.allSignatures || outputs.some((o) => o.format === 'cosign')
+          // cosign's outputs print every signature that verifies.
+          ...(flags.allSignatures || outputs.some((o) => o.format === 'json' || o.format === 'text')
             ? { allSignatures: true }
             : {}),
         },
       ),
     );
     const report = reportFromVerify(run, inputs.locations, inputs.skipped);
+    // lazy: cosign's output reads certificates with sigstore-js, which start-up does not load.
+    const { renderVerifyCosign } = await import('../render/cosign.js');
     await writeBatchOutputs(
       report,
       outputs,
       io,
       { inputs, batch },
       {
-        json: () => verifyJson(run),
+        report: () => verifyJson(run),
         list: 'images',
-        text: (to) => renderVerifyText(run, to),
-        cosign: (to) => renderVerifyCosign(run, to),
+        tree: (to) => renderVerifyText(run, to),
+        cosign: (format, to) =>
+          renderVerifyCosign(run, format, to, {
+            ...(flags.checkClaims === false ? { checkClaims: false } : {}),
+            ...((flags.annotations?.length ?? 0) > 0 ? { annotations: true } : {}),
+          }),
       },
     );
     exit(run.exitCode);

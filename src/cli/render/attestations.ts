@@ -1,7 +1,7 @@
 /** Rendering `trustgate verify-attestation` results. */
 
 import type { AttestationRun } from '../../run/verify-attestations.js';
-import { jsonText, printable } from '../../util/printable.js';
+import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
 export const ATTESTATION_JSON_SCHEMA_VERSION = 1;
@@ -61,24 +61,6 @@ export function renderAttestationsText(run: AttestationRun, io: Io): void {
         `    ${a.verified ? c.green('✓') : c.red('✗')} ${printable(parts.join('  '))}${a.reason ? `: ${printable(a.reason)}` : ''}`,
       );
       for (const w of a.warnings) io.out(`      ${c.yellow('warning:')} ${printable(w)}`);
-    }
-  }
-}
-
-/** cosign verify-attestation's shape: one verified DSSE envelope JSON per line on stdout. */
-export function renderAttestationsCosign(run: AttestationRun, io: Io): void {
-  for (const img of run.images) {
-    if (img.verdict !== 'verified') {
-      io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
-      continue;
-    }
-    io.err(`Verification for ${printable(img.reference)} --`);
-    io.err('The following checks were performed on each of these signatures:');
-    io.err('  - The cosign claims were validated');
-    for (const a of img.attestations) {
-      if (!a.verified || !a.envelope) continue;
-      const { payloadType, payload, signatures } = a.envelope;
-      io.out(jsonText({ payloadType, payload: Buffer.from(payload).toString('base64'), signatures }));
     }
   }
 }

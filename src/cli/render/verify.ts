@@ -1,8 +1,8 @@
-/** Rendering `trustgate verify` results: text for people, our JSON schema, and cosign's output. */
+/** Rendering `trustgate verify` results: the tree for people and our JSON schema (cosign's output: cosign.ts). */
 
 import type { ChalkInstance } from 'chalk';
 import type { VerifyRun } from '../../run/verify.js';
-import { jsonText, printable } from '../../util/printable.js';
+import { printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
 export const VERIFY_JSON_SCHEMA_VERSION = 1;
@@ -91,45 +91,4 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
       );
     }
   }
-}
-
-/** cosign verify's shape: the verified payloads as a JSON array on stdout, its check list on stderr. */
-export function renderVerifyCosign(run: VerifyRun, io: Io): void {
-  if (run.ignoreTlog) {
-    io.err(
-      'WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.',
-    );
-  }
-  const payloads: unknown[] = [];
-  for (const img of run.images) {
-    if (img.verdict !== 'verified') {
-      io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
-      continue;
-    }
-    io.err('');
-    io.err(`Verification for ${printable(img.reference)} --`);
-    io.err('The following checks were performed on each of these signatures:');
-    io.err('  - The cosign claims were validated');
-    if (img.signatures.some((s) => s.verified && s.tlog))
-      io.err('  - Existence of the claims in the transparency log was verified offline');
-    if (run.identity) {
-      io.err(
-        '  - The code-signing certificate was verified using trusted certificate authority certificates',
-      );
-    } else {
-      io.err('  - The signatures were verified against the specified public key');
-    }
-    for (const s of img.signatures) {
-      if (!s.verified) continue;
-      if (s.simpleSigning) {
-        const optional = s.rekorBundle
-          ? { ...(s.simpleSigning.optional ?? {}), Bundle: s.rekorBundle }
-          : (s.simpleSigning.optional ?? null);
-        payloads.push({ critical: s.simpleSigning.critical, optional });
-      } else if (s.statement) {
-        payloads.push(s.statement);
-      }
-    }
-  }
-  if (payloads.length > 0) io.out(jsonText(payloads));
 }
