@@ -34,8 +34,19 @@ describe('cosign flags on verify and verify-attestation', () => {
     expect(demo('--local-image=false', 'oci:fixtures/demo').code).toBe(0);
   });
 
-  test('--new-bundle-format on a layout with only a legacy .sig finds nothing; =false verifies it', () => {
-    expect(demo('--local-image', '--new-bundle-format', 'fixtures/demo').code).toBe(10);
+  test('--new-bundle-format: verify falls back to the .sig a layout has (cosign 3); verify-attestation reads bundles only', () => {
+    expect(demo('--local-image', '--new-bundle-format', 'fixtures/demo').code).toBe(0);
+    const att = (...extra: string[]) =>
+      runCli([
+        'verify-attestation',
+        ...TRUST,
+        '--insecure-ignore-tlog',
+        '--local-image',
+        ...extra,
+        'fixtures/demo',
+      ]);
+    expect(att('--new-bundle-format').code).toBe(10);
+    expect(att('--new-bundle-format=false').code).toBe(0);
     expect(demo('--local-image', '--new-bundle-format=false', 'fixtures/demo').code).toBe(0);
     expect(demo('--local-image', '--experimental-oci11', 'fixtures/demo').code).toBe(0);
     const bad = demo('--local-image', '--new-bundle-format=maybe', 'fixtures/demo');

@@ -222,10 +222,13 @@ export async function startParityWorld(): Promise<ParityWorld> {
       ],
       '.att',
     );
-    // cosign 2.5's `verify --new-bundle-format` still reads only the legacy .sig: a keyless one, too.
-    const payload = simpleSigningPayload(digest, name);
+    // cosign 2.5's `verify --new-bundle-format` reads only the legacy .sig (its verify never passes the
+    // flag on), and cosign 2.5 cannot sign in the bundle format: what it signs keyless is a .sig. The
+    // same image in its own repository carries one, and nothing else.
+    await pushImage(client, reg.host, 'keyless-sig', keyless.img, 'v1');
+    const payload = simpleSigningPayload(digest, `${reg.host}/keyless-sig`);
     const signed = await world.signLegacy(payload, release);
-    await pushSig(client, reg.host, 'keyless', digest, [
+    await pushSig(client, reg.host, 'keyless-sig', digest, [
       {
         payload,
         annotations: {
@@ -280,6 +283,7 @@ export async function startParityWorld(): Promise<ParityWorld> {
         BUNDLE: bundle.ref,
         TAMPERED: tampered.ref,
         KEYLESS: keyless.ref,
+        KEYLESS_SIG: `${reg.host}/keyless-sig@${digest}`,
         TRUSTED_ROOT: join(work, 'trusted_root.json'),
         POLICY_SLSA: join(work, 'policy.cue'),
         POLICY_SLSA_OTHER: join(work, 'policy-other.cue'),
