@@ -462,6 +462,8 @@ describe('verify-attestation in a batch', () => {
     const junit = join(work, 'att.xml');
     const r = cli([
       'verify-attestation',
+      '--type',
+      'any',
       '--key',
       keyFile,
       '--insecure-ignore-tlog',

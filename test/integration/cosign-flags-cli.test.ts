@@ -39,6 +39,8 @@ describe('cosign flags on verify and verify-attestation', () => {
     const att = (...extra: string[]) =>
       runCli([
         'verify-attestation',
+        '--type',
+        'any',
         ...TRUST,
         '--insecure-ignore-tlog',
         '--local-image',

@@ -68,7 +68,7 @@ function expectNoCrash(r: { out: string; err: string }): void {
 
 describe('an attestation whose predicate nests 300,000 levels deep', () => {
   test('verify-attestation -o json: not verified, the reason names the limit, exit 12', () => {
-    const r = cli(['verify-attestation', '-o', 'report', ...trust, `oci:${deep}:v1`]);
+    const r = cli(['verify-attestation', '--type', 'any', '-o', 'report', ...trust, `oci:${deep}:v1`]);
     expectNoCrash(r);
     expect(r.code, r.err).toBe(ExitCode.NONE_MATCHED);
     const j = JSON.parse(r.out);
@@ -90,7 +90,7 @@ describe('an attestation whose predicate nests 300,000 levels deep', () => {
   });
 
   test('verify-attestation (tree) and extract: the same reason, no stack trace', () => {
-    const v = cli(['verify-attestation', ...trust, '-o', 'tree', `oci:${deep}:v1`]);
+    const v = cli(['verify-attestation', '--type', 'any', ...trust, '-o', 'tree', `oci:${deep}:v1`]);
     expectNoCrash(v);
     expect(v.code).toBe(ExitCode.NONE_MATCHED);
     expect(v.out).toContain(LIMIT);

@@ -55,7 +55,10 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('verify-attestation and attestations with no log entry', () => {
   test('--type T: none matched (exit 12) with the --insecure-ignore-tlog hint, as without --type', () => {
-    for (const typed of [[], ['--type', 'slsaprovenance']]) {
+    for (const typed of [
+      ['--type', 'any'],
+      ['--type', 'slsaprovenance'],
+    ]) {
       const r = runCli(['verify-attestation', '--key', keyFile, ...typed, `oci:${layout}`]);
       expect(r.code, `${typed.join(' ')}: ${r.stdout}${r.stderr}`).toBe(ExitCode.NONE_MATCHED);
       expect(r.stdout + r.stderr).toContain('requires --insecure-ignore-tlog');

@@ -41,7 +41,7 @@ describe('verify and verify-attestation: JSON on stdout, the summary on stderr',
   });
 
   test('verify-attestation: one DSSE envelope per line, payload a base64 in-toto statement', () => {
-    const r = runCli(['verify-attestation', ...TRUST, DEMO]);
+    const r = runCli(['verify-attestation', '--type', 'any', ...TRUST, DEMO]);
     expect(r.code, r.stderr).toBe(ExitCode.OK);
     const envelopes = jsonLines(r.stdout) as Array<{
       payloadType: string;
@@ -122,6 +122,22 @@ test('commands with no cosign counterpart keep json and take report as its synon
   expect(JSON.parse(report.stdout).changes).toEqual([]);
 });
 
+describe("verify-attestation's default --type is cosign's: custom", () => {
+  test('without --type only the custom predicate counts; the others are named, with the hint', () => {
+    for (const typed of [[], ['--type', 'custom']]) {
+      const r = runCli(['verify-attestation', ...typed, ...TRUST, DEMO]);
+      expect(r.code, r.stderr).toBe(ExitCode.NO_SIGNATURES);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('https://cosign.sigstore.dev/attestation/v1');
+      expect(r.stderr).toContain('found: https://cyclonedx.org/bom (1)');
+      expect(r.stderr.includes('--type any for every attestation')).toBe(typed.length === 0);
+    }
+    const any = runCli(['verify-attestation', '--type', 'any', ...TRUST, DEMO]);
+    expect(any.code, any.stderr).toBe(ExitCode.OK);
+    expect(any.stdout.trim().split('\n')).toHaveLength(2);
+  });
+});
+
 describe('a closed stdout (| head -c1, a failed jq) ends quietly', () => {
   /** The CLI with stdout a pipe this side closes: at once, or after the first bytes. */
   function closedEarly(args: string[], when: 'at-once' | 'after-first-bytes') {
@@ -151,7 +167,8 @@ describe('a closed stdout (| head -c1, a failed jq) ends quietly', () => {
         Array.from({ length: 40 }, (_, i) => `oci:${'./'.repeat(i)}fixtures/demo\n`).join(''),
       );
       for (const cmd of ['verify', 'verify-attestation']) {
-        const r = await closedEarly([cmd, ...TRUST, '--images-from', list], when);
+        const typed = cmd === 'verify-attestation' ? ['--type', 'any'] : [];
+        const r = await closedEarly([cmd, ...typed, ...TRUST, '--images-from', list], when);
         expect(r.stderr).not.toMatch(/EPIPE|Unhandled 'error' event|\n\s+at /);
         expect(r.code, r.stderr).toBe(ExitCode.OK);
       }

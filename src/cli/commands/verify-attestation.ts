@@ -42,6 +42,9 @@ function checkPredicateType(t: string, known: Readonly<Record<string, string>>):
   );
 }
 
+/** `--type any`: every attestation, reported by type (trustgate's own; cosign has no such name). */
+const ANY_TYPE = 'any';
+
 interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags {
   type?: string;
   platform?: string;
@@ -58,7 +61,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     .addOption(
       new Option(
         '--type <type>',
-        'slsaprovenance, slsaprovenance1, spdx, cyclonedx, vuln, openvex, link, custom, triage, license, or a predicateType URI; none: every attestation, by type (no silent default)',
+        "slsaprovenance, slsaprovenance02, slsaprovenance1, spdx, spdxjson, cyclonedx, vuln, openvex, link, custom, triage, license, or a predicateType URI; any: every attestation (default: custom, cosign's own predicate type, as in cosign)",
       ),
     )
     .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
@@ -81,7 +84,9 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
         import('../../run/verify-attestations.js'),
         import('../../verify/attestations.js'),
       ]);
-    if (flags.type !== undefined) checkPredicateType(flags.type, PREDICATE_TYPES);
+    // cosign's default is --type custom: without --type only its own predicate type counts and is printed.
+    const type = flags.type ?? 'custom';
+    if (type !== ANY_TYPE) checkPredicateType(type, PREDICATE_TYPES);
     const trust = await buildTrust(trustInput);
     // Once per run, before any result, whatever the output format (as cosign does).
     if (trust.ignoreTlog) io.err(SKIP_TLOG_ATTESTATION_WARNING);
@@ -94,7 +99,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
           limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
           ...(runBatch ? { batch: runBatch } : {}),
         },
-        flags.type ? { type: flags.type } : {},
+        type === ANY_TYPE ? {} : { type },
       ),
     );
     const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
@@ -113,6 +118,10 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
         cosign: (_format, to) => renderAttestationsCosign(run, to, {}),
       },
     );
+    if (flags.type === undefined && run.images.some((i) => i.verdict === 'no-signatures'))
+      io.err(
+        "hint: without --type only cosign's custom predicate type counts, as in cosign; name the type with --type, or --type any for every attestation",
+      );
     setExit(withInputFailures(inputs, run.exitCode));
   });
 }

@@ -215,6 +215,11 @@ export const ROWS: ParityRow[] = [
     expect: 'fail',
   },
   {
+    name: 'x verify-attestation without --type (cosign: custom only)',
+    args: ['verify-attestation', '--key', '$KEY', NO_TLOG, '$LEGACY'],
+    expect: 'fail',
+  },
+  {
     name: 'x tampered payload',
     args: ['verify', '--key', '$KEY', NO_TLOG, '$TAMPERED'],
     expect: 'fail',
