@@ -130,13 +130,13 @@ function signersOf(
 }
 
 /**
- * What rules match an image by, from its reference alone (an OCI layout takes `layoutName`, already
+ * What rules match an image by, from its reference alone (an OCI layout takes `imageName`, already
  * normalised by parseImageName): the same name a registry reference to it would get.
  */
 export function namingOf(
   reference: string,
   ref: ImageReference | undefined,
-  layoutName: ImageName | undefined,
+  imageName: ImageName | undefined,
 ): ImageEvidence {
   const base: ImageEvidence = {
     reference,
@@ -152,6 +152,6 @@ export function namingOf(
   const tag = ref.tag && !ref.digest ? { tag: ref.tag } : {};
   const givenBy = ref.digest ? 'digest' : 'tag';
   const named =
-    ref.kind === 'registry' ? imageNameOf(ref) : (layoutName ?? { name: `oci:${ref.path}`, registry: 'oci' });
+    ref.kind === 'registry' ? imageNameOf(ref) : (imageName ?? { name: `oci:${ref.path}`, registry: 'oci' });
   return { ...base, ...named, givenBy, ...tag };
 }

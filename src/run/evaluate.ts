@@ -12,7 +12,7 @@ import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
 import type { PolicyTrust } from '../verify/trust.js';
 import type { RunContext } from './context.js';
-import { type GatherOptions, gatherImages, layoutNameOf } from './gather.js';
+import { type GatherOptions, gatherImages, imageNameFrom } from './gather.js';
 import { withSource } from './source.js';
 
 export interface EvaluateOptions {
@@ -20,8 +20,8 @@ export interface EvaluateOptions {
   effectiveTime?: Date;
   /** Append one JSON line per decision here (fsynced). */
   auditLog?: string;
-  /** What an OCI layout will be pulled as (GatherOptions.layoutName). */
-  layoutName?: string;
+  /** What an OCI layout will be pulled as (GatherOptions.imageName). */
+  imageName?: string;
   /** Discoveries cached across runs, re-verified on every read (src/discovery/cache.ts). */
   cache?: VerificationCache;
   /**
@@ -49,7 +49,7 @@ export async function runEvaluate(
   o: EvaluateOptions = {},
 ): Promise<PolicyRun> {
   const now = o.effectiveTime ?? new Date();
-  const layoutName = layoutNameOf(o.layoutName);
+  const imageName = imageNameFrom(o.imageName);
   const decisions = new Array<PolicyDecision>(references.length);
   let stop = false;
   let done = 0;
@@ -58,7 +58,7 @@ export async function runEvaluate(
     trust,
     ctx,
     {
-      ...(layoutName ? { layoutName } : {}),
+      ...(imageName ? { imageName } : {}),
       ...(o.cache ? { cache: o.cache } : {}),
       cacheContext: policy.sha256,
       ...(o.exhaustive ? {} : { planFor: (base, verify) => discoveryPlanFor(policy, base, verify, now) }),
@@ -88,7 +88,7 @@ export async function runEvaluate(
   };
 }
 
-export interface PolicyRunOptions extends GatherOptions, Omit<EvaluateOptions, 'layoutName' | 'cache'> {
+export interface PolicyRunOptions extends GatherOptions, Omit<EvaluateOptions, 'imageName' | 'cache'> {
   policy: string | CompiledPolicy;
   /** Stop starting new images after the first denial; the rest are denied as not verified. */
   failFast?: boolean;
@@ -102,8 +102,8 @@ export interface PolicyRunOptions extends GatherOptions, Omit<EvaluateOptions, '
 export async function evaluateImages(references: string[], options: PolicyRunOptions): Promise<PolicyRun> {
   const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
   const trust = options.verifiers ?? buildPolicyVerifiers(policy, options.trustRoots);
-  layoutNameOf(options.layoutName); // a bad name fails before the client is opened, as it always has
-  const { effectiveTime, auditLog, layoutName, cache, exhaustive, failFast, onProgress } = options;
+  imageNameFrom(options.imageName); // a bad name fails before the client is opened, as it always has
+  const { effectiveTime, auditLog, imageName, cache, exhaustive, failFast, onProgress } = options;
   return withSource(options, (source) =>
     runEvaluate(
       references,
@@ -117,7 +117,7 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
       {
         ...(effectiveTime ? { effectiveTime } : {}),
         ...(auditLog ? { auditLog } : {}),
-        ...(layoutName !== undefined ? { layoutName } : {}),
+        ...(imageName !== undefined ? { imageName } : {}),
         ...(cache ? { cache } : {}),
         ...(exhaustive ? { exhaustive } : {}),
       },

@@ -19,20 +19,20 @@ import type { PolicyTrust, Trust } from '../verify/trust.js';
 import { verifySignatures } from '../verify/verify-signatures.js';
 import { VERSION } from '../version.js';
 import type { RunContext } from './context.js';
-import { layoutNameOf } from './gather.js';
+import { imageNameFrom } from './gather.js';
 import { discoverAll, resolveIn } from './image-reading.js';
 
 export interface ExportPolicy {
   policy: CompiledPolicy;
   trust: PolicyTrust;
   /** With an OCI layout: the registry/repository rules match (as --image-name). */
-  layoutName?: string;
+  imageName?: string;
 }
 
 /** A policy file read and its authorities' trust built, for runExport. */
-export function exportPolicyFrom(file: string, layoutName?: string): ExportPolicy {
+export function exportPolicyFrom(file: string, imageName?: string): ExportPolicy {
   const policy = loadPolicy(file);
-  return { policy, trust: buildPolicyVerifiers(policy), ...(layoutName ? { layoutName } : {}) };
+  return { policy, trust: buildPolicyVerifiers(policy), ...(imageName ? { imageName } : {}) };
 }
 
 export interface ExportRunOptions {
@@ -63,7 +63,7 @@ export async function runExport(
 ): Promise<ExportResult> {
   const ref = parseReference(reference);
   // A bad name is the caller's mistake, reported before any image is touched.
-  const layoutName = layoutNameOf(o.policy?.layoutName);
+  const imageName = imageNameFrom(o.policy?.imageName);
   const image = await resolveIn(ref, ctx);
   const manifest = await image.source.getManifest(image.digest);
   const d = await discoverAll(image, ctx);
@@ -71,7 +71,7 @@ export async function runExport(
   const sigs = verifySignatures(d, subject, trust.verifiers).verdicts;
   const atts = verifyAttestations(d, trust.verifiers);
   const now = o.now ?? new Date();
-  const decision = o.policy && decide(o.policy, { reference, ref, layoutName, image, d, subject, now });
+  const decision = o.policy && decide(o.policy, { reference, ref, imageName, image, d, subject, now });
   const { files, items } = archiveContent(manifest.bytes, d, sigs, atts);
   sealArchive(files, {
     schemaVersion: 1,
@@ -104,7 +104,7 @@ function decide(
   at: {
     reference: string;
     ref: ImageReference;
-    layoutName: ImageName | undefined;
+    imageName: ImageName | undefined;
     image: ResolvedImage;
     d: Discovery;
     subject: EvidenceSubject;
@@ -112,7 +112,7 @@ function decide(
   },
 ): PolicyDecision {
   const evidence = {
-    ...namingOf(at.reference, at.ref, at.layoutName),
+    ...namingOf(at.reference, at.ref, at.imageName),
     digest: at.image.digest,
     canonical: at.image.canonical,
     ...verifyEvidence(at.d, at.subject, p.trust),

@@ -31,7 +31,7 @@ export interface GatherOptions extends RegistryClientOptions {
    * Normalised as a registry reference's name is (reference/name.ts); an invalid one, or one with a
    * tag or digest, is a USAGE error.
    */
-  layoutName?: string;
+  imageName?: string;
   /**
    * Trust roots already loaded, by the policy's names, used instead of what the policy file says
    * (for instance a root refreshed from a TUF mirror by the caller).
@@ -57,7 +57,7 @@ export interface GatherHooks {
 
 /** How one run gathers: GatherOptions minus the source, with the layout's name already parsed. */
 export interface Gathering {
-  layoutName?: ImageName;
+  imageName?: ImageName;
   cache?: VerificationCache;
   cacheContext?: string;
   planFor?: GatherOptions['planFor'];
@@ -147,17 +147,17 @@ export async function gatherImages(
       verify: (image, ref) =>
         verifyImage(
           image,
-          resolved(namingOf(ref.original, ref, g.layoutName), image),
+          resolved(namingOf(ref.original, ref, g.imageName), image),
           repositoryOf(ref),
           trust,
           g,
         ),
       result: (reference, image, shared, ref) => ({
-        ...resolved(namingOf(reference, ref, g.layoutName), image),
+        ...resolved(namingOf(reference, ref, g.imageName), image),
         ...shared,
       }),
       failure: (reference, message, _code, ref, image) => ({
-        ...resolved(namingOf(reference, ref, g.layoutName), image),
+        ...resolved(namingOf(reference, ref, g.imageName), image),
         error: message,
       }),
     },
@@ -165,8 +165,8 @@ export async function gatherImages(
 }
 
 /** The --image-name of a run; a bad one is the caller's mistake, reported before any image is touched. */
-export function layoutNameOf(layoutName: string | undefined): ImageName | undefined {
-  return layoutName !== undefined ? parseImageName(layoutName, 'imageName', 'imageName') : undefined;
+export function imageNameFrom(imageName: string | undefined): ImageName | undefined {
+  return imageName !== undefined ? parseImageName(imageName, 'imageName', 'imageName') : undefined;
 }
 
 /** gatherImages through the option bag (the package's `gatherEvidence`). */
@@ -176,9 +176,9 @@ export async function gatherEvidence(
   options: GatherOptions,
   hooks: GatherHooks = {},
 ): Promise<ImageEvidence[]> {
-  const layoutName = layoutNameOf(options.layoutName);
+  const imageName = imageNameFrom(options.imageName);
   const g: Gathering = {
-    ...(layoutName ? { layoutName } : {}),
+    ...(imageName ? { imageName } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
     ...(options.cacheContext !== undefined ? { cacheContext: options.cacheContext } : {}),
     ...(options.planFor ? { planFor: options.planFor } : {}),

@@ -18,7 +18,7 @@ export async function runPolicyCases(
   // One at a time, in file order: each case has its own layout name and effective time.
   for (const c of cases) {
     const run = await runEvaluate([c.target], policy, trust, ctx, {
-      ...(c.imageName ? { layoutName: c.imageName } : {}),
+      ...(c.imageName ? { imageName: c.imageName } : {}),
       ...(c.effectiveTime ? { effectiveTime: c.effectiveTime } : {}),
     });
     const d = run.decisions[0]!;

@@ -48,7 +48,7 @@ async function decide(
   const ref = opts.reference ? opts.reference(img.ref, img.digest) : img.ref;
   const run = await evaluateImages([ref], {
     policy: policyFile(policy),
-    layoutName: name,
+    imageName: name,
     trustRoots: { 'public-good': opts.root ?? logRoot },
     ...(opts.at ? { effectiveTime: new Date(opts.at) } : {}),
   });

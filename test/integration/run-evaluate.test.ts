@@ -30,7 +30,7 @@ test('runEvaluate decides through the given source and leaves it open for the ca
     trust,
     { source, limits: {} },
     {
-      layoutName: 'registry.example/trustgate/demo',
+      imageName: 'registry.example/trustgate/demo',
     },
   );
   expect(run.decisions.map((d) => d.decision)).toEqual(['allow']);

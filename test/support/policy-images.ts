@@ -1,7 +1,7 @@
 /**
  * Images for policy tests, as cosign-save-shaped OCI layouts: a deterministic image, signed and
  * attested (legacy `.sig` / `.att`, all logged) by keys in a fake log or by keyless identities in a
- * throwaway keyless world. Evaluated by name with `layoutName`, as if pulled from a registry.
+ * throwaway keyless world. Evaluated by name with `imageName`, as if pulled from a registry.
  */
 import { join } from 'node:path';
 import { CosignAnnotation } from '../../src/discovery/media-types.js';

@@ -42,7 +42,7 @@ describe('namingOf', () => {
     expect(n.tag).toBeUndefined();
   });
 
-  test('a layout takes layoutName when given, else oci:PATH; an unparsed reference is its own name', () => {
+  test('a layout takes imageName when given, else oci:PATH; an unparsed reference is its own name', () => {
     const ref = parseReference('oci:/tmp/l');
     expect(namingOf('oci:/tmp/l', ref, undefined)).toMatchObject({ name: 'oci:/tmp/l', registry: 'oci' });
     expect(namingOf('oci:/tmp/l', ref, { name: 'r.example/a', registry: 'r.example' })).toMatchObject({

@@ -102,7 +102,7 @@ export async function verifyWithPolicy(
       {
         ...(effectiveTime ? { effectiveTime } : {}),
         ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
-        ...(flags.imageName ? { layoutName: flags.imageName } : {}),
+        ...(flags.imageName ? { imageName: flags.imageName } : {}),
         ...(cache ? { cache } : {}),
         ...(flags.exhaustive ? { exhaustive: true } : {}),
       },
