@@ -32,7 +32,9 @@ export type ErrorCode =
   | 'TRUST_ROOT_INVALID'
   | 'SIGNATURE_INVALID'
   | 'PAYLOAD_INVALID'
-  | 'BUNDLE_INVALID';
+  | 'BUNDLE_INVALID'
+  /** A CUE policy that does not compile or load (syntax, conflicting constraints of its own). */
+  | 'POLICY_INVALID';
 
 export class TrustgateError extends Error {
   readonly code: ErrorCode;
