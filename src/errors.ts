@@ -33,7 +33,9 @@ export type ErrorCode =
   | 'SIGNATURE_INVALID'
   | 'PAYLOAD_INVALID'
   | 'BUNDLE_INVALID'
-  | 'OFFLINE';
+  | 'OFFLINE'
+  /** A CUE policy that does not compile or load (syntax, conflicting constraints of its own). */
+  | 'POLICY_INVALID';
 
 export class TrustgateError extends Error {
   readonly code: ErrorCode;

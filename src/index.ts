@@ -45,6 +45,7 @@ export { appendAudit, policyChangeRecord } from './policy/audit-log.js';
 // --- package F: the policy run layer ---
 export { type CaseResult, outcome, type PolicyCase, parseCases } from './policy/cases.js';
 export { explainingCheck, firstFailingCheck, firstFailingOrWarningCheck } from './policy/checks.js';
+export { type CuePolicies, loadCuePolicies } from './policy/cue/policy.js';
 export { diffPolicies, formatChange } from './policy/diff.js';
 export { discoveryPlanFor } from './policy/discovery-plan.js';
 export { parseDuration } from './policy/duration.js';

@@ -5,11 +5,13 @@
  */
 import type { UnsignedAttachment } from '../discovery/types.js';
 import { exitCodeForVerdicts } from '../exit-codes.js';
+import { type CuePolicies, checkCuePolicies } from '../policy/cue/policy.js';
 import { type ImageReference, parseReference } from '../reference/parse.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
 import { type AttestationVerdict, predicateTypeFor, verifyAttestations } from '../verify/attestations.js';
 import type { Trust } from '../verify/trust.js';
 import type { RunContext } from './context.js';
+import { applyCuePolicies } from './cue-gate.js';
 import { eachImage } from './each-image.js';
 import { discoverAll } from './image-reading.js';
 import { type ImageVerdict, loopOptionsOf } from './verify.js';
@@ -28,6 +30,8 @@ export interface ImageAttestations {
   unsigned: UnsignedAttachment[];
   searched: string[];
   error?: { code: string; message: string };
+  /** Fields the CUE policies declare that a checked statement lacks (they constrained nothing). */
+  policyUnmatched?: string[];
 }
 
 export interface AttestationRun {
@@ -41,6 +45,13 @@ export interface AttestationRun {
 export interface AttestationJob {
   /** A --type shorthand or a full predicateType URI; none means every attestation, reported by type. */
   type?: string;
+  /**
+   * cosign-style CUE policies (policy/cue/policy.ts loadCuePolicies): every attestation that verified
+   * and is of the type must pass them all, or the image does not verify (none matched).
+   */
+  cuePolicies?: CuePolicies;
+  /** A policy field the statement lacks fails the attestation, instead of a warning. */
+  strictPolicy?: boolean;
 }
 
 function countByType(list: AttestationVerdict[]): string {
@@ -58,11 +69,18 @@ export async function runVerifyAttestations(
 ): Promise<AttestationRun> {
   const parsed = references.map((r) => (typeof r === 'string' ? parseReference(r) : r));
   const predicateType = job.type ? predicateTypeFor(job.type) : undefined;
+  // A policy that does not load fails the run before any image is read, naming file:line:column.
+  if (job.cuePolicies) await checkCuePolicies(job.cuePolicies);
   const verifyResolved = async (image: ResolvedImage): Promise<Omit<ImageAttestations, 'reference'>> => {
     const found = await discoverAll(image, ctx);
     const all = verifyAttestations(found, trust.verifiers);
     const wanted = predicateType ? all.filter((a) => a.predicateType === predicateType) : all;
-    const ok = wanted.filter((a) => a.verified);
+    const verified = wanted.filter((a) => a.verified);
+    const policy = job.cuePolicies
+      ? await applyCuePolicies(verified, job.cuePolicies, job.strictPolicy ?? false)
+      : undefined;
+    // cosign: one attestation failing the policy fails the image.
+    const ok = policy?.failure ? [] : verified;
     const out: Omit<ImageAttestations, 'reference'> = {
       verdict: 'error',
       message: '',
@@ -71,11 +89,15 @@ export async function runVerifyAttestations(
       attestations: wanted,
       unsigned: found.unsigned,
       searched: found.searched,
+      ...(policy?.unmatched.length ? { policyUnmatched: policy.unmatched } : {}),
     };
     const what = predicateType ? `attestation(s) of type ${predicateType}` : 'attestation(s)';
     if (ok.length > 0) {
       out.verdict = 'verified';
       out.message = `${ok.length} of ${wanted.length} ${what} verified`;
+    } else if (policy?.failure) {
+      out.verdict = 'none-matched';
+      out.message = `${policy.failed} of ${verified.length} verified ${what} failed the CUE policy: ${policy.failure.replace(/^the CUE policy failed: /, '')}`;
     } else if (wanted.length === 0) {
       out.verdict = 'no-signatures';
       out.message = `no ${what} found for ${image.digest}${predicateType ? `; found: ${countByType(all)}` : ''}`;

@@ -1,8 +1,10 @@
 import { type Command, Option } from 'commander';
+import type { CuePolicies } from '../../policy/cue/policy.js';
 import { parseReference } from '../../reference/parse.js';
 import { reportFromAttestations } from '../../report/report.js';
 import { batchOf } from '../../run/options.js';
 import { withSource } from '../../run/source.js';
+import { printable } from '../../util/printable.js';
 import {
   addBatchOptions,
   type BatchFlags,
@@ -24,6 +26,7 @@ import {
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
+  collect,
   type RegistryFlags,
   sourceOptionsFromFlags,
   UsageError,
@@ -48,6 +51,8 @@ const ANY_TYPE = 'any';
 interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags {
   type?: string;
   platform?: string;
+  policy?: string[];
+  strictPolicy?: boolean;
 }
 
 export function registerVerifyAttestation(program: Command, io: Io, setExit: (code: number) => void): void {
@@ -64,7 +69,19 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
         "slsaprovenance, slsaprovenance02, slsaprovenance1, spdx, spdxjson, cyclonedx, vuln, openvex, link, custom, triage, license, or a predicateType URI; any: every attestation (default: custom, cosign's own predicate type, as in cosign)",
       ),
     )
-    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
+    .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"))
+    .addOption(
+      new Option(
+        '--policy <file.cue>',
+        'a CUE policy every verified attestation of the type must pass, as in cosign (exit 12 if one fails); repeatable: the files are one policy',
+      ).argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--strict-policy',
+        'fail (exit 12) when the CUE policy declares a field the statement does not have, instead of a warning',
+      ),
+    );
   addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify-attestation'), 'verify-attestation');
   addBatchOptions(cmd);
   addDiscoveryOptions(cmd);
@@ -75,6 +92,12 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const trustInput = trustInputFromFlags(flags);
     const source = sourceOptionsFromFlags(flags, positional);
     const runBatch = batchOf(batchRunOptions(flags));
+    // lazy: only a .cue policy needs the CUE module (and its 26 MB WASM, loaded on first use).
+    let cuePolicies: CuePolicies | undefined;
+    if (flags.policy?.length) {
+      const { loadCuePolicies } = await import('../../policy/cue/policy.js');
+      cuePolicies = loadCuePolicies(flags.policy);
+    }
     // Parse, then trust, then the client: the order errors were always reported in.
     const parsed = images.map((r) => parseReference(r));
     // lazy: sigstore-js (the verify chunk) adds ~40-60 ms of CPU to the start of commands that never verify.
@@ -99,9 +122,17 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
           limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
           ...(runBatch ? { batch: runBatch } : {}),
         },
-        type === ANY_TYPE ? {} : { type },
+        {
+          ...(type === ANY_TYPE ? {} : { type }),
+          ...(cuePolicies ? { cuePolicies, strictPolicy: flags.strictPolicy === true } : {}),
+        },
       ),
     );
+    for (const img of run.images)
+      if (img.policyUnmatched && !flags.strictPolicy)
+        io.err(
+          `WARNING: ${printable(img.reference)}: the CUE policy declares fields the statement does not have, which constrain nothing: ${img.policyUnmatched.join(', ')} (check their spelling; --strict-policy makes this an error)`,
+        );
     const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
     // lazy: cosign's output reads certificates with sigstore-js, which start-up does not load.
     const { renderAttestationsCosign } = await import('../render/cosign.js');
