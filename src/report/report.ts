@@ -20,6 +20,8 @@ export interface BatchCheck {
   status: 'pass' | 'fail' | 'warn' | 'skip';
   reason: string;
   rule?: string;
+  /** The platform image a check is about (policy rules with a `platforms:` scope). */
+  platform?: { platform: string; digest: string };
 }
 
 export interface BatchEntry {
@@ -110,9 +112,19 @@ export function reportFromPolicy(
   const facts = run.decisions.map((d): EntryFacts => {
     const checks: BatchCheck[] = [
       ...d.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason })),
-      ...d.rules.flatMap((r) =>
-        r.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, rule: r.name })),
-      ),
+      ...d.rules.flatMap((r) => [
+        ...r.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, rule: r.name })),
+        // Each platform image's checks, named by platform and digest (rules with a platforms: scope).
+        ...(r.platforms ?? []).flatMap((p) =>
+          p.checks.map((c) => ({
+            id: `platforms/${p.platform}/${c.id}`,
+            status: c.status,
+            reason: `${p.platform} (${p.digest}): ${c.reason}`,
+            rule: r.name,
+            platform: { platform: p.platform, digest: p.digest },
+          })),
+        ),
+      ]),
     ];
     const firstBad = explainingCheck(d);
     return {
