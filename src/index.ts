@@ -82,7 +82,9 @@ export {
   reportFromVerify,
   type SourceLocation,
 } from './report/report.js';
+export * from './resolve/platforms.js';
 export * from './resolve/resolve.js';
+export { expandPlatforms, type PlatformExpansion } from './run/all-platforms.js';
 // The run layer (issue 13): one function per job, taking built trust and a RunContext.
 export {
   type AttachmentList,

@@ -93,12 +93,13 @@ export function reportFromVerify(
 ): BatchReport {
   const facts = run.images.map((i): EntryFacts => {
     const status: BatchStatus = i.verdict === 'verified' ? 'pass' : 'fail';
+    const summary = i.platform ? `${i.platform}: ${i.message}` : i.message;
     return {
       reference: i.reference,
       digest: i.digest,
       status,
-      summary: i.message,
-      checks: [{ id: i.error ? 'verification' : 'signatures', status, reason: i.message }],
+      summary,
+      checks: [{ id: i.error ? 'verification' : 'signatures', status, reason: summary }],
     };
   });
   return report('verify', run.exitCode, facts, locations, skipped);
@@ -151,7 +152,7 @@ export function reportFromAttestations(
       reference: i.reference,
       digest: i.digest,
       status: i.verdict === 'verified' ? 'pass' : 'fail',
-      summary: i.message,
+      summary: i.platform ? `${i.platform}: ${i.message}` : i.message,
       checks: i.error
         ? [{ id: 'verification', status: 'fail', reason: i.message }]
         : i.attestations.length === 0

@@ -1,8 +1,17 @@
 import { type Command, Option } from 'commander';
 import { parseReference } from '../../reference/parse.js';
 import { reportFromAttestations } from '../../report/report.js';
+import type { PlatformExpansion } from '../../run/all-platforms.js';
 import { batchOf } from '../../run/options.js';
 import { withSource } from '../../run/source.js';
+import {
+  type AllPlatformsFlags,
+  addAllPlatformsOption,
+  checkAllPlatforms,
+  exitWithPlatforms,
+  labelPlatforms,
+  referencesFor,
+} from '../all-platforms.js';
 import {
   addBatchOptions,
   type BatchFlags,
@@ -45,7 +54,12 @@ function checkPredicateType(t: string, known: Readonly<Record<string, string>>):
 /** `--type any`: every attestation, reported by type (trustgate's own; cosign has no such name). */
 const ANY_TYPE = 'any';
 
-interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags {
+interface VerifyAttestationFlags
+  extends RegistryFlags,
+    TrustFlags,
+    BatchFlags,
+    DiscoveryFlags,
+    AllPlatformsFlags {
   type?: string;
   platform?: string;
 }
@@ -65,6 +79,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       ),
     )
     .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"));
+  addAllPlatformsOption(cmd);
   addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify-attestation'), 'verify-attestation');
   addBatchOptions(cmd);
   addDiscoveryOptions(cmd);
@@ -72,6 +87,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const positional = localImages(given, flags);
     const outputs = parseOutputs(flags.output);
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
+    checkAllPlatforms(flags);
     const trustInput = trustInputFromFlags(flags);
     const source = sourceOptionsFromFlags(flags, positional);
     const runBatch = batchOf(batchRunOptions(flags));
@@ -90,9 +106,11 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const trust = await buildTrust(trustInput);
     // Once per run, before any result, whatever the output format (as cosign does).
     if (trust.ignoreTlog) io.err(SKIP_TLOG_ATTESTATION_WARNING);
-    const run = await withSource(source, (s) =>
-      runVerifyAttestations(
-        parsed,
+    let expansion: PlatformExpansion | undefined;
+    const run = await withSource(source, async (s) => {
+      expansion = await referencesFor(flags, images, s.client, io);
+      const run = await runVerifyAttestations(
+        expansion ? expansion.references.map((r) => parseReference(r)) : parsed,
         trust,
         {
           source: s,
@@ -100,8 +118,9 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
           ...(runBatch ? { batch: runBatch } : {}),
         },
         type === ANY_TYPE ? {} : { type },
-      ),
-    );
+      );
+      return { ...run, images: labelPlatforms(run.images, expansion) };
+    });
     const report = reportFromAttestations(run, inputs.locations, inputs.skipped);
     // lazy: cosign's output reads certificates with sigstore-js, which start-up does not load.
     const { renderAttestationsCosign } = await import('../render/cosign.js');
@@ -122,6 +141,6 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       io.err(
         "hint: without --type only cosign's custom predicate type counts, as in cosign; name the type with --type, or --type any for every attestation",
       );
-    setExit(withInputFailures(inputs, run.exitCode));
+    setExit(withInputFailures(inputs, exitWithPlatforms(run.exitCode, expansion)));
   });
 }
