@@ -27,7 +27,14 @@ export {
   scanManifestFile,
   scanManifests,
 } from './inputs/manifests.js';
-export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './inputs/pin.js';
+export {
+  type PinPlan,
+  type PinPlatforms,
+  type PinVerifier,
+  planPins,
+  unifiedDiff,
+  writePins,
+} from './inputs/pin.js';
 export * from './oci/index.js';
 export { normalizeRegistryHost } from './oci/registry/credentials.js';
 export {

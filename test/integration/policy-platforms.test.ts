@@ -151,3 +151,15 @@ test('batch formats name the failing platform and its digest (SARIF, JUnit, mark
     expect(r.stdout, format).toMatch(new RegExp(`linux/arm64 \\\\?\\(${m.arm64}`));
   }
 });
+
+test('pin --policy pins the index digest and notes which platforms passed', () => {
+  const compose = join(dir, 'compose.yaml');
+  writeFileSync(compose, `services:\n  app:\n    image: ${pushed}\n`);
+  const r = runCli(['pin', '--policy', policyFile('any'), compose]);
+  expect(r.code, r.stderr).toBe(ExitCode.OK);
+  expect(r.stdout).toContain(`${pushed}@${m.index.digest}`);
+  expect(r.stderr).toContain(`platforms passed: linux/amd64 (${m.amd64}); failed: linux/arm64 (${m.arm64})`);
+  const denied = runCli(['pin', '--policy', policyFile('each'), compose]);
+  expect(denied.code).not.toBe(ExitCode.OK);
+  expect(denied.stderr).toContain(`linux/arm64 (${m.arm64})`);
+});
