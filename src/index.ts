@@ -27,7 +27,14 @@ export {
   scanManifestFile,
   scanManifests,
 } from './inputs/manifests.js';
-export { type PinPlan, type PinVerifier, planPins, unifiedDiff, writePins } from './inputs/pin.js';
+export {
+  type PinPlan,
+  type PinPlatforms,
+  type PinVerifier,
+  planPins,
+  unifiedDiff,
+  writePins,
+} from './inputs/pin.js';
 export * from './oci/index.js';
 export { normalizeRegistryHost } from './oci/registry/credentials.js';
 export {
@@ -83,7 +90,9 @@ export {
   reportFromVerify,
   type SourceLocation,
 } from './report/report.js';
+export * from './resolve/platforms.js';
 export * from './resolve/resolve.js';
+export { expandPlatforms, type PlatformExpansion } from './run/all-platforms.js';
 // The run layer (issue 13): one function per job, taking built trust and a RunContext.
 export {
   type AttachmentList,

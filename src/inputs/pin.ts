@@ -34,6 +34,18 @@ export interface PinPlan {
   /** References already pinned by digest, left as they are. */
   alreadyPinned: number;
   errors: Array<{ file: string; line: number; message: string }>;
+  /**
+   * With a policy gate whose rules have a `platforms:` scope: for each pinned index, the platform
+   * images that passed and failed those rules (the index digest is what is pinned).
+   */
+  platforms?: PinPlatforms[];
+}
+
+export interface PinPlatforms {
+  /** The pinned reference (name@index-digest). */
+  reference: string;
+  passed: string[];
+  failed: string[];
 }
 
 /** Checks pinned references (`name@digest`); returns a reason for each one that must not be pinned. */

@@ -35,6 +35,23 @@ export interface AttestationEvidence {
   statement: Statement;
 }
 
+/**
+ * What verification established about one platform image of a multi-arch index (its own digest's
+ * signatures and attestations), for rules with a `platforms:` scope other than `index`.
+ */
+export interface PlatformEvidence {
+  /** os/arch[/variant] as the index lists it. */
+  platform: string;
+  digest: string;
+  signatures: SignatureEvidence[];
+  attestations: AttestationEvidence[];
+  rejections: Record<string, string[]>;
+  signers: CertificateIdentity[];
+  unread?: string[];
+  /** This child's verification could not be completed: it fails every scope that counts it. */
+  error?: string;
+}
+
 export interface ImageEvidence {
   /** As given. */
   reference: string;
@@ -59,4 +76,14 @@ export interface ImageEvidence {
   unread?: string[];
   /** Verification could not be completed (registry down, malformed data): fail closed. */
   error?: string;
+  /**
+   * The platform images (src/resolve/platforms.ts), verified each on its own digest; gathered only
+   * when a matching rule has a `platforms:` scope other than `index`. For a single-platform image,
+   * the image itself.
+   */
+  platforms?: PlatformEvidence[];
+  /** Every platform the index lists, verified or not (to name what a missing platform could be). */
+  platformsListed?: string[];
+  /** The platform images could not be listed (or are too many): every non-index scope fails. */
+  platformsError?: string;
 }

@@ -112,6 +112,21 @@ const sbom = z.strictObject({
   deniedLicenses: z.array(nonEmpty).optional(),
 });
 
+/** An os/arch[/variant] platform, e.g. linux/amd64 or linux/arm/v7. */
+const platformText = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)?$/,
+    'a platform such as linux/amd64 or linux/arm/v7',
+  );
+
+/**
+ * Which manifests of a multi-arch image the rule's signature and attestation requirements apply to:
+ * `index` the index digest only (the default); `each` every platform image; `any` at least one; a
+ * list, each named platform (which must exist).
+ */
+const platformScope = z.union([z.enum(['index', 'each', 'any']), z.array(platformText).min(1).max(64)]);
+
 const rule = z.strictObject({
   name,
   /** Image globs over registry/repository: `*` stays within a path segment, `**` crosses them. */
@@ -126,6 +141,7 @@ const rule = z.strictObject({
   attestations: z.array(attestationRequirement).max(50).optional(),
   vulnerabilities: vulnerabilities.optional(),
   sbom: sbom.optional(),
+  platforms: platformScope.optional(),
 });
 
 const denyEntry = { reason: nonEmpty, reference: nonEmpty.optional() };
@@ -175,6 +191,7 @@ export const policySchema = z.strictObject({
 
 export type PolicyDocument = z.infer<typeof policySchema>;
 export type PolicyRule = PolicyDocument['rules'][number];
+export type PlatformScopeText = z.infer<typeof platformScope>;
 export type PolicyAuthority = z.infer<typeof authority>;
 export type AttestationRequirement = z.infer<typeof attestationRequirement>;
 export type VulnerabilityGate = z.infer<typeof vulnerabilities>;

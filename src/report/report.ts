@@ -20,6 +20,8 @@ export interface BatchCheck {
   status: 'pass' | 'fail' | 'warn' | 'skip';
   reason: string;
   rule?: string;
+  /** The platform image a check is about (policy rules with a `platforms:` scope). */
+  platform?: { platform: string; digest: string };
 }
 
 export interface BatchEntry {
@@ -91,12 +93,13 @@ export function reportFromVerify(
 ): BatchReport {
   const facts = run.images.map((i): EntryFacts => {
     const status: BatchStatus = i.verdict === 'verified' ? 'pass' : 'fail';
+    const summary = i.platform ? `${i.platform}: ${i.message}` : i.message;
     return {
       reference: i.reference,
       digest: i.digest,
       status,
-      summary: i.message,
-      checks: [{ id: i.error ? 'verification' : 'signatures', status, reason: i.message }],
+      summary,
+      checks: [{ id: i.error ? 'verification' : 'signatures', status, reason: summary }],
     };
   });
   return report('verify', run.exitCode, facts, locations, skipped);
@@ -110,9 +113,19 @@ export function reportFromPolicy(
   const facts = run.decisions.map((d): EntryFacts => {
     const checks: BatchCheck[] = [
       ...d.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason })),
-      ...d.rules.flatMap((r) =>
-        r.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, rule: r.name })),
-      ),
+      ...d.rules.flatMap((r) => [
+        ...r.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, rule: r.name })),
+        // Each platform image's checks, named by platform and digest (rules with a platforms: scope).
+        ...(r.platforms ?? []).flatMap((p) =>
+          p.checks.map((c) => ({
+            id: `platforms/${p.platform}/${c.id}`,
+            status: c.status,
+            reason: `${p.platform} (${p.digest}): ${c.reason}`,
+            rule: r.name,
+            platform: { platform: p.platform, digest: p.digest },
+          })),
+        ),
+      ]),
     ];
     const firstBad = explainingCheck(d);
     return {
@@ -139,7 +152,7 @@ export function reportFromAttestations(
       reference: i.reference,
       digest: i.digest,
       status: i.verdict === 'verified' ? 'pass' : 'fail',
-      summary: i.message,
+      summary: i.platform ? `${i.platform}: ${i.message}` : i.message,
       checks: i.error
         ? [{ id: 'verification', status: 'fail', reason: i.message }]
         : i.attestations.length === 0

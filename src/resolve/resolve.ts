@@ -165,7 +165,7 @@ async function selectPlatform(
   };
 }
 
-async function readConfigPlatform(
+export async function readConfigPlatform(
   source: ImageSource,
   manifest: ImageManifest,
 ): Promise<Platform | undefined> {

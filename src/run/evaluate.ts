@@ -9,6 +9,7 @@ import { appendAudit, decisionRecord } from '../policy/audit-log.js';
 import { discoveryPlanFor } from '../policy/discovery-plan.js';
 import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js';
 import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
+import { platformsWanted } from '../policy/platform-plan.js';
 import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
 import type { PolicyTrust } from '../verify/trust.js';
 import type { RunContext } from './context.js';
@@ -61,6 +62,7 @@ export async function runEvaluate(
       ...(imageName ? { imageName } : {}),
       ...(o.cache ? { cache: o.cache } : {}),
       cacheContext: policy.sha256,
+      platformsFor: (base) => platformsWanted(policy, base.name),
       ...(o.exhaustive ? {} : { planFor: (base, verify) => discoveryPlanFor(policy, base, verify, now) }),
     },
     {

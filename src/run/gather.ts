@@ -7,14 +7,17 @@
 import type { VerificationCache } from '../discovery/cache.js';
 import { type DiscoveryPlan, discover, discoverAsNeeded } from '../discovery/discover.js';
 import type { Discovery } from '../discovery/types.js';
+import { describeError } from '../errors.js';
 import type { RegistryClient, RegistryClientOptions } from '../oci/registry/client.js';
-import type { ImageEvidence } from '../policy/evidence.js';
+import type { ImageEvidence, PlatformEvidence } from '../policy/evidence.js';
 import { namingOf, type Verified, verifierOf, verifyEvidence } from '../policy/evidence-verify.js';
 import type { PolicyVerifiers } from '../policy/policy-trust.js';
 import { type ImageName, parseImageName } from '../reference/name.js';
-import { repositoryOf } from '../reference/parse.js';
+import { formatDigestReference, repositoryOf } from '../reference/parse.js';
+import { type PlatformImages, platformImages } from '../resolve/platforms.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
 import type { LoadedTrustRoot } from '../trust/roots.js';
+import { mapLimit } from '../util/semaphore.js';
 import type { PolicyTrust } from '../verify/trust.js';
 import { VERSION } from '../version.js';
 import type { RunContext } from './context.js';
@@ -58,13 +61,21 @@ export interface GatherHooks {
 /** How one run gathers: GatherOptions minus the source, with the layout's name already parsed. */
 export interface Gathering {
   imageName?: ImageName;
+  /**
+   * Which platform images of an image to verify too, each on its own digest (for rules with a
+   * `platforms:` scope: src/policy/platform-plan.ts); undefined: none.
+   */
+  platformsFor?: (base: ImageEvidence) => ((platform: string) => boolean) | undefined;
   cache?: VerificationCache;
   cacheContext?: string;
   planFor?: GatherOptions['planFor'];
 }
 
 /** What one image's verification hands every reference to it. */
-type Gathered = Verified & Pick<ImageEvidence, 'unread'>;
+type Gathered = Verified & Pick<ImageEvidence, 'unread' | 'platforms' | 'platformsListed' | 'platformsError'>;
+
+/** Platform images verified at once, per image (each is a short chain of registry requests). */
+const PLATFORM_CONCURRENCY = 4;
 
 /**
  * Discovery from the cache when a sound entry is there, else from the registry (then cached). A
@@ -121,6 +132,55 @@ async function verifyImage(
 }
 
 /**
+ * The platform images of an image that `want` names, each verified as an image of its own (the same
+ * verifyImage, cache and discovery plan, on the child's digest). A single-platform image is its own
+ * one platform image, and its evidence is reused. A child that cannot be verified carries its error.
+ */
+async function verifyPlatforms(
+  image: ResolvedImage,
+  base: ImageEvidence,
+  own: Gathered,
+  want: (platform: string) => boolean,
+  repository: string,
+  trust: PolicyTrust,
+  g: Gathering,
+): Promise<Pick<ImageEvidence, 'platforms' | 'platformsListed' | 'platformsError'>> {
+  let listed: PlatformImages;
+  try {
+    listed = await platformImages(image.source, image.digest);
+  } catch (e) {
+    return { platformsError: describeError(e) };
+  }
+  const children = listed.children.filter((c) => want(c.platform));
+  const platforms = await mapLimit(children, PLATFORM_CONCURRENCY, async (c): Promise<PlatformEvidence> => {
+    const named = { platform: c.platform, digest: c.digest };
+    if (!listed.index) return { ...named, ...own };
+    const canonical = formatDigestReference(image.parsed, c.digest);
+    const child: ResolvedImage = {
+      ...image,
+      digest: c.digest,
+      canonical,
+      mediaType: c.mediaType,
+      size: c.size,
+    };
+    try {
+      const v = await verifyImage(child, { ...base, digest: c.digest, canonical }, repository, trust, g);
+      return { ...named, ...v };
+    } catch (e) {
+      return {
+        ...named,
+        signatures: [],
+        attestations: [],
+        rejections: {},
+        signers: [],
+        error: describeError(e),
+      };
+    }
+  });
+  return { platforms, platformsListed: listed.children.map((c) => c.platform) };
+}
+
+/**
  * Every reference's evidence, in order; one that cannot be resolved or read carries its error.
  * ctx.limits.discovery is not applied: the policy path has always read with the default limits, and
  * the cache key does not name limits, so a limited run could be answered by an unlimited one's entry.
@@ -144,14 +204,13 @@ export async function gatherImages(
       stopAfter: () => hooks.shouldStop?.() ?? false,
     },
     {
-      verify: (image, ref) =>
-        verifyImage(
-          image,
-          resolved(namingOf(ref.original, ref, g.imageName), image),
-          repositoryOf(ref),
-          trust,
-          g,
-        ),
+      verify: async (image, ref) => {
+        const base = resolved(namingOf(ref.original, ref, g.imageName), image);
+        const own = await verifyImage(image, base, repositoryOf(ref), trust, g);
+        const want = g.platformsFor?.(base);
+        if (!want) return own;
+        return { ...own, ...(await verifyPlatforms(image, base, own, want, repositoryOf(ref), trust, g)) };
+      },
       result: (reference, image, shared, ref) => ({
         ...resolved(namingOf(reference, ref, g.imageName), image),
         ...shared,

@@ -22,6 +22,8 @@ export const SKIP_TLOG_ATTESTATION_WARNING =
 
 export interface ImageAttestations {
   reference: string;
+  /** With --all-platforms: the platform of an image that is a platform image of an index given. */
+  platform?: string;
   canonical?: string;
   digest?: string;
   verdict: ImageVerdict;

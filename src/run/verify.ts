@@ -22,6 +22,8 @@ export type ImageVerdict = 'verified' | 'no-signatures' | 'none-matched' | 'erro
 
 export interface ImageVerification {
   reference: string;
+  /** With --all-platforms: the platform of an image that is a platform image of an index given. */
+  platform?: string;
   canonical?: string;
   digest?: string;
   verdict: ImageVerdict;

@@ -55,6 +55,10 @@ export function registerPin(program: Command, io: Io, setExit: (code: number) =>
       } else {
         for (const f of plan.files) io.out(unifiedDiff(f.file, f.before, f.after).replace(/\n$/, ''));
       }
+      for (const p of plan.platforms ?? [])
+        io.err(
+          `pinned ${printable(p.reference)} (the index digest): platforms passed: ${printable(p.passed.join(', ') || 'none')}${p.failed.length > 0 ? `; failed: ${printable(p.failed.join(', '))}` : ''}`,
+        );
       for (const f of plan.failures) {
         io.err(
           `${io.errChalk.red('not pinned:')} ${printable(f.reference)} (${f.locations.map((l) => `${l.file}:${l.line}`).join(', ')}): ${printable(f.reason)}`,

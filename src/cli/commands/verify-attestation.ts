@@ -2,9 +2,18 @@ import { type Command, Option } from 'commander';
 import type { CuePolicies } from '../../policy/cue/policy.js';
 import { parseReference } from '../../reference/parse.js';
 import { reportFromAttestations } from '../../report/report.js';
+import type { PlatformExpansion } from '../../run/all-platforms.js';
 import { batchOf } from '../../run/options.js';
 import { withSource } from '../../run/source.js';
 import { printable } from '../../util/printable.js';
+import {
+  type AllPlatformsFlags,
+  addAllPlatformsOption,
+  checkAllPlatforms,
+  exitWithPlatforms,
+  labelPlatforms,
+  referencesFor,
+} from '../all-platforms.js';
 import {
   addBatchOptions,
   type BatchFlags,
@@ -48,7 +57,12 @@ function checkPredicateType(t: string, known: Readonly<Record<string, string>>):
 /** `--type any`: every attestation, reported by type (trustgate's own; cosign has no such name). */
 const ANY_TYPE = 'any';
 
-interface VerifyAttestationFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags {
+interface VerifyAttestationFlags
+  extends RegistryFlags,
+    TrustFlags,
+    BatchFlags,
+    DiscoveryFlags,
+    AllPlatformsFlags {
   type?: string;
   platform?: string;
   policy?: string[];
@@ -82,6 +96,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
         'fail (exit 12) when the CUE policy declares a field the statement does not have, instead of a warning',
       ),
     );
+  addAllPlatformsOption(cmd);
   addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify-attestation'), 'verify-attestation');
   addBatchOptions(cmd);
   addDiscoveryOptions(cmd);
@@ -89,6 +104,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const positional = localImages(given, flags);
     const outputs = parseOutputs(flags.output);
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
+    checkAllPlatforms(flags);
     const trustInput = trustInputFromFlags(flags);
     const source = sourceOptionsFromFlags(flags, positional);
     const runBatch = batchOf(batchRunOptions(flags));
@@ -113,9 +129,11 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const trust = await buildTrust(trustInput);
     // Once per run, before any result, whatever the output format (as cosign does).
     if (trust.ignoreTlog) io.err(SKIP_TLOG_ATTESTATION_WARNING);
-    const run = await withSource(source, (s) =>
-      runVerifyAttestations(
-        parsed,
+    let expansion: PlatformExpansion | undefined;
+    const run = await withSource(source, async (s) => {
+      expansion = await referencesFor(flags, images, s.client, io);
+      const run = await runVerifyAttestations(
+        expansion ? expansion.references.map((r) => parseReference(r)) : parsed,
         trust,
         {
           source: s,
@@ -126,8 +144,9 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
           ...(type === ANY_TYPE ? {} : { type }),
           ...(cuePolicies ? { cuePolicies, strictPolicy: flags.strictPolicy === true } : {}),
         },
-      ),
-    );
+      );
+      return { ...run, images: labelPlatforms(run.images, expansion) };
+    });
     for (const img of run.images)
       if (img.policyUnmatched && !flags.strictPolicy)
         io.err(
@@ -153,6 +172,6 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       io.err(
         "hint: without --type only cosign's custom predicate type counts, as in cosign; name the type with --type, or --type any for every attestation",
       );
-    setExit(withInputFailures(inputs, run.exitCode));
+    setExit(withInputFailures(inputs, exitWithPlatforms(run.exitCode, expansion)));
   });
 }

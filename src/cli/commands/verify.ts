@@ -1,8 +1,17 @@
 import { type Command, Option } from 'commander';
 import { parseReference } from '../../reference/parse.js';
 import { reportFromVerify } from '../../report/report.js';
+import type { PlatformExpansion } from '../../run/all-platforms.js';
 import { batchOf } from '../../run/options.js';
 import { withSource } from '../../run/source.js';
+import {
+  type AllPlatformsFlags,
+  addAllPlatformsOption,
+  checkAllPlatforms,
+  exitWithPlatforms,
+  labelPlatforms,
+  referencesFor,
+} from '../all-platforms.js';
 import {
   addBatchOptions,
   type BatchFlags,
@@ -33,7 +42,13 @@ import { renderVerifyText, verifyJson } from '../render/verify.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 import { addPolicyOptions, type PolicyFlags, verifyWithPolicy } from './verify-policy.js';
 
-interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags, PolicyFlags {
+interface VerifyFlags
+  extends RegistryFlags,
+    TrustFlags,
+    BatchFlags,
+    DiscoveryFlags,
+    PolicyFlags,
+    AllPlatformsFlags {
   signatureRepository?: string;
   requireDockerReference?: boolean;
   platform?: string;
@@ -72,6 +87,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
         'examine every signature even after one verified (implied by -o json and -o text, as cosign does)',
       ),
     );
+  addAllPlatformsOption(cmd);
   addPolicyOptions(cmd);
   addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify'), 'verify');
   addBatchOptions(cmd);
@@ -81,6 +97,11 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     const outputs = parseOutputs(flags.output, flags.policy ? 'tree' : 'json');
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const exit = (c: number) => setExit(withInputFailures(inputs, c));
+    checkAllPlatforms(flags);
+    if (flags.policy && flags.allPlatforms)
+      throw new UsageError('--all-platforms does not apply to --policy', {
+        hint: "state the scope in the policy instead: a rule's platforms: each | any | [os/arch, …]",
+      });
     if (flags.policy) return verifyWithPolicy(images, positional, flags, io, exit, outputs, inputs, batch);
     for (const f of ['effectiveTime', 'auditLog', 'imageName', 'cache', 'exhaustive'] as const)
       if (flags[f]) throw new UsageError(`${FLAG_FOR_OPTION[f]} needs --policy`);
@@ -97,9 +118,11 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       import('../../run/verify.js'),
     ]);
     const trust = await buildTrust(trustInput);
-    const run = await withSource(source, (s) =>
-      runVerify(
-        parsed,
+    let expansion: PlatformExpansion | undefined;
+    const run = await withSource(source, async (s) => {
+      expansion = await referencesFor(flags, images, s.client, io);
+      const run = await runVerify(
+        expansion ? expansion.references.map((r) => parseReference(r)) : parsed,
         trust,
         {
           source: s,
@@ -113,8 +136,9 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
             ? { allSignatures: true }
             : {}),
         },
-      ),
-    );
+      );
+      return { ...run, images: labelPlatforms(run.images, expansion) };
+    });
     const report = reportFromVerify(run, inputs.locations, inputs.skipped);
     // lazy: cosign's output reads certificates with sigstore-js, which start-up does not load.
     const { renderVerifyCosign } = await import('../render/cosign.js');
@@ -134,6 +158,6 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
           }),
       },
     );
-    exit(run.exitCode);
+    exit(exitWithPlatforms(run.exitCode, expansion));
   });
 }

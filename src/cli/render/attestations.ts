@@ -14,6 +14,7 @@ export function attestationsJson(run: AttestationRun): unknown {
     ...(run.predicateType ? { predicateType: run.predicateType } : {}),
     images: run.images.map((i) => ({
       reference: i.reference,
+      ...(i.platform ? { platform: i.platform } : {}),
       canonical: i.canonical,
       digest: i.digest,
       verdict: i.verdict,
@@ -50,7 +51,7 @@ export function renderAttestationsText(run: AttestationRun, io: Io): void {
   for (const img of run.images) {
     const ok = img.verdict === 'verified';
     io.out(
-      `${ok ? c.green('✓') : c.red('✗')} ${printable(img.canonical ?? img.reference)}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${printable(img.message)}`,
+      `${ok ? c.green('✓') : c.red('✗')} ${printable(img.canonical ?? img.reference)}${img.platform ? ` [${printable(img.platform)}]` : ''}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${printable(img.message)}`,
     );
     for (const a of img.attestations) {
       const parts = [a.predicateType ?? '(unreadable statement)', a.format, a.origin.via];

@@ -44,6 +44,10 @@ export function renderPolicyText(run: PolicyRun, io: Io): void {
         `  ${mark[r.status]} rule ${printable(r.name)} [${printable(r.mode)}, matched ${printable(r.matchedBy)}]`,
       );
       for (const ch of r.checks) line('      ', ch);
+      for (const p of r.platforms ?? []) {
+        io.out(`        ${mark[p.status]} platform ${printable(p.platform)} (${printable(p.digest)})`);
+        for (const ch of p.checks) line('            ', ch);
+      }
     }
     if (d.unread)
       io.out(

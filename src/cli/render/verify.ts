@@ -17,6 +17,7 @@ export function verifyJson(run: VerifyRun): unknown {
     ignoreTlog: run.ignoreTlog,
     images: run.images.map((i) => ({
       reference: i.reference,
+      ...(i.platform ? { platform: i.platform } : {}),
       canonical: i.canonical,
       digest: i.digest,
       verdict: i.verdict,
@@ -65,7 +66,7 @@ export function renderVerifyText(run: VerifyRun, io: Io): void {
   io.err(`trust root: ${printable(run.trustRoot)}`);
   for (const img of run.images) {
     const ok = img.verdict === 'verified';
-    const head = printable(img.canonical ?? img.reference);
+    const head = `${printable(img.canonical ?? img.reference)}${img.platform ? ` [${printable(img.platform)}]` : ''}`;
     io.out(
       `${mark(c, ok)} ${head}: ${ok ? c.green('verified') : c.red(img.verdict === 'error' ? 'error' : 'NOT verified')}: ${printable(img.message)}`,
     );

@@ -2,13 +2,14 @@
  * Rules: image globs compiled, every authority a rule names defined, and each attestation
  * requirement's CEL and SLSA patterns compiled, with errors placed inside the expression.
  */
+import { parsePlatform } from '../../oci/schema.js';
 import { predicateTypeFor } from '../../verify/attestations.js';
 import { type CompiledCondition, compileCondition } from '../cel.js';
 import { parseDuration } from '../duration.js';
 import { compileGlob, type ImageGlob, imagePatternProblem } from '../glob.js';
 import type { AttestationRequirement, PolicyDocument, PolicyRule } from '../schema.js';
 import type { DocPath, Issues } from './issues.js';
-import type { CompiledAttestation, CompiledRule } from './types.js';
+import type { CompiledAttestation, CompiledRule, PlatformScope } from './types.js';
 
 interface RuleContext {
   issues: Issues;
@@ -81,8 +82,28 @@ function compileRule(r: PolicyRule, ri: number, c: RuleContext): CompiledRule {
     images: globs('images'),
     exclude: globs('exclude'),
     attestations,
+    platforms: compilePlatformScope(r, path, c),
     ...(r.vulnerabilities?.maxAge ? { vulnMaxAgeMs: parseDuration(r.vulnerabilities.maxAge) } : {}),
   };
+}
+
+function compilePlatformScope(r: PolicyRule, path: DocPath, c: RuleContext): PlatformScope {
+  const p = r.platforms ?? 'index';
+  if (p === 'index' || p === 'each' || p === 'any') {
+    if (p !== 'index' && !r.signatures && !r.attestations?.length)
+      c.issues.add(
+        [...path, 'platforms'],
+        `platforms: ${p} applies the rule's signature and attestation requirements per platform, and this rule has neither`,
+        'add signatures or attestations to the rule, or remove platforms',
+      );
+    return { kind: p };
+  }
+  const seen = new Set<string>();
+  for (const [i, text] of p.entries()) {
+    if (seen.has(text)) c.issues.add([...path, 'platforms', i], `platform ${text} is listed twice`);
+    seen.add(text);
+  }
+  return { kind: 'list', platforms: p.map((text) => parsePlatform(text)) };
 }
 
 function compileAttestation(a: AttestationRequirement, ap: DocPath, c: RuleContext): CompiledAttestation {

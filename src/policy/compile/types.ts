@@ -2,6 +2,7 @@
  * What compiling a policy produces: the document as written plus everything checked and prepared
  * once (keys parsed, patterns and CEL compiled, globs built), so evaluation never re-reads or re-parses.
  */
+import type { Platform } from '../../oci/schema.js';
 import type { VerificationKey } from '../../trust/keys.js';
 import type { FullMatch } from '../../trust/regexp.js';
 import type { CompiledCondition } from '../cel.js';
@@ -55,6 +56,13 @@ export interface CompiledAttestation {
   conditions: CompiledCondition[];
 }
 
+/** A rule's `platforms:` scope, compiled (src/policy/evaluate/platforms.ts applies it). */
+export type PlatformScope =
+  | { kind: 'index' }
+  | { kind: 'each' }
+  | { kind: 'any' }
+  | { kind: 'list'; platforms: Platform[] };
+
 export interface CompiledRule {
   raw: PolicyRule;
   index: number;
@@ -62,6 +70,7 @@ export interface CompiledRule {
   exclude: ImageGlob[];
   attestations: CompiledAttestation[];
   vulnMaxAgeMs?: number;
+  platforms: PlatformScope;
 }
 
 export interface CompiledException {

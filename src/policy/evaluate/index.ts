@@ -26,7 +26,14 @@ import { signerText } from './describe.js';
 import { evaluateRule } from './rules.js';
 import type { CheckResult, CheckStatus, PolicyDecision, RuleResult } from './types.js';
 
-export type { CheckResult, CheckStatus, Decision, PolicyDecision, RuleResult } from './types.js';
+export type {
+  CheckResult,
+  CheckStatus,
+  Decision,
+  PlatformResult,
+  PolicyDecision,
+  RuleResult,
+} from './types.js';
 
 export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: Date): PolicyDecision {
   const checks: CheckResult[] = [];
@@ -38,7 +45,7 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
       reason: `verification could not complete: ${ev.error}`,
     });
   }
-  for (const c of denyChecks(policy, ev)) checks.push(c);
+  for (const c of denyChecks(policy, withPlatformSigners(ev))) checks.push(c);
 
   const matching = matchingRules(policy, ev.name);
   if (matching.length === 0) {
@@ -61,6 +68,8 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
       : 'pass';
   const signers = new Set<string>();
   for (const s of [...ev.signatures, ...ev.attestations]) signers.add(signerText(s));
+  for (const p of ev.platforms ?? [])
+    for (const s of [...p.signatures, ...p.attestations]) signers.add(signerText(s));
   return {
     reference: ev.reference,
     name: ev.name,
@@ -74,6 +83,18 @@ export function evaluatePolicy(policy: CompiledPolicy, ev: ImageEvidence, now: D
     rules,
     signers: [...signers].sort(),
     ...(ev.unread ? { unread: ev.unread } : {}),
+  };
+}
+
+/** Deny lists see the signers of the platform images too: a denied signer anywhere denies the image. */
+function withPlatformSigners(ev: ImageEvidence): ImageEvidence {
+  if (!ev.platforms?.length) return ev;
+  const all = [ev, ...ev.platforms];
+  return {
+    ...ev,
+    signers: all.flatMap((p) => p.signers),
+    signatures: all.flatMap((p) => p.signatures),
+    attestations: all.flatMap((p) => p.attestations),
   };
 }
 

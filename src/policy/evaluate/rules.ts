@@ -9,6 +9,7 @@ import { attestationChecks } from './attestations.js';
 import { applyExceptions } from './exceptions.js';
 import { sbomChecks } from './gates/sbom.js';
 import { vulnerabilityChecks } from './gates/vulnerabilities.js';
+import { platformScopeCheck } from './platforms.js';
 import { signatureCheck } from './signatures.js';
 import type { CheckResult, CheckStatus, RuleResult } from './types.js';
 
@@ -21,9 +22,23 @@ export function evaluateRule(
 ): RuleResult {
   const r = rule.raw;
   const raw: CheckResult[] = referenceChecks(r, ev);
-  if (r.signatures) raw.push(signatureCheck(policy, r.signatures, ev, now));
-  // Appended one by one: a report with many findings has more checks than a call takes arguments.
-  for (const a of rule.attestations) for (const c of attestationChecks(policy, a, ev, now)) raw.push(c);
+  // The signature and attestation requirements, one list per requirement, on any evidence (the
+  // image's, or a platform image's); exceptions apply by check id either way.
+  const requirements = (on: ImageEvidence): CheckResult[][] => [
+    ...(r.signatures ? [[signatureCheck(policy, r.signatures, on, now)]] : []),
+    ...rule.attestations.map((a) => attestationChecks(policy, a, on, now)),
+  ];
+  let platforms: RuleResult['platforms'];
+  if (rule.platforms.kind === 'index') {
+    // Appended one by one: a report with many findings has more checks than a call takes arguments.
+    for (const list of requirements(ev)) for (const c of list) raw.push(c);
+  } else {
+    const waived = (on: ImageEvidence) =>
+      requirements(on).map((list) => list.map((c) => applyExceptions(policy, rule, ev, c, now)));
+    const scoped = platformScopeCheck(rule.platforms, ev, waived);
+    raw.push(scoped.check);
+    platforms = scoped.platforms;
+  }
   if (r.vulnerabilities) for (const c of vulnerabilityChecks(policy, rule, ev, now)) raw.push(c);
   if (r.sbom) for (const c of sbomChecks(policy, r.sbom, ev, now)) raw.push(c);
 
@@ -37,7 +52,7 @@ export function evaluateRule(
         : statuses.includes('warn')
           ? 'warn'
           : 'pass';
-  return { name: r.name, mode: r.mode, matchedBy: glob, status, checks };
+  return { name: r.name, mode: r.mode, matchedBy: glob, status, checks, ...(platforms ? { platforms } : {}) };
 }
 
 /** Where the image comes from and how it was named: allowed registries and namespaces, digest pinning. */

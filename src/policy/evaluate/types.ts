@@ -19,6 +19,19 @@ export interface RuleResult {
   matchedBy: string;
   status: CheckStatus;
   checks: CheckResult[];
+  /**
+   * Rules with a `platforms:` scope other than `index`: the signature and attestation checks of each
+   * platform image (the `platforms` check in `checks` sums them up).
+   */
+  platforms?: PlatformResult[];
+}
+
+/** One platform image's checks under a rule's `platforms:` scope. */
+export interface PlatformResult {
+  platform: string;
+  digest: string;
+  status: CheckStatus;
+  checks: CheckResult[];
 }
 
 export type Decision = 'allow' | 'deny';
