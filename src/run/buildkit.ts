@@ -6,6 +6,8 @@
 import { type BuildkitFindings, type BuildkitOptions, discoverBuildkit } from '../discovery/buildkit.js';
 import type { DiscoveryLimits } from '../discovery/reading.js';
 import { isIndexMediaType } from '../oci/media-types.js';
+import type { UnsignedEvidence } from '../policy/evidence.js';
+import type { CompiledPolicy } from '../policy/load.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
 
 export async function buildkitOf(
@@ -18,4 +20,47 @@ export async function buildkitOf(
   // A digest-only resolve leaves the media type empty: the index itself says what it is.
   if (image.mediaType !== '' && !isIndexMediaType(image.mediaType)) return undefined;
   return discoverBuildkit(image.source, image.digest, options);
+}
+
+/**
+ * A policy's view of them (policy/evidence.ts): the statements of the types asked for, read and
+ * digest-checked, with the runnable images they may describe. Undefined when there is no index.
+ */
+export async function unsignedEvidenceOf(
+  image: ResolvedImage,
+  predicateTypes: ReadonlySet<string>,
+): Promise<UnsignedEvidence | undefined> {
+  const found = await buildkitOf(image, undefined, (t) => t === undefined || predicateTypes.has(t));
+  if (!found) return undefined;
+  const children = image.index ? found.children.filter((c) => c.digest === image.digest) : found.children;
+  return {
+    children,
+    attestations: found.attestations.flatMap((a) =>
+      a.statement && predicateTypes.has(a.predicateType)
+        ? [
+            {
+              source: 'buildkit' as const,
+              predicateType: a.predicateType,
+              subject: a.child,
+              ...(a.platform ? { platform: a.platform } : {}),
+              via: a.manifest,
+              statement: a.statement,
+            },
+          ]
+        : [],
+    ),
+    ignored: found.ignored.map(
+      (x) =>
+        `BuildKit attestation manifest ${x.manifest}${x.layer ? ` layer ${x.layer}` : ''} ignored: ${x.reason}`,
+    ),
+  };
+}
+
+/** The predicate types a policy accepts unsigned BuildKit attestations for (empty: read none). */
+export function buildkitTypesOf(policy: CompiledPolicy): Set<string> {
+  return new Set(
+    policy.rules.flatMap((r) =>
+      r.attestations.filter((a) => a.raw.allowUnsigned === 'buildkit').map((a) => a.predicateType),
+    ),
+  );
 }

@@ -11,6 +11,7 @@ import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js
 import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
 import type { PolicyTrust } from '../verify/trust.js';
+import { buildkitTypesOf } from './buildkit.js';
 import type { RunContext } from './context.js';
 import { type GatherOptions, gatherImages, imageNameFrom } from './gather.js';
 import { withSource } from './source.js';
@@ -61,6 +62,7 @@ export async function runEvaluate(
       ...(imageName ? { imageName } : {}),
       ...(o.cache ? { cache: o.cache } : {}),
       cacheContext: policy.sha256,
+      buildkitTypes: buildkitTypesOf(policy),
       ...(o.exhaustive ? {} : { planFor: (base, verify) => discoveryPlanFor(policy, base, verify, now) }),
     },
     {
