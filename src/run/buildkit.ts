@@ -9,6 +9,7 @@ import { isIndexMediaType } from '../oci/media-types.js';
 import type { UnsignedEvidence } from '../policy/evidence.js';
 import type { CompiledPolicy } from '../policy/load.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
+import { checkBuildkitStatements } from '../verify/buildkit.js';
 
 export async function buildkitOf(
   image: ResolvedImage,
@@ -16,10 +17,13 @@ export async function buildkitOf(
   read?: BuildkitOptions['read'],
 ): Promise<BuildkitFindings | undefined> {
   const options: BuildkitOptions = { ...(limits ? { limits } : {}), ...(read ? { read } : {}) };
-  if (image.index) return discoverBuildkit(image.source, image.index, { ...options, child: image.digest });
+  let found: BuildkitFindings | undefined;
+  if (image.index)
+    found = await discoverBuildkit(image.source, image.index, { ...options, child: image.digest });
   // A digest-only resolve leaves the media type empty: the index itself says what it is.
-  if (image.mediaType !== '' && !isIndexMediaType(image.mediaType)) return undefined;
-  return discoverBuildkit(image.source, image.digest, options);
+  else if (image.mediaType === '' || isIndexMediaType(image.mediaType))
+    found = await discoverBuildkit(image.source, image.digest, options);
+  return found && checkBuildkitStatements(found);
 }
 
 /**

@@ -7,11 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { discoverBuildkit } from '../../src/discovery/buildkit.js';
+import { type BuildkitOptions, discoverBuildkit } from '../../src/discovery/buildkit.js';
 import { LayoutSource, REF_NAME_ANNOTATION } from '../../src/oci/layout/layout-source.js';
 import { RegistryClient } from '../../src/oci/registry/client.js';
+import type { Digest } from '../../src/reference/digest.js';
 import { sha256Digest } from '../../src/reference/digest.js';
 import { resolveImage } from '../../src/resolve/resolve.js';
+import { checkBuildkitStatements } from '../../src/verify/buildkit.js';
 import {
   type BuiltBuildkitIndex,
   buildBuildkitIndex,
@@ -39,6 +41,12 @@ function layoutOf(built: BuiltBuildkitIndex): { dir: string; source: LayoutSourc
     descriptorOf(built.index, { annotations: { [REF_NAME_ANNOTATION]: 'v1' } }),
   ]);
   return { dir, source: new LayoutSource(dir) };
+}
+
+/** Discovery, then the statement checks, as run/buildkit.ts combines them. */
+async function read(source: LayoutSource, index: Digest, options: BuildkitOptions = {}) {
+  const found = await discoverBuildkit(source, index, options);
+  return found && checkBuildkitStatements(found);
 }
 
 describe('BuildKit attestations in an index', () => {
@@ -79,7 +87,7 @@ describe('BuildKit attestations in an index', () => {
     });
     const { source } = layoutOf(built);
     const child = built.images[1]!.manifest.digest;
-    const found = (await discoverBuildkit(source, built.index.digest, {
+    const found = (await read(source, built.index.digest, {
       child,
       read: (t) => t === SLSA_V02,
     }))!;
@@ -87,9 +95,9 @@ describe('BuildKit attestations in an index', () => {
       [child, SLSA_V02, 'statement (unsigned)'],
       [child, SPDX, 'annotation'],
     ]);
-    const read = found.attestations[0]!;
-    expect(sha256Digest(read.bytes!)).toBe(read.layer);
-    expect(read.statement?.subject[0]?.name).toBe('pkg:docker/reg/app@v1?platform=linux%2Farm64');
+    const first = found.attestations[0]!;
+    expect(sha256Digest(first.bytes!)).toBe(first.layer);
+    expect(first.statement?.subject[0]?.name).toBe('pkg:docker/reg/app@v1?platform=linux%2Farm64');
   });
 
   test('an attestation manifest naming a digest that is no image of the index is ignored, with the reason', async () => {
@@ -100,7 +108,7 @@ describe('BuildKit attestations in an index', () => {
       orphan: true,
     });
     const { source } = layoutOf(built);
-    const found = (await discoverBuildkit(source, built.index.digest, { read: () => true }))!;
+    const found = (await read(source, built.index.digest, { read: () => true }))!;
     expect(found.attestations.map((a) => a.child)).toEqual([
       built.images[0]!.manifest.digest,
       built.images[0]!.manifest.digest,
@@ -157,7 +165,7 @@ describe('BuildKit attestations in an index', () => {
       ],
     };
     const { source } = layoutOf(rebuilt);
-    const found = (await discoverBuildkit(source, rebuilt.index.digest, { read: () => true }))!;
+    const found = (await read(source, rebuilt.index.digest, { read: () => true }))!;
     expect(found.attestations).toEqual([]);
     expect(found.ignored.map((x) => x.reason)).toEqual([
       `the statement's subject does not name ${built.images[0]!.manifest.digest}`,
