@@ -1,5 +1,11 @@
 /** trustgate as a library: every CLI command is one of these calls. */
 
+export {
+  type BuildkitAttestation,
+  type BuildkitFindings,
+  discoverBuildkit,
+  type IgnoredBuildkit,
+} from './discovery/buildkit.js';
 export { type CacheEvent, type CacheKey, VerificationCache } from './discovery/cache.js';
 export {
   DEFAULT_DISCOVERY_LIMITS,
@@ -63,7 +69,7 @@ export {
   type PolicyDecision,
   type RuleResult,
 } from './policy/evaluate/index.js';
-export type { ImageEvidence } from './policy/evidence.js';
+export type { ImageEvidence, UnsignedAttestationEvidence, UnsignedEvidence } from './policy/evidence.js';
 export { policyJsonSchema } from './policy/json-schema.js';
 export {
   type CompiledPolicy,
@@ -98,6 +104,7 @@ export {
   type AttachmentList,
   type AttachmentsOptions,
   type ListedAttestation,
+  type ListedBuildkit,
   runAttachments,
 } from './run/attachments.js';
 // Callers build their Trust (buildTrust) and Source (sourceFrom/withSource) once and run several jobs on them.
@@ -153,5 +160,6 @@ export {
   subjectMismatch,
 } from './verify/artifact-digest.js';
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
+export { checkBuildkitStatements } from './verify/buildkit.js';
 export { buildTrust, type Trust, type TrustInput } from './verify/trust.js';
 export { VERSION } from './version.js';

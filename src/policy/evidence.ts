@@ -52,6 +52,27 @@ export interface PlatformEvidence {
   error?: string;
 }
 
+/** An attestation BuildKit stored in the image index: read and digest-checked, never signed. */
+export interface UnsignedAttestationEvidence {
+  source: 'buildkit';
+  predicateType: string;
+  /** The image it describes: a child of the index (its statement's subject names it). */
+  subject: string;
+  platform?: string;
+  /** The attestation manifest that holds it. */
+  via: string;
+  statement: Statement;
+}
+
+/** The BuildKit attestations of the index an image is, or was selected from. */
+export interface UnsignedEvidence {
+  /** The runnable images of that index, each with its platform. */
+  children: Array<{ digest: string; platform?: string }>;
+  attestations: UnsignedAttestationEvidence[];
+  /** Attestation manifests attached to nothing, and why (reported, never used). */
+  ignored: string[];
+}
+
 export interface ImageEvidence {
   /** As given. */
   reference: string;
@@ -74,6 +95,11 @@ export interface ImageEvidence {
    * absent when everything was read.
    */
   unread?: string[];
+  /**
+   * BuildKit's in-index attestations, read only for a policy with an `allowUnsigned: buildkit`
+   * requirement; they never count as signatures or verified attestations.
+   */
+  unsigned?: UnsignedEvidence;
   /** Verification could not be completed (registry down, malformed data): fail closed. */
   error?: string;
   /**

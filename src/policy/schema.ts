@@ -84,6 +84,12 @@ const attestationRequirement = z.strictObject({
   type: nonEmpty,
   /** Authorities whose signature on the attestation counts; default: any authority in the policy. */
   signedBy: z.array(name).min(1).optional(),
+  /**
+   * `buildkit`: when no signed attestation of the type verifies, an unsigned one BuildKit stored in
+   * the image index satisfies it, and the decision warns that the evidence was unsigned. Off by
+   * default; never together with signedBy.
+   */
+  allowUnsigned: z.enum(['buildkit']).optional(),
   maxAge: durationText.optional(),
   slsa: slsa.optional(),
   conditions: z.array(condition).max(100).optional(),

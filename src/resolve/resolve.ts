@@ -3,6 +3,7 @@
  * An index resolves to the index digest (what cosign signs) unless a platform is asked for.
  */
 import { TrustgateError } from '../errors.js';
+import { isReferenceEntry } from '../oci/attestation-entry.js';
 import { isCosignImageEntry, LayoutSource } from '../oci/layout/layout-source.js';
 import { isIndexMediaType } from '../oci/media-types.js';
 import type { RegistryClient } from '../oci/registry/client.js';
@@ -34,6 +35,8 @@ export interface ResolvedImage {
   size: number;
   /** The platform selected with `platform`, as os/arch[/variant]. */
   platform?: string;
+  /** The index the platform was selected from (where BuildKit keeps the child's attestations). */
+  index?: Digest;
   /** Where the image lives: use this (never the tag again) for everything that follows. */
   source: ImageSource;
   parsed: ImageReference;
@@ -78,8 +81,10 @@ export async function resolveImage(
   const want = options.platform ? parsePlatform(options.platform) : undefined;
   let desc = await resolveTop(parsed, source);
   let platform: string | undefined;
+  let index: Digest | undefined;
   if (want) {
     const child = await selectPlatform(source, desc, want);
+    if (child.descriptor.digest !== desc.digest) index = desc.digest;
     desc = child.descriptor;
     platform = platformString(child.platform);
   }
@@ -93,6 +98,7 @@ export async function resolveImage(
     parsed,
   };
   if (platform) out.platform = platform;
+  if (index) out.index = index;
   return out;
 }
 
@@ -135,7 +141,8 @@ async function selectPlatform(
   if (parsed.kind === 'index' || isIndexMediaType(m.mediaType)) {
     if (parsed.kind !== 'index')
       throw new TrustgateError('MANIFEST_INVALID', `${source.name}@${desc.digest} is not an index`);
-    const children = parsed.index.manifests.filter((d) => d.platform);
+    // BuildKit's attestation manifests say unknown/unknown: never an image to select.
+    const children = parsed.index.manifests.filter((d) => d.platform && !isReferenceEntry(d));
     const hit = children.find((d) => platformMatches(want, d.platform));
     if (!hit) {
       throw new TrustgateError(

@@ -3,12 +3,14 @@
  * attestations by predicateType, and unsigned attachments (legacy ORAS `application/aa.trivy.*` and the
  * like). With trust each item is verified; without, nothing is called verified.
  */
+import type { BuildkitFindings, IgnoredBuildkit } from '../discovery/buildkit.js';
 import { COSIGN_SIGN_PREDICATE } from '../discovery/media-types.js';
 import type { Discovery, UnsignedAttachment } from '../discovery/types.js';
 import { parseReference, repositoryOf } from '../reference/parse.js';
 import { type AttestationVerdict, peekPredicateType, verifyAttestations } from '../verify/attestations.js';
 import type { Trust } from '../verify/trust.js';
 import { type SignatureVerdict, verifySignatures } from '../verify/verify-signatures.js';
+import { buildkitOf } from './buildkit.js';
 import type { RunContext } from './context.js';
 import { discoverAll, resolveIn } from './image-reading.js';
 
@@ -43,6 +45,43 @@ export interface AttachmentList {
   }>;
   attestations: ListedAttestation[];
   unsigned: UnsignedAttachment[];
+  /** BuildKit attestations stored in the index, by the child they describe; absent when there are none. */
+  buildkit?: ListedBuildkit;
+}
+
+/** BuildKit's in-index attestations: unsigned, so `verified` is always false and `signed` too. */
+export interface ListedBuildkit {
+  index: string;
+  attestations: Array<{
+    child: string;
+    platform?: string;
+    predicateType: string;
+    typeSource: 'annotation' | 'statement (unsigned)';
+    manifest: string;
+    layer: string;
+    signed: false;
+    verified: false;
+  }>;
+  /** Attestation manifests (or layers) attached to nothing: they name no image of the index, or lie. */
+  ignored: IgnoredBuildkit[];
+}
+
+function listBuildkit(found: BuildkitFindings | undefined): ListedBuildkit | undefined {
+  if (!found || (found.attestations.length === 0 && found.ignored.length === 0)) return undefined;
+  return {
+    index: found.index,
+    attestations: found.attestations.map((a) => ({
+      child: a.child,
+      ...(a.platform ? { platform: a.platform } : {}),
+      predicateType: a.predicateType,
+      typeSource: a.typeSource,
+      manifest: a.manifest,
+      layer: a.layer,
+      signed: false as const,
+      verified: false as const,
+    })),
+    ignored: found.ignored,
+  };
 }
 
 function unverifiedList(
@@ -116,6 +155,10 @@ export async function runAttachments(
   const ref = parseReference(reference);
   const image = await resolveIn(ref, ctx);
   const d = await discoverAll(image, ctx);
+  // Statements are read only to learn an unannotated type (--inspect-unknown): SBOMs can be large.
+  const buildkit = listBuildkit(
+    await buildkitOf(image, ctx.limits.discovery, o.inspectUnknown ? (t) => t === undefined : undefined),
+  );
   const repository = repositoryOf(ref);
   const lists = trust
     ? fromVerdicts(
@@ -130,5 +173,6 @@ export async function runAttachments(
     ...(trust ? { verifiedWith: trust.text } : {}),
     ...lists,
     unsigned: d.unsigned,
+    ...(buildkit ? { buildkit } : {}),
   };
 }

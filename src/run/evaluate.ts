@@ -12,6 +12,7 @@ import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { platformsWanted } from '../policy/platform-plan.js';
 import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
 import type { PolicyTrust } from '../verify/trust.js';
+import { buildkitTypesOf } from './buildkit.js';
 import type { RunContext } from './context.js';
 import { type GatherOptions, gatherImages, imageNameFrom } from './gather.js';
 import { withSource } from './source.js';
@@ -63,6 +64,7 @@ export async function runEvaluate(
       ...(o.cache ? { cache: o.cache } : {}),
       cacheContext: policy.sha256,
       platformsFor: (base) => platformsWanted(policy, base.name),
+      buildkitTypes: buildkitTypesOf(policy),
       ...(o.exhaustive ? {} : { planFor: (base, verify) => discoveryPlanFor(policy, base, verify, now) }),
     },
     {

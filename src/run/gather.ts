@@ -20,6 +20,7 @@ import type { LoadedTrustRoot } from '../trust/roots.js';
 import { mapLimit } from '../util/semaphore.js';
 import type { PolicyTrust } from '../verify/trust.js';
 import { VERSION } from '../version.js';
+import { unsignedEvidenceOf } from './buildkit.js';
 import type { RunContext } from './context.js';
 import { eachImage } from './each-image.js';
 import { withSource } from './source.js';
@@ -69,10 +70,13 @@ export interface Gathering {
   cache?: VerificationCache;
   cacheContext?: string;
   planFor?: GatherOptions['planFor'];
+  /** Predicate types whose unsigned BuildKit attestations the policy accepts: read from the index. */
+  buildkitTypes?: ReadonlySet<string>;
 }
 
 /** What one image's verification hands every reference to it. */
-type Gathered = Verified & Pick<ImageEvidence, 'unread' | 'platforms' | 'platformsListed' | 'platformsError'>;
+type Gathered = Verified &
+  Pick<ImageEvidence, 'unread' | 'unsigned' | 'platforms' | 'platformsListed' | 'platformsError'>;
 
 /** Platform images verified at once, per image (each is a short chain of registry requests). */
 const PLATFORM_CONCURRENCY = 4;
@@ -83,6 +87,20 @@ const PLATFORM_CONCURRENCY = 4;
  * on: a maxAge or an exception may have lapsed since), else everything is read again.
  */
 async function verifyImage(
+  image: ResolvedImage,
+  named: ImageEvidence,
+  repository: string,
+  trust: PolicyTrust,
+  g: Gathering,
+): Promise<Gathered> {
+  // Read before the signed evidence, so that the plan judges with it as evaluation will.
+  const unsigned = g.buildkitTypes?.size ? await unsignedEvidenceOf(image, g.buildkitTypes) : undefined;
+  const base = unsigned ? { ...named, unsigned } : named;
+  const signed = await verifySigned(image, base, repository, trust, g);
+  return unsigned ? { ...signed, unsigned } : signed;
+}
+
+async function verifySigned(
   image: ResolvedImage,
   base: ImageEvidence,
   repository: string,

@@ -61,7 +61,7 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
     .addOption(
       new Option(
         '--allow-unverified',
-        'when no attestation of the type exists, extract an unsigned attachment of that artifactType (marked UNVERIFIED)',
+        'when no attestation of the type exists, extract an unsigned attachment of that artifactType, or a BuildKit attestation of that type stored in the index (marked UNVERIFIED)',
       ),
     );
   addRegistryOptions(cmd).action(async (image: string, flags: ExtractFlags) => {

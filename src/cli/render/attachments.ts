@@ -30,10 +30,39 @@ export function renderAttachmentTree(list: AttachmentList, io: Io): void {
       );
     });
   });
-  io.out(`└── unsigned attachments (never counted as verified): ${list.unsigned.length}`);
+  const bk = list.buildkit;
+  io.out(`${branch(!bk)}unsigned attachments (never counted as verified): ${list.unsigned.length}`);
   list.unsigned.forEach((u, i) => {
     io.out(
-      `    ${branch(i === list.unsigned.length - 1)}${printable(u.artifactType)}  ${u.digest}  ${printable(u.via)}`,
+      `${rule(!bk)}${branch(i === list.unsigned.length - 1)}${printable(u.artifactType)}  ${u.digest}  ${printable(u.via)}`,
+    );
+  });
+  if (bk) renderBuildkit(bk, io);
+}
+
+/** BuildKit's in-index attestations under the child each describes, then what was attached to nothing. */
+function renderBuildkit(bk: NonNullable<AttachmentList['buildkit']>, io: Io): void {
+  const c = io.outChalk;
+  const branch = (last: boolean) => (last ? '└── ' : '├── ');
+  const rule = (last: boolean) => (last ? '    ' : '│   ');
+  const byChild = new Map<string, typeof bk.attestations>();
+  for (const a of bk.attestations) byChild.set(a.child, [...(byChild.get(a.child) ?? []), a]);
+  io.out(
+    `└── BuildKit attestations in the index (unsigned, never counted as verified): ${bk.attestations.length}`,
+  );
+  const groups = [...byChild];
+  groups.forEach(([child, items], gi) => {
+    const lastGroup = gi === groups.length - 1 && bk.ignored.length === 0;
+    io.out(`    ${branch(lastGroup)}${printable(items[0]!.platform ?? 'unknown platform')}  ${child}`);
+    items.forEach((a, i) => {
+      io.out(
+        `    ${rule(lastGroup)}${branch(i === items.length - 1)}${printable(a.predicateType)}  ${c.yellow('unsigned')}  ${a.manifest}${a.typeSource === 'annotation' ? '  [type from annotation]' : ''}`,
+      );
+    });
+  });
+  bk.ignored.forEach((x, i) => {
+    io.out(
+      `    ${branch(i === bk.ignored.length - 1)}${c.red('ignored')} ${x.manifest}${x.layer ? ` layer ${x.layer}` : ''}: ${printable(x.reason)}`,
     );
   });
 }

@@ -2,7 +2,7 @@
 import { extractedPath, stdoutTrailer } from '../../output/extract.js';
 import { writeOutputFile } from '../../output/write-file.js';
 import type { ExtractResult } from '../../run/extract.js';
-import { jsonText } from '../../util/printable.js';
+import { jsonText, printable } from '../../util/printable.js';
 import type { Io } from '../output.js';
 
 /** The extract flags that say where and how the payload is written. */
@@ -20,8 +20,11 @@ export async function writeUnverified(
 ): Promise<void> {
   const img = result.run.images[0]!;
   const u = result.attachment;
+  const bk = u.buildkit;
   io.err(
-    `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
+    bk
+      ? `${io.errChalk.yellow('UNVERIFIED:')} BuildKit ${printable(bk.predicateType)} attestation for ${printable(bk.platform ?? 'the image')} ${bk.child} (attestation manifest ${u.digest} in index ${bk.index}) is not signed; its bytes were checked only against their digest`
+      : `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
   );
   if (!flags.output || flags.output === '-')
     process.stdout.write(Buffer.concat([u.bytes, Buffer.from(stdoutTrailer(u.bytes, false, isTerminal()))]));
@@ -36,6 +39,7 @@ export async function writeUnverified(
           verified: false,
           attachment: u.digest,
           layer: u.layer,
+          ...(bk ? { buildkit: bk } : {}),
         },
         2,
       ),

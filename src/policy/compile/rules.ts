@@ -108,6 +108,12 @@ function compilePlatformScope(r: PolicyRule, path: DocPath, c: RuleContext): Pla
 
 function compileAttestation(a: AttestationRequirement, ap: DocPath, c: RuleContext): CompiledAttestation {
   if (a.signedBy) c.known([...ap, 'signedBy'], a.signedBy);
+  if (a.allowUnsigned && a.signedBy)
+    c.issues.add(
+      [...ap, 'allowUnsigned'],
+      `allowUnsigned: ${a.allowUnsigned} cannot be combined with signedBy: unsigned evidence has no signer, so it could never satisfy a requirement that names one`,
+      'drop signedBy to accept unsigned BuildKit attestations, or drop allowUnsigned to require a signature',
+    );
   const conditions: CompiledCondition[] = [];
   for (const [ci, cond] of (a.conditions ?? []).entries()) {
     const compiled = compileCondition(cond, ci);

@@ -3,7 +3,7 @@
  * judged whole (age, SLSA fields, CEL conditions).
  */
 import { formatDuration } from '../duration.js';
-import type { AttestationEvidence, ImageEvidence } from '../evidence.js';
+import type { AttestationEvidence, ImageEvidence, UnsignedEvidence } from '../evidence.js';
 import type { CompiledAttestation, CompiledPolicy } from '../load.js';
 import { shorthand } from './describe.js';
 import { slsaChecks } from './gates/slsa.js';
@@ -43,6 +43,9 @@ export function attestationChecks(
   const base = `attestations/${req.raw.name}`;
   const { good, notes } = candidates(policy, ev, req.predicateType, req.raw.signedBy, now);
   const who = req.raw.signedBy ? ` signed by ${req.raw.signedBy.join(' | ')}` : '';
+  // Unsigned evidence only where the policy opted in, and never for a requirement naming a signer.
+  if (good.length === 0 && req.raw.allowUnsigned === 'buildkit' && !req.raw.signedBy && ev.unsigned)
+    return unsignedChecks(req, ev, ev.unsigned, base, now, notes);
   if (good.length === 0) {
     return [
       {
@@ -131,5 +134,82 @@ function judgeAttestation(
       severity: c.raw.severity,
     });
   }
+  return out;
+}
+
+/**
+ * `allowUnsigned: buildkit`: the BuildKit attestations of the type stand in for a signed one. For a
+ * child image, its own; for the index, every runnable image of it must have one (the index is all of
+ * them). Each is judged as a signed one would be (maxAge fails: nothing signed its time), and the
+ * result carries a warning that the evidence was unsigned.
+ */
+function unsignedChecks(
+  req: CompiledAttestation,
+  ev: ImageEvidence,
+  u: UnsignedEvidence,
+  base: string,
+  now: Date,
+  notes: string[],
+): CheckResult[] {
+  const type = shorthand(req.predicateType);
+  const self = u.children.find((c) => c.digest === ev.digest);
+  const targets = self ? [self] : u.children;
+  const name = (c: { digest: string; platform?: string }) => `${c.platform ?? 'image'} ${c.digest}`;
+  const missing = targets.filter(
+    (t) => !u.attestations.some((a) => a.subject === t.digest && a.predicateType === req.predicateType),
+  );
+  if (targets.length === 0 || missing.length > 0) {
+    const seen = [...new Set([...notes, ...u.ignored])];
+    return [
+      {
+        id: base,
+        status: 'fail',
+        reason: `no verified ${type} attestation, and no unsigned BuildKit one for ${targets.length === 0 ? 'any image of the index' : missing.map(name).join(', ')}${seen.length ? ` (${seen.join('; ')})` : ''}`,
+        expected: `${req.predicateType} (signed, or unsigned from BuildKit for every image)`,
+        actual: 'none',
+      },
+    ];
+  }
+  const out: CheckResult[] = [];
+  for (const t of targets) {
+    const mine = u.attestations.filter(
+      (a) => a.subject === t.digest && a.predicateType === req.predicateType,
+    );
+    let chosen: CheckResult[] | undefined;
+    for (const a of mine) {
+      const judged = judgeAttestation(
+        req,
+        {
+          authority: 'unsigned (BuildKit)',
+          predicateType: a.predicateType,
+          format: 'buildkit',
+          via: a.via,
+          statement: a.statement,
+        },
+        base,
+        now,
+      ).map((c) =>
+        c.id === base && c.status === 'pass'
+          ? {
+              ...c,
+              reason: `unsigned BuildKit ${type} attestation for ${name(t)} (attestation manifest ${a.via})`,
+            }
+          : c,
+      );
+      chosen ??= judged;
+      if (judged.every((c) => c.status === 'pass' || c.status === 'skip')) {
+        chosen = judged;
+        break;
+      }
+    }
+    out.push(...chosen!);
+  }
+  out.push({
+    id: `${base}/unsigned`,
+    status: 'warn',
+    reason: `satisfied only by unsigned BuildKit attestations stored in the image index (allowUnsigned: buildkit): nothing signed them, so whoever could push the index could have written them`,
+    expected: `a ${type} attestation signed by an authority`,
+    actual: 'unsigned (BuildKit)',
+  });
   return out;
 }
