@@ -145,3 +145,20 @@ export {
 export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './verify/attestations.js';
 export { buildTrust, type Trust, type TrustInput } from './verify/trust.js';
 export { VERSION } from './version.js';
+export { type Attached, type AttachTarget, attachVsa } from './vsa/attach.js';
+export { type IssuedVsa, type IssueResult, issueVsas, vsaTarget } from './vsa/issue.js';
+export { judgeVsa, type VsaExpectations, type VsaJudgement } from './vsa/judge.js';
+export {
+  DEFAULT_VERIFIER_ID,
+  parseVsaStatement,
+  VSA_PREDICATE_TYPE,
+  type VsaStatement,
+} from './vsa/predicate.js';
+export { type SignedVsa, signVsa } from './vsa/sign.js';
+export {
+  fromPrivateKey,
+  loadVsaSigningKey,
+  VSA_PASSWORD_ENV,
+  type VsaSigningKey,
+} from './vsa/signing-key.js';
+export { vsaStatement } from './vsa/statement.js';

@@ -8,6 +8,7 @@ import { exitCodeForDecisions } from '../exit-codes.js';
 import { appendAudit, decisionRecord } from '../policy/audit-log.js';
 import { discoveryPlanFor } from '../policy/discovery-plan.js';
 import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js';
+import type { ImageEvidence } from '../policy/evidence.js';
 import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
 import type { PolicyTrust } from '../verify/trust.js';
@@ -31,6 +32,8 @@ export interface EvaluateOptions {
    * over a limit, or that the registry fails to serve denies the image, as any verification error does).
    */
   exhaustive?: boolean;
+  /** Called with each decision and the evidence it was made on (issuing VSAs: src/vsa/issue.ts). */
+  onDecision?: (decision: PolicyDecision, evidence: ImageEvidence, index: number) => void;
 }
 
 export interface PolicyRun {
@@ -68,6 +71,7 @@ export async function runEvaluate(
       onEvidence: (ev, i) => {
         const d = evaluateOrDeny(policy, ev, now);
         decisions[i] = d;
+        o.onDecision?.(d, ev, i);
         if (ctx.batch?.failFast && d.status === 'fail') stop = true;
         ctx.batch?.onProgress?.(++done, references.length);
       },

@@ -31,9 +31,10 @@ import {
 } from '../registry-options.js';
 import { renderVerifyText, verifyJson } from '../render/verify.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
+import { addVsaOptions, type VsaFlags } from '../vsa-flags.js';
 import { addPolicyOptions, type PolicyFlags, verifyWithPolicy } from './verify-policy.js';
 
-interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags, PolicyFlags {
+interface VerifyFlags extends RegistryFlags, TrustFlags, BatchFlags, DiscoveryFlags, PolicyFlags, VsaFlags {
   signatureRepository?: string;
   requireDockerReference?: boolean;
   platform?: string;
@@ -72,7 +73,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
         'examine every signature even after one verified (implied by -o json and -o text, as cosign does)',
       ),
     );
-  addPolicyOptions(cmd);
+  addVsaOptions(addPolicyOptions(cmd));
   addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify'), 'verify');
   addBatchOptions(cmd);
   addDiscoveryOptions(cmd);
@@ -82,7 +83,16 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
     const { inputs, images, batch } = await readBatchInputs(positional, flags, io);
     const exit = (c: number) => setExit(withInputFailures(inputs, c));
     if (flags.policy) return verifyWithPolicy(images, positional, flags, io, exit, outputs, inputs, batch);
-    for (const f of ['effectiveTime', 'auditLog', 'imageName', 'cache', 'exhaustive'] as const)
+    for (const f of [
+      'effectiveTime',
+      'auditLog',
+      'imageName',
+      'cache',
+      'exhaustive',
+      'vsa',
+      'vsaKey',
+      'vsaAttach',
+    ] as const)
       if (flags[f]) throw new UsageError(`${FLAG_FOR_OPTION[f]} needs --policy`);
     const trustInput = trustInputFromFlags(flags, {
       requireDockerReference: flags.requireDockerReference ?? false,

@@ -8,6 +8,7 @@ import type { CompiledPolicy, CompiledRule } from '../load.js';
 import { attestationChecks } from './attestations.js';
 import { applyExceptions } from './exceptions.js';
 import { sbomChecks } from './gates/sbom.js';
+import { coveredByVsa, SLSA_PROVENANCE_TYPES, vsaCheck } from './gates/vsa.js';
 import { vulnerabilityChecks } from './gates/vulnerabilities.js';
 import { signatureCheck } from './signatures.js';
 import type { CheckResult, CheckStatus, RuleResult } from './types.js';
@@ -22,8 +23,13 @@ export function evaluateRule(
   const r = rule.raw;
   const raw: CheckResult[] = referenceChecks(r, ev);
   if (r.signatures) raw.push(signatureCheck(policy, r.signatures, ev, now));
+  const vsa = r.requireVSA ? vsaCheck(policy, r.requireVSA, ev, now) : undefined;
+  if (vsa) raw.push(vsa);
   // Appended one by one: a report with many findings has more checks than a call takes arguments.
-  for (const a of rule.attestations) for (const c of attestationChecks(policy, a, ev, now)) raw.push(c);
+  for (const a of rule.attestations)
+    if (vsa?.status === 'pass' && SLSA_PROVENANCE_TYPES.includes(a.predicateType))
+      raw.push(coveredByVsa(a.raw.name, r.requireVSA!.authority));
+    else for (const c of attestationChecks(policy, a, ev, now)) raw.push(c);
   if (r.vulnerabilities) for (const c of vulnerabilityChecks(policy, rule, ev, now)) raw.push(c);
   if (r.sbom) for (const c of sbomChecks(policy, r.sbom, ev, now)) raw.push(c);
 
