@@ -129,6 +129,7 @@ export {
   verifyImages,
 } from './run/verify-image.js';
 export { runVerifySlsa, type SlsaCandidate, type SlsaJob, type SlsaRun } from './run/verify-slsa.js';
+export { runVerifyVsa, type VsaJob, type VsaRun } from './run/verify-vsa.js';
 export { GITHUB_V1_CLAIMS, parseExtensionFlag } from './trust/claims.js';
 export type { IdentityPolicyInput } from './trust/identity.js';
 export { escapeJsonRaw, jsonText, printable } from './util/printable.js';

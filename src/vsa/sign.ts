@@ -7,6 +7,8 @@
  * what trustgate accepts is still checked by sigstore-js alone.
  */
 import { sign as nodeSign } from 'node:crypto';
+import { bundleToJSON } from '@sigstore/bundle';
+import { DSSEBundleBuilder } from '@sigstore/sign';
 import type { VsaStatement } from './predicate.js';
 import type { VsaSigningKey } from './signing-key.js';
 
@@ -19,15 +21,13 @@ export interface SignedVsa {
   payload: Buffer;
 }
 
-type Builder = { create(a: { data: Buffer; type: string }): Promise<unknown> };
-let builders: WeakMap<VsaSigningKey, Builder> | undefined;
+let builders: WeakMap<VsaSigningKey, DSSEBundleBuilder> | undefined;
 
 /** One builder per key, made once: building is per image, and the batch target is ≤ 1 ms each. */
-async function builderFor(key: VsaSigningKey): Promise<Builder> {
+function builderFor(key: VsaSigningKey): DSSEBundleBuilder {
   builders ??= new WeakMap();
   const known = builders.get(key);
   if (known) return known;
-  const { DSSEBundleBuilder } = await import('@sigstore/sign');
   const publicKey = `-----BEGIN PUBLIC KEY-----\n${key.spki.toString('base64')}\n-----END PUBLIC KEY-----\n`;
   const b = new DSSEBundleBuilder({
     witnesses: [],
@@ -45,10 +45,7 @@ async function builderFor(key: VsaSigningKey): Promise<Builder> {
 /** Sign `statement` as cosign would, returning the bundle JSON. */
 export async function signVsa(statement: VsaStatement, key: VsaSigningKey): Promise<SignedVsa> {
   const payload = Buffer.from(JSON.stringify(statement));
-  const [builder, { bundleToJSON }] = await Promise.all([builderFor(key), import('@sigstore/bundle')]);
-  const bundle = (await builder.create({ data: payload, type: INTOTO_PAYLOAD_TYPE })) as Parameters<
-    typeof bundleToJSON
-  >[0];
+  const bundle = await builderFor(key).create({ data: payload, type: INTOTO_PAYLOAD_TYPE });
   return { bundle: JSON.stringify(cosignShape(bundleToJSON(bundle))), payload };
 }
 

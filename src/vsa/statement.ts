@@ -50,7 +50,10 @@ export function vsaStatement(i: VsaInput): VsaStatement | undefined {
       verifier: { id: i.verifierId, version: { trustgate: VERSION } },
       timeVerified: i.timeVerified.toISOString(),
       resourceUri: resourceUriOf(i.evidence.name, digest),
-      policy: { uri: pathToFileURL(resolve(i.policy.file)).href, digest: { sha256: i.policy.sha256 } },
+      policy: {
+        uri: pathToFileURL(resolve(i.policy.file)).href,
+        digest: { sha256: i.policy.sha256.replace(/^sha256:/, '') },
+      },
       inputAttestations: inputAttestations(i.evidence),
       verificationResult: passed ? 'PASSED' : 'FAILED',
       verifiedLevels: passed ? [`SLSA_BUILD_LEVEL_${Math.max(0, levelOf(i))}`] : ['FAILED'],
