@@ -107,7 +107,7 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
   const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
   const trust = options.verifiers ?? buildPolicyVerifiers(policy, options.trustRoots);
   imageNameFrom(options.imageName); // a bad name fails before the client is opened, as it always has
-  const { effectiveTime, auditLog, imageName, cache, exhaustive, failFast, onProgress } = options;
+  const { effectiveTime, auditLog, imageName, cache, exhaustive, failFast, onProgress, onDecision } = options;
   return withSource(options, (source) =>
     runEvaluate(
       references,
@@ -124,6 +124,7 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
         ...(imageName !== undefined ? { imageName } : {}),
         ...(cache ? { cache } : {}),
         ...(exhaustive ? { exhaustive } : {}),
+        ...(onDecision ? { onDecision } : {}),
       },
     ),
   );
