@@ -65,6 +65,13 @@ export {
   PolicyInvalidError,
 } from './policy/load.js';
 export { buildPolicyVerifiers } from './policy/policy-trust.js';
+export { judgeVsa, type VsaExpectations, type VsaJudgement } from './policy/vsa-judge.js';
+export {
+  DEFAULT_VERIFIER_ID,
+  parseVsaStatement,
+  VSA_PREDICATE_TYPE,
+  type VsaStatement,
+} from './policy/vsa-predicate.js';
 export * from './reference/index.js';
 export {
   formatGithub,
@@ -148,13 +155,6 @@ export { buildTrust, type Trust, type TrustInput } from './verify/trust.js';
 export { VERSION } from './version.js';
 export { type Attached, type AttachTarget, attachVsa } from './vsa/attach.js';
 export { type IssuedVsa, type IssueResult, issueVsas, vsaTarget } from './vsa/issue.js';
-export { judgeVsa, type VsaExpectations, type VsaJudgement } from './vsa/judge.js';
-export {
-  DEFAULT_VERIFIER_ID,
-  parseVsaStatement,
-  VSA_PREDICATE_TYPE,
-  type VsaStatement,
-} from './vsa/predicate.js';
 export { type SignedVsa, signVsa } from './vsa/sign.js';
 export {
   fromPrivateKey,

@@ -20,10 +20,10 @@
 import type { DiscoveryPlan } from '../discovery/discover.js';
 import { COSIGN_SIGN_PREDICATE } from '../discovery/media-types.js';
 import type { Discovery } from '../discovery/types.js';
-import { VSA_PREDICATE_TYPE } from '../vsa/predicate.js';
 import { evaluatePolicy, matchingRules } from './evaluate/index.js';
 import type { ImageEvidence } from './evidence.js';
 import type { CompiledPolicy } from './load.js';
+import { VSA_PREDICATE_TYPE } from './vsa-predicate.js';
 
 /** Checks decided by the reference alone, which more evidence cannot change. */
 const EVIDENCE_FREE = new Set(['registry', 'namespace', 'digest', 'deny/digest', 'noMatch']);

@@ -114,7 +114,7 @@ const sbom = z.strictObject({
 
 /**
  * A signed SLSA VSA from a trusted verifier, instead of re-checking the evidence it summarises
- * (src/vsa/judge.ts): PASSED, for this digest, from `authority`, made under that policy, fresh enough.
+ * (src/policy/vsa-judge.ts): PASSED, for this digest, from `authority`, made under that policy, fresh enough.
  */
 const requireVSA = z.strictObject({
   authority: name,

@@ -2,12 +2,12 @@
  * `trustgate verify-vsa IMAGE --key K` (slsa-verifier's `verify-vsa`, for an image in a registry or
  * layout): the image's VSA attestations are found and their signatures verified with the key like
  * any attestation (legacy `.att` and bundle referrers; no transparency log: a VSA is key-signed by
- * the verifier), then each verified one is judged (src/vsa/judge.ts). The first that passes passes.
+ * the verifier), then each verified one is judged (src/policy/vsa-judge.ts). The first that passes passes.
  */
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { judgeVsa } from '../policy/vsa-judge.js';
+import { resourceUriOf, VSA_PREDICATE_TYPE } from '../policy/vsa-predicate.js';
 import type { Trust } from '../verify/trust.js';
-import { judgeVsa } from '../vsa/judge.js';
-import { resourceUriOf, VSA_PREDICATE_TYPE } from '../vsa/predicate.js';
 import type { RunContext } from './context.js';
 import { runVerifyAttestations } from './verify-attestations.js';
 

@@ -11,8 +11,8 @@ import { TrustgateError } from '../errors.js';
 import { MediaType } from '../oci/media-types.js';
 import type { RegistryClient } from '../oci/registry/client.js';
 import { pushBlob } from '../oci/registry/push.js';
+import { VSA_PREDICATE_TYPE } from '../policy/vsa-predicate.js';
 import { type Digest, digestTag, sha256Digest, truncate } from '../reference/digest.js';
-import { VSA_PREDICATE_TYPE } from './predicate.js';
 
 export interface AttachTarget {
   registry: string;

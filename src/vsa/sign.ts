@@ -9,7 +9,7 @@
 import { sign as nodeSign } from 'node:crypto';
 import { bundleToJSON } from '@sigstore/bundle';
 import { DSSEBundleBuilder } from '@sigstore/sign';
-import type { VsaStatement } from './predicate.js';
+import type { VsaStatement } from '../policy/vsa-predicate.js';
 import type { VsaSigningKey } from './signing-key.js';
 
 export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';

@@ -10,14 +10,14 @@ import { slsaFields } from '../policy/evaluate/gates/slsa.js';
 import type { PolicyDecision } from '../policy/evaluate/types.js';
 import type { ImageEvidence } from '../policy/evidence.js';
 import type { CompiledPolicy } from '../policy/load.js';
-import { VERSION } from '../version.js';
 import {
   buildLevelOf,
   INTOTO_STATEMENT_V1,
   resourceUriOf,
   VSA_PREDICATE_TYPE,
   type VsaStatement,
-} from './predicate.js';
+} from '../policy/vsa-predicate.js';
+import { VERSION } from '../version.js';
 
 const SLSA_PROVENANCE = new Set(['https://slsa.dev/provenance/v0.2', 'https://slsa.dev/provenance/v1']);
 

@@ -1,9 +1,9 @@
 /** The SLSA VSA v1 schema, the judgement of one VSA, and the signed bundle's shape. */
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
+import { judgeVsa } from '../../src/policy/vsa-judge.js';
+import { meetsLevel, parseVsaStatement, VSA_PREDICATE_TYPE } from '../../src/policy/vsa-predicate.js';
 import { preAuthEncoding } from '../../src/verify/dsse-pae.js';
-import { judgeVsa } from '../../src/vsa/judge.js';
-import { meetsLevel, parseVsaStatement, VSA_PREDICATE_TYPE } from '../../src/vsa/predicate.js';
 import { signVsa } from '../../src/vsa/sign.js';
 import { fromPrivateKey } from '../../src/vsa/signing-key.js';
 

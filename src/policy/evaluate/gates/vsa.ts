@@ -1,14 +1,15 @@
 /**
- * `requireVSA`: the image is vouched for by a signed SLSA VSA from one authority (src/vsa/judge.ts).
+ * `requireVSA`: the image is vouched for by a signed SLSA VSA from one authority (src/policy/vsa-judge.ts).
  * When one passes, the rule's SLSA provenance requirements are not judged again: the verifier did
  * that under the named policy, and the decision tree says so on each of them.
  */
-import { judgeVsa } from '../../../vsa/judge.js';
-import { DEFAULT_VERIFIER_ID, resourceUriOf, VSA_PREDICATE_TYPE } from '../../../vsa/predicate.js';
+
 import { parseDuration } from '../../duration.js';
 import type { ImageEvidence } from '../../evidence.js';
 import type { CompiledPolicy } from '../../load.js';
 import type { VsaRequirement } from '../../schema.js';
+import { judgeVsa } from '../../vsa-judge.js';
+import { DEFAULT_VERIFIER_ID, resourceUriOf, VSA_PREDICATE_TYPE } from '../../vsa-predicate.js';
 import { candidates } from '../attestations.js';
 import type { CheckResult } from '../types.js';
 

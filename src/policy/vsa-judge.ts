@@ -4,8 +4,8 @@
  * authority's key verified); what is judged here is what the summary says. Every check names the
  * expected and the actual value, and the first that fails is the reason.
  */
-import { formatDuration } from '../policy/duration.js';
-import { meetsLevel, parseVsaStatement, type VsaStatement } from './predicate.js';
+import { formatDuration } from './duration.js';
+import { meetsLevel, parseVsaStatement, type VsaStatement } from './vsa-predicate.js';
 
 /** A VSA stamped later than this after `now` is refused: the verifier's clock cannot be that far ahead. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
