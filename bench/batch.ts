@@ -11,6 +11,8 @@
  *      and a loop of single-image `trustgate verify --policy` runs, as ratios to (a).
  * Not a test: npm run bench:batch. BENCH_IMAGES, BENCH_LOOP (images in the loops) to shrink it;
  * BENCH_HOLD=1 only sets up, prints where, and keeps the registry up until interrupted (profiling).
+ * With `--vsa` (or BENCH_VSA=1), also (e): the cost of issuing a signed VSA per image (statement,
+ * DSSE, bundle), with an Ed25519 and a P-256 key, in process and as the CLI's --vsa --vsa-key.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,7 @@ import { startRegistry } from '../test/support/registry.js';
 import { repoRoot } from '../test/support/repo-root.js';
 import { COSIGN_SIGN_V1, statementFor } from '../test/support/signing.js';
 import { median } from './stats.js';
+import { vsaBench } from './vsa.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 500);
 const LOOP = Math.min(N, Number(process.env.BENCH_LOOP ?? N));
@@ -125,6 +128,10 @@ async function main(): Promise<void> {
     throw new Error(
       `policy denied ${denied.length}: ${JSON.stringify(denied[0]!.rules.flatMap((r) => r.checks).find((c) => c.status === 'fail'))}`,
     );
+  const vsa =
+    process.argv.includes('--vsa') || process.env.BENCH_VSA
+      ? await vsaBench(refs, policyFile, listFile, work, env, measure)
+      : undefined;
   const requests = counting.transport.counters.requests;
   const byMethod = counting.transport.counters.byMethod;
   await counting.close();
@@ -200,6 +207,7 @@ async function main(): Promise<void> {
     cachedMs: median(cached),
     cachedRequestsByMethod: cachedByMethod,
     cacheSpeedup: batchMs / median(cached),
+    ...(vsa ? { vsa } : {}),
   };
   const f = (x: number | null) => (x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(1));
   console.log(
@@ -214,6 +222,10 @@ async function main(): Promise<void> {
   console.log(
     `(d) the same run with --cache, warm: ${f(out.cachedMs)} ms = ${f(out.cacheSpeedup)}x faster than (a) (target >= 3x); requests ${JSON.stringify(cachedByMethod)} (target: the ${N} resolve HEADs only)`,
   );
+  if (vsa)
+    console.log(
+      `(e) signed VSA per image: ${vsa.inProcess.map((k) => `${k.key} ${k.msPerImage.toFixed(3)} ms`).join(', ')} (target <= 1 ms); CLI --vsa DIR/ --vsa-key (P-256, cosign key) over ${N} images: +${f(vsa.cliMsPerImage)} ms/image wall vs without`,
+    );
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results', 'batch.json'), `${JSON.stringify(out, null, 2)}\n`);
 }

@@ -79,6 +79,13 @@ export {
   PolicyInvalidError,
 } from './policy/load.js';
 export { buildPolicyVerifiers } from './policy/policy-trust.js';
+export { judgeVsa, type VsaExpectations, type VsaJudgement } from './policy/vsa-judge.js';
+export {
+  DEFAULT_VERIFIER_ID,
+  parseVsaStatement,
+  VSA_PREDICATE_TYPE,
+  type VsaStatement,
+} from './policy/vsa-predicate.js';
 export * from './reference/index.js';
 export {
   formatGithub,
@@ -146,6 +153,7 @@ export {
   verifyImages,
 } from './run/verify-image.js';
 export { runVerifySlsa, type SlsaCandidate, type SlsaJob, type SlsaRun } from './run/verify-slsa.js';
+export { runVerifyVsa, type VsaJob, type VsaRun } from './run/verify-vsa.js';
 export { GITHUB_V1_CLAIMS, parseExtensionFlag } from './trust/claims.js';
 export type { IdentityPolicyInput } from './trust/identity.js';
 export { escapeJsonRaw, jsonText, printable } from './util/printable.js';
@@ -163,3 +171,13 @@ export { type AttestationVerdict, PREDICATE_TYPES, predicateTypeFor } from './ve
 export { checkBuildkitStatements } from './verify/buildkit.js';
 export { buildTrust, type Trust, type TrustInput } from './verify/trust.js';
 export { VERSION } from './version.js';
+export { type Attached, type AttachTarget, attachVsa } from './vsa/attach.js';
+export { type IssuedVsa, type IssueResult, issueVsas, vsaTarget } from './vsa/issue.js';
+export { type SignedVsa, signVsa } from './vsa/sign.js';
+export {
+  fromPrivateKey,
+  loadVsaSigningKey,
+  VSA_PASSWORD_ENV,
+  type VsaSigningKey,
+} from './vsa/signing-key.js';
+export { vsaStatement } from './vsa/statement.js';

@@ -7,6 +7,9 @@ import { describeError, isTrustgateError } from '../errors.js';
 /** Library option (VerifyOptions, RegistryClientOptions, PolicyRunOptions) → the flag that sets it. */
 export const FLAG_FOR_OPTION: Readonly<Record<string, string>> = {
   keys: '--key',
+  vsa: '--vsa',
+  vsaKey: '--vsa-key',
+  vsaAttach: '--vsa-attach',
   identity: '--certificate-identity',
   caRoots: '--ca-roots',
   caIntermediates: '--ca-intermediates',

@@ -14,6 +14,7 @@ import { registerVerify } from './commands/verify.js';
 import { registerVerifyAttestation } from './commands/verify-attestation.js';
 import { registerVerifyBundle } from './commands/verify-bundle.js';
 import { registerVerifySlsa } from './commands/verify-slsa.js';
+import { registerVerifyVsa } from './commands/verify-vsa.js';
 import { exitCodeForError } from './exit-codes.js';
 import { cliMessage } from './flags.js';
 import { type Io, processIo, redactingIo } from './output.js';
@@ -43,6 +44,7 @@ export async function main(argv: readonly string[], given: Io = processIo()): Pr
   registerExport(program, io, setExit);
   registerVerifyBundle(program, io, setExit);
   registerVerifySlsa(program, io, setExit);
+  registerVerifyVsa(program, io, setExit);
   registerPolicy(program, io, setExit);
   registerPin(program, io, setExit);
   addFalseForms(program);

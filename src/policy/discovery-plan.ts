@@ -23,6 +23,7 @@ import type { Discovery } from '../discovery/types.js';
 import { evaluatePolicy, matchingRules } from './evaluate/index.js';
 import type { ImageEvidence } from './evidence.js';
 import type { CompiledPolicy } from './load.js';
+import { VSA_PREDICATE_TYPE } from './vsa-predicate.js';
 
 /** Checks decided by the reference alone, which more evidence cannot change. */
 const EVIDENCE_FREE = new Set(['registry', 'namespace', 'digest', 'deny/digest', 'noMatch']);
@@ -42,12 +43,14 @@ export function discoveryPlanFor(
   if (rules.some((r) => r.raw.vulnerabilities || r.raw.sbom)) return undefined;
   const wanted = new Set(rules.flatMap((r) => r.attestations.map((a) => a.predicateType)));
   if (rules.some((r) => r.raw.signatures)) wanted.add(COSIGN_SIGN_PREDICATE);
+  if (rules.some((r) => r.raw.requireVSA)) wanted.add(VSA_PREDICATE_TYPE);
   return {
     wants: (predicateType) => wanted.has(predicateType),
     enough(found) {
       const decision = evaluatePolicy(policy, { ...base, ...verify(found) }, now);
       return [...decision.checks, ...decision.rules.flatMap((r) => r.checks)].every(
-        (c) => EVIDENCE_FREE.has(c.id) || (c.status === 'pass' && !c.exception),
+        // A skip is a requirement a passing VSA covers: more evidence cannot un-cover it.
+        (c) => EVIDENCE_FREE.has(c.id) || ((c.status === 'pass' || c.status === 'skip') && !c.exception),
       );
     },
   };

@@ -21,6 +21,9 @@ export interface SignatureEvidence {
    * authorities verified counts once towards a threshold.
    */
   signature?: string;
+  /** The blob (bundle or signed layer) and the manifest that carried it: a VSA's inputAttestations. */
+  layer?: string;
+  manifest?: string;
 }
 
 export interface AttestationEvidence {
@@ -31,6 +34,9 @@ export interface AttestationEvidence {
   key?: string;
   identity?: CertificateIdentity;
   time?: string;
+  /** The blob (bundle or signed layer) and the manifest that carried it: a VSA's inputAttestations. */
+  layer?: string;
+  manifest?: string;
   /** The verified statement; `statement.predicate` is absent when the payload was too large to build. */
   statement: Statement;
 }

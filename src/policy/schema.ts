@@ -133,6 +133,22 @@ const platformText = z
  */
 const platformScope = z.union([z.enum(['index', 'each', 'any']), z.array(platformText).min(1).max(64)]);
 
+/**
+ * A signed SLSA VSA from a trusted verifier, instead of re-checking the evidence it summarises
+ * (src/policy/vsa-judge.ts): PASSED, for this digest, from `authority`, made under that policy, fresh enough.
+ */
+const requireVSA = z.strictObject({
+  authority: name,
+  /** The sha256 of the policy file the verifier used (`sha256:<hex>`), or `any`. */
+  policyDigest: z.union([z.literal('any'), z.string().regex(/^sha256:[0-9a-f]{64}$/)]),
+  /** The VSA must state at least this level (a higher level on the same track implies it). */
+  minLevel: nonEmpty.optional(),
+  /** How old the VSA's timeVerified may be. */
+  maxAge: durationText,
+  /** The verifier.id it must name; default: trustgate's own. */
+  verifierId: nonEmpty.optional(),
+});
+
 const rule = z.strictObject({
   name,
   /** Image globs over registry/repository: `*` stays within a path segment, `**` crosses them. */
@@ -148,6 +164,13 @@ const rule = z.strictObject({
   vulnerabilities: vulnerabilities.optional(),
   sbom: sbom.optional(),
   platforms: platformScope.optional(),
+
+  requireVSA: requireVSA.optional(),
+  /** The SLSA level a VSA issued under this rule states (default: what its provenance shows). */
+  vsaLevel: z
+    .string()
+    .regex(/^SLSA_BUILD_LEVEL_[0-3]$/)
+    .optional(),
 });
 
 const denyEntry = { reason: nonEmpty, reference: nonEmpty.optional() };
@@ -202,6 +225,7 @@ export type PolicyAuthority = z.infer<typeof authority>;
 export type AttestationRequirement = z.infer<typeof attestationRequirement>;
 export type VulnerabilityGate = z.infer<typeof vulnerabilities>;
 export type SbomGate = z.infer<typeof sbom>;
+export type VsaRequirement = z.infer<typeof requireVSA>;
 export type PolicyException = z.infer<typeof exception>;
 export type PolicyCondition = z.infer<typeof condition>;
 export type Severity = z.infer<typeof severity>;

@@ -8,6 +8,7 @@ import { exitCodeForDecisions } from '../exit-codes.js';
 import { appendAudit, decisionRecord } from '../policy/audit-log.js';
 import { discoveryPlanFor } from '../policy/discovery-plan.js';
 import { evaluateOrDeny, type PolicyDecision } from '../policy/evaluate/index.js';
+import type { ImageEvidence } from '../policy/evidence.js';
 import { type CompiledPolicy, loadPolicy } from '../policy/load.js';
 import { platformsWanted } from '../policy/platform-plan.js';
 import { buildPolicyVerifiers, type PolicyVerifiers } from '../policy/policy-trust.js';
@@ -33,6 +34,8 @@ export interface EvaluateOptions {
    * over a limit, or that the registry fails to serve denies the image, as any verification error does).
    */
   exhaustive?: boolean;
+  /** Called with each decision and the evidence it was made on (issuing VSAs: src/vsa/issue.ts). */
+  onDecision?: (decision: PolicyDecision, evidence: ImageEvidence, index: number) => void;
 }
 
 export interface PolicyRun {
@@ -72,6 +75,7 @@ export async function runEvaluate(
       onEvidence: (ev, i) => {
         const d = evaluateOrDeny(policy, ev, now);
         decisions[i] = d;
+        o.onDecision?.(d, ev, i);
         if (ctx.batch?.failFast && d.status === 'fail') stop = true;
         ctx.batch?.onProgress?.(++done, references.length);
       },
@@ -107,7 +111,7 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
   const policy = typeof options.policy === 'string' ? loadPolicy(options.policy) : options.policy;
   const trust = options.verifiers ?? buildPolicyVerifiers(policy, options.trustRoots);
   imageNameFrom(options.imageName); // a bad name fails before the client is opened, as it always has
-  const { effectiveTime, auditLog, imageName, cache, exhaustive, failFast, onProgress } = options;
+  const { effectiveTime, auditLog, imageName, cache, exhaustive, failFast, onProgress, onDecision } = options;
   return withSource(options, (source) =>
     runEvaluate(
       references,
@@ -124,6 +128,7 @@ export async function evaluateImages(references: string[], options: PolicyRunOpt
         ...(imageName !== undefined ? { imageName } : {}),
         ...(cache ? { cache } : {}),
         ...(exhaustive ? { exhaustive } : {}),
+        ...(onDecision ? { onDecision } : {}),
       },
     ),
   );

@@ -10,6 +10,7 @@ import type { Io } from '../output.js';
 import { type RegistryFlags, sourceOptionsFromFlags, UsageError } from '../registry-options.js';
 import { policyJson, renderCacheEvents, renderPolicyText } from '../render/policy.js';
 import type { TrustFlags } from '../trust-options.js';
+import { issuePlanned, prepareVsa, type VsaFlags } from '../vsa-flags.js';
 
 export interface PolicyFlags {
   policy?: string;
@@ -23,6 +24,7 @@ export interface PolicyFlags {
 
 /** What verify --policy reads of verify's flags (the trust flags only to refuse them). */
 type VerifyPolicyFlags = PolicyFlags &
+  VsaFlags &
   RegistryFlags &
   BatchFlags &
   Pick<TrustFlags, 'key' | 'certificateIdentity' | 'certificateIdentityRegexp'> & { platform?: string };
@@ -93,8 +95,9 @@ export async function verifyWithPolicy(
   const runBatch = batchOf(batchRunOptions(flags));
   const policy = loadPolicy(flags.policy!);
   const trust = buildPolicyVerifiers(policy);
-  const run = await withSource(source, (s) =>
-    runEvaluate(
+  const vsa = await prepareVsa(flags, images.length);
+  const run = await withSource(source, async (s) => {
+    const done = await runEvaluate(
       images,
       policy,
       trust,
@@ -105,9 +108,12 @@ export async function verifyWithPolicy(
         ...(flags.imageName ? { imageName: flags.imageName } : {}),
         ...(cache ? { cache } : {}),
         ...(flags.exhaustive ? { exhaustive: true } : {}),
+        ...(vsa ? { onDecision: vsa.onDecision } : {}),
       },
-    ),
-  );
+    );
+    if (vsa) await issuePlanned(vsa, flags, done, policy, s.client, io);
+    return done;
+  });
   if (cache) renderCacheEvents(cache.events, images.length, flags.cache!, io);
   const report = reportFromPolicy(run, inputs.locations, inputs.skipped);
   await writeBatchOutputs(

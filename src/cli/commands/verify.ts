@@ -40,6 +40,7 @@ import {
 } from '../registry-options.js';
 import { renderVerifyText, verifyJson } from '../render/verify.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
+import { addVsaOptions, type VsaFlags } from '../vsa-flags.js';
 import { addPolicyOptions, type PolicyFlags, verifyWithPolicy } from './verify-policy.js';
 
 interface VerifyFlags
@@ -48,7 +49,8 @@ interface VerifyFlags
     BatchFlags,
     DiscoveryFlags,
     PolicyFlags,
-    AllPlatformsFlags {
+    AllPlatformsFlags,
+    VsaFlags {
   signatureRepository?: string;
   requireDockerReference?: boolean;
   platform?: string;
@@ -88,7 +90,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       ),
     );
   addAllPlatformsOption(cmd);
-  addPolicyOptions(cmd);
+  addVsaOptions(addPolicyOptions(cmd));
   addCosignRefusedOptions(addCosignTrustOptions(cmd, 'verify'), 'verify');
   addBatchOptions(cmd);
   addDiscoveryOptions(cmd);
@@ -103,7 +105,16 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
         hint: "state the scope in the policy instead: a rule's platforms: each | any | [os/arch, …]",
       });
     if (flags.policy) return verifyWithPolicy(images, positional, flags, io, exit, outputs, inputs, batch);
-    for (const f of ['effectiveTime', 'auditLog', 'imageName', 'cache', 'exhaustive'] as const)
+    for (const f of [
+      'effectiveTime',
+      'auditLog',
+      'imageName',
+      'cache',
+      'exhaustive',
+      'vsa',
+      'vsaKey',
+      'vsaAttach',
+    ] as const)
       if (flags[f]) throw new UsageError(`${FLAG_FOR_OPTION[f]} needs --policy`);
     const trustInput = trustInputFromFlags(flags, {
       requireDockerReference: flags.requireDockerReference ?? false,

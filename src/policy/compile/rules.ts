@@ -75,6 +75,7 @@ function compileRule(r: PolicyRule, ri: number, c: RuleContext): CompiledRule {
   if (r.vulnerabilities?.signedBy)
     c.known([...path, 'vulnerabilities', 'signedBy'], r.vulnerabilities.signedBy);
   if (r.sbom?.signedBy) c.known([...path, 'sbom', 'signedBy'], r.sbom.signedBy);
+  if (r.requireVSA) c.known([...path, 'requireVSA'], [r.requireVSA.authority]);
   // Globs are compiled after the requirements, as before the split: issue order is part of the output.
   return {
     raw: r,

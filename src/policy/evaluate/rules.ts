@@ -8,6 +8,7 @@ import type { CompiledPolicy, CompiledRule } from '../load.js';
 import { attestationChecks } from './attestations.js';
 import { applyExceptions } from './exceptions.js';
 import { sbomChecks } from './gates/sbom.js';
+import { coveredByVsa, SLSA_PROVENANCE_TYPES, vsaCheck } from './gates/vsa.js';
 import { vulnerabilityChecks } from './gates/vulnerabilities.js';
 import { platformScopeCheck } from './platforms.js';
 import { signatureCheck } from './signatures.js';
@@ -22,17 +23,29 @@ export function evaluateRule(
 ): RuleResult {
   const r = rule.raw;
   const raw: CheckResult[] = referenceChecks(r, ev);
-  // The signature and attestation requirements, one list per requirement, on any evidence (the
-  // image's, or a platform image's); exceptions apply by check id either way.
-  const requirements = (on: ImageEvidence): CheckResult[][] => [
-    ...(r.signatures ? [[signatureCheck(policy, r.signatures, on, now)]] : []),
-    ...rule.attestations.map((a) => attestationChecks(policy, a, on, now)),
-  ];
+  const vsa = r.requireVSA ? vsaCheck(policy, r.requireVSA, ev, now) : undefined;
+  // The attestation requirements, one list each; SLSA provenance a passing VSA vouches for is not
+  // re-checked.
+  const attestationLists = (on: ImageEvidence): CheckResult[][] =>
+    rule.attestations.map((a) =>
+      vsa?.status === 'pass' && SLSA_PROVENANCE_TYPES.includes(a.predicateType)
+        ? [coveredByVsa(a.raw.name, r.requireVSA!.authority)]
+        : attestationChecks(policy, a, on, now),
+    );
   let platforms: RuleResult['platforms'];
   if (rule.platforms.kind === 'index') {
+    if (r.signatures) raw.push(signatureCheck(policy, r.signatures, ev, now));
+    if (vsa) raw.push(vsa);
     // Appended one by one: a report with many findings has more checks than a call takes arguments.
-    for (const list of requirements(ev)) for (const c of list) raw.push(c);
+    for (const list of attestationLists(ev)) for (const c of list) raw.push(c);
   } else {
+    if (vsa) raw.push(vsa);
+    // The signature and attestation requirements on a platform image's evidence; exceptions apply by
+    // check id as on the index.
+    const requirements = (on: ImageEvidence): CheckResult[][] => [
+      ...(r.signatures ? [[signatureCheck(policy, r.signatures, on, now)]] : []),
+      ...attestationLists(on),
+    ];
     const waived = (on: ImageEvidence) =>
       requirements(on).map((list) => list.map((c) => applyExceptions(policy, rule, ev, c, now)));
     const scoped = platformScopeCheck(rule.platforms, ev, waived);
