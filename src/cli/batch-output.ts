@@ -237,12 +237,15 @@ export async function readBatchInputs(
   io: Io,
 ): Promise<{ inputs: BatchInputs; images: string[]; batch: boolean }> {
   // lazy: manifests are parsed with yaml (~10 ms of start-up that single-image runs skip).
-  const { collectInputs } = await import('../inputs/inputs.js');
-  const inputs = collectInputs({
-    images: positional,
-    ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
-    ...(flags.fromManifests ? { fromManifests: flags.fromManifests } : {}),
-  });
+  const listed = { images: positional, ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}) };
+  let inputs: BatchInputs;
+  if (flags.fromManifests) {
+    const { collectInputs } = await import('../inputs/inputs.js');
+    inputs = collectInputs({ ...listed, fromManifests: flags.fromManifests });
+  } else {
+    const { collectListedInputs } = await import('../inputs/image-list.js');
+    inputs = collectListedInputs(listed);
+  }
   reportInputProblems(inputs, io);
   const images = inputs.references;
   if (images.length === 0 && inputs.errors.length === 0)
