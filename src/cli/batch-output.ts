@@ -3,7 +3,6 @@
  * on a terminal, and repeatable outputs (`-o json=out.json -o sarif=out.sarif`). Rendering is the
  * library's (src/report/formats.ts); this file only routes text to stdout, files or the step summary.
  */
-import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import type { BatchInputs } from '../inputs/inputs.js';
@@ -13,7 +12,7 @@ import type { BatchReport } from '../report/report.js';
 import { jsonText, printable } from '../util/printable.js';
 import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
-import type { Io } from './output.js';
+import { type Io, PLAIN } from './output.js';
 
 // Its home is cli/exit-codes.ts; commands import it from here.
 export { withInputFailures } from './exit-codes.js';
@@ -180,7 +179,7 @@ export async function writeBatchOutputs(
       }
       // The same rendering as on stdout, captured without colour.
       const lines: string[] = [];
-      render(s.format, { ...io, out: (l) => lines.push(l), outChalk: new Chalk({ level: 0 }) });
+      render(s.format, { ...io, out: (l) => lines.push(l), outChalk: PLAIN });
       text = lines.join('\n');
       // cosign's stdout is bytes a script compares: written as printed, not trimmed.
       if ((s.format === 'json' || s.format === 'text') && renderers.cosign) {
