@@ -25,11 +25,11 @@ export {
 export type { Discovery } from './discovery/types.js';
 export * from './errors.js';
 export * from './exit-codes.js';
+export { collectListedInputs, parseImageList } from './inputs/image-list.js';
 export { type BatchInputs, collectInputs } from './inputs/inputs.js';
 export {
   type FoundImage,
   type ManifestScan,
-  parseImageList,
   scanManifestFile,
   scanManifests,
 } from './inputs/manifests.js';

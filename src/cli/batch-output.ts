@@ -3,7 +3,6 @@
  * on a terminal, and repeatable outputs (`-o json=out.json -o sarif=out.sarif`). Rendering is the
  * library's (src/report/formats.ts); this file only routes text to stdout, files or the step summary.
  */
-import { Chalk } from 'chalk';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import type { BatchInputs } from '../inputs/inputs.js';
@@ -13,7 +12,7 @@ import type { BatchReport } from '../report/report.js';
 import { jsonText, printable } from '../util/printable.js';
 import { appendNoFollow } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
-import type { Io } from './output.js';
+import { type Io, PLAIN } from './output.js';
 
 // Its home is cli/exit-codes.ts; commands import it from here.
 export { withInputFailures } from './exit-codes.js';
@@ -180,7 +179,7 @@ export async function writeBatchOutputs(
       }
       // The same rendering as on stdout, captured without colour.
       const lines: string[] = [];
-      render(s.format, { ...io, out: (l) => lines.push(l), outChalk: new Chalk({ level: 0 }) });
+      render(s.format, { ...io, out: (l) => lines.push(l), outChalk: PLAIN });
       text = lines.join('\n');
       // cosign's stdout is bytes a script compares: written as printed, not trimmed.
       if ((s.format === 'json' || s.format === 'text') && renderers.cosign) {
@@ -237,12 +236,15 @@ export async function readBatchInputs(
   io: Io,
 ): Promise<{ inputs: BatchInputs; images: string[]; batch: boolean }> {
   // lazy: manifests are parsed with yaml (~10 ms of start-up that single-image runs skip).
-  const { collectInputs } = await import('../inputs/inputs.js');
-  const inputs = collectInputs({
-    images: positional,
-    ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}),
-    ...(flags.fromManifests ? { fromManifests: flags.fromManifests } : {}),
-  });
+  const listed = { images: positional, ...(flags.imagesFrom ? { imagesFrom: flags.imagesFrom } : {}) };
+  let inputs: BatchInputs;
+  if (flags.fromManifests) {
+    const { collectInputs } = await import('../inputs/inputs.js');
+    inputs = collectInputs({ ...listed, fromManifests: flags.fromManifests });
+  } else {
+    const { collectListedInputs } = await import('../inputs/image-list.js');
+    inputs = collectListedInputs(listed);
+  }
   reportInputProblems(inputs, io);
   const images = inputs.references;
   if (images.length === 0 && inputs.errors.length === 0)

@@ -4,10 +4,9 @@
  * Here stdout's lines are gathered and written once the command ends, however it ends, through the
  * safe writer (never through a link, atomically), redacted as every line of the CLI is.
  */
-import { Chalk } from 'chalk';
 import { writeOutputFile } from '../output/write-file.js';
 import { redact } from '../util/secrets.js';
-import type { Io } from './output.js';
+import { type Io, PLAIN } from './output.js';
 
 export interface StdoutRedirect {
   /** From now on, `io`'s stdout goes to `file` (nothing changes when it is undefined). */
@@ -24,7 +23,7 @@ export function stdoutRedirect(io: Io): StdoutRedirect {
       if (f === undefined) return;
       file = f;
       io.out = (l) => lines.push(redact(l));
-      io.outChalk = new Chalk({ level: 0 });
+      io.outChalk = PLAIN;
     },
     async finish() {
       if (file === undefined) return;

@@ -1,17 +1,36 @@
 /** Human output: colour only on a TTY and only when NO_COLOR is unset. Every line is redacted. */
-import { Chalk, type ChalkInstance } from 'chalk';
 import { redact } from '../util/secrets.js';
 
-export function makeChalk(stream: NodeJS.WriteStream): ChalkInstance {
+/** The colours human output uses; a chalk instance is one. */
+export interface Colors {
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  dim(text: string): string;
+}
+
+const asIs = (text: string) => text;
+/** No colour: what NO_COLOR, a pipe, a file or a CI log gets, without loading chalk. */
+export const PLAIN: Colors = { red: asIs, green: asIs, yellow: asIs, dim: asIs };
+
+export function wantsColor(stream: NodeJS.WriteStream): boolean {
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
-  return new Chalk({ level: !noColor && stream.isTTY ? 1 : 0 });
+  return !noColor && stream.isTTY === true;
+}
+
+/** chalk (basic 16 colours) for a terminal, PLAIN otherwise. */
+export async function colorsFor(stream: NodeJS.WriteStream): Promise<Colors> {
+  if (!wantsColor(stream)) return PLAIN;
+  // lazy: chalk's style tables cost start-up time that uncoloured output never uses.
+  const { Chalk } = await import('chalk');
+  return new Chalk({ level: 1 });
 }
 
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
-  errChalk: ChalkInstance;
-  outChalk: ChalkInstance;
+  errChalk: Colors;
+  outChalk: Colors;
 }
 
 /**
@@ -30,7 +49,7 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
 }
 
 /** The process's own streams; main() wraps every Io, this one included, in redactingIo. */
-export function processIo(): Io {
+export async function processIo(): Promise<Io> {
   quietOnClosedPipe(process.stdout);
   quietOnClosedPipe(process.stderr);
   return {
@@ -40,8 +59,8 @@ export function processIo(): Io {
     err: (l) => {
       if (!process.stderr.destroyed) process.stderr.write(`${l}\n`);
     },
-    errChalk: makeChalk(process.stderr),
-    outChalk: makeChalk(process.stdout),
+    errChalk: await colorsFor(process.stderr),
+    outChalk: await colorsFor(process.stdout),
   };
 }
 

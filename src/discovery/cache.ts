@@ -24,7 +24,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeError } from '../errors.js';
 import { sha256Digest } from '../reference/digest.js';
 import { createExclusive, ensurePrivateDir, readRegularFile, writeFileAtomic } from '../util/safe-fs.js';

@@ -376,16 +376,3 @@ export function scanManifests(files: string[]): ManifestScan {
   }
   return all;
 }
-
-/** `--images-from`: one reference per line; `#` starts a comment; blank lines ignored. */
-export function parseImageList(
-  text: string,
-  file: string,
-): Array<{ reference: string; file: string; line: number }> {
-  const out: Array<{ reference: string; file: string; line: number }> = [];
-  text.split('\n').forEach((raw, i) => {
-    const t = raw.replace(/#.*/, '').trim();
-    if (t) out.push({ reference: t, file, line: i + 1 });
-  });
-  return out;
-}

@@ -2,7 +2,7 @@
  * zod schemas for the OCI documents we read. Unknown fields pass (the spec allows them); types do not.
  * Loaded on first parse, not at start-up: zod costs ~50 ms to load, and a resolve by HEAD parses nothing.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { TrustgateError } from '../errors.js';
 import { type Digest, isDigest } from '../reference/digest.js';
 import type { Descriptor, ImageIndex, ImageManifest, ParsedManifest, Platform } from './manifest-types.js';

@@ -5,7 +5,7 @@
  */
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TrustgateError } from '../errors.js';
 import { parseImageName } from '../reference/name.js';
 import { MAX_INPUT_FILE_BYTES, readInputFile } from '../util/safe-fs.js';

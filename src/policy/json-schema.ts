@@ -1,5 +1,5 @@
 /** The JSON Schema of the policy file, generated from the zod schema (shipped for editor completion). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { policySchema } from './schema.js';
 
 export const POLICY_SCHEMA_ID = 'https://trustgate.dev/schemas/policy-v1.json';

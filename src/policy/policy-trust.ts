@@ -4,6 +4,7 @@
  * signer, so each trust root in use also gets a verifier that accepts any identity, for naming only.
  */
 import { FULCIO_V2_CLAIMS, GITHUB_V1_CLAIMS } from '../trust/claims.js';
+import { compileRegExp } from '../trust/regexp.js';
 import type { LoadedTrustRoot } from '../trust/roots.js';
 import type { PolicyTrust } from '../verify/trust.js';
 import { type AuthoritySpec, buildPolicyTrust } from '../verify/trust.js';
@@ -47,5 +48,6 @@ export function buildPolicyVerifiers(
   return buildPolicyTrust([...policy.authorities.values()].map(authoritySpec), policy.trustRoots, {
     denies,
     preloaded,
+    compile: compileRegExp,
   });
 }

@@ -3,7 +3,7 @@
  * strict: an unknown key is an error (a typo'd `requireDigset` must not silently turn a check off).
  * The JSON Schema shipped for editors is generated from these (json-schema.ts).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const name = z
   .string()

@@ -4,7 +4,7 @@
  * do not know (extension fields, a v1.x minor version), so only what v1.0 requires is checked, and
  * checked exactly: required fields, the PASSED|FAILED enum, RFC 3339 times, the level names.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const VSA_PREDICATE_TYPE = 'https://slsa.dev/verification_summary/v1';
 export const INTOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';

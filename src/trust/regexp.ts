@@ -5,21 +5,11 @@
  * match is always against the whole value, as if `^…$` were written.
  */
 import { RE2JS } from '@bufbuild/re2';
+import { type CompiledPattern, MAX_PATTERN } from './pattern.js';
 
-export interface FullMatch {
-  source: string;
-  test(value: string): boolean;
-  /** Whether some part of the value matches: what cosign's unanchored match would have accepted. */
-  find(value: string): boolean;
-}
+export { type CompileRegExp, type FullMatch, MAX_PATTERN, patternMessage } from './pattern.js';
 
-/**
- * Longest pattern accepted, for flags and policy files alike. Real identity and glob patterns are a
- * few hundred characters at most; the cap bounds compile time and memory for hostile input.
- */
-export const MAX_PATTERN = 1024;
-
-export function compileRegExp(pattern: string): { regexp: FullMatch } | { error: string } {
+export function compileRegExp(pattern: string): CompiledPattern {
   if (pattern.length > MAX_PATTERN) return { error: `longer than ${MAX_PATTERN} characters` };
   try {
     const re = RE2JS.compile(pattern);
@@ -27,18 +17,4 @@ export function compileRegExp(pattern: string): { regexp: FullMatch } | { error:
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] ?? 'invalid' };
   }
-}
-
-/**
- * How a refused pattern is reported. A flag names itself and its value; a policy file's issue already
- * points at the field, and says RE2 because the file format documents RE2 syntax. Both phrasings live
- * here so the two front ends cannot drift apart on what counts as invalid.
- */
-export function patternMessage(
-  error: string,
-  where: { policy: true } | { flag: string; pattern: string },
-): string {
-  if ('policy' in where) return `not a valid RE2 regular expression: ${error}`;
-  if (error.startsWith('longer than')) return `${where.flag} is ${error}`;
-  return `${where.flag} "${where.pattern}" is not a valid regular expression: ${error}`;
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Bundle, bundleFromJSON } from '@sigstore/bundle';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SimpleSigningSignature } from '../discovery/types.js';
 import { TrustgateError } from '../errors.js';
 

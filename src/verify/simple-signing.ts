@@ -1,5 +1,5 @@
 /** The cosign "simple signing" payload, and the checks cosign (and containers/image) make on it. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { SIMPLE_SIGNING_TYPE } from '../discovery/media-types.js';
 import type { Digest } from '../reference/digest.js';
 import { parseRegistryReference } from '../reference/parse.js';

@@ -1,5 +1,5 @@
 /** In-toto statements inside DSSE envelopes, read from the exact bytes that were verified. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Digest } from '../reference/digest.js';
 import { isWellFormedJson, nestingWithin, parseMember, topLevelMembers } from '../util/json-span.js';
 

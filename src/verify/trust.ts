@@ -12,8 +12,14 @@ import {
   loadGivenCertificate,
   withCertificateChain,
 } from '../trust/given-certificate.js';
-import { type IdentityPolicy, type IdentityPolicyInput, identityPolicy } from '../trust/identity.js';
+import {
+  hasPattern,
+  type IdentityPolicy,
+  type IdentityPolicyInput,
+  identityPolicyWith,
+} from '../trust/identity-match.js';
 import { loadKey, shortFingerprint, type VerificationKey } from '../trust/keys.js';
+import type { CompileRegExp } from '../trust/pattern.js';
 import { selectRekorLog } from '../trust/rekor-url.js';
 import {
   type LoadedTrustRoot,
@@ -135,7 +141,14 @@ export async function buildTrust(input: TrustInput): Promise<Trust> {
   if (input.certificateChain) trustRoot = withCertificateChain(trustRoot, input.certificateChain);
   // With the log ignored, cosign ignores --rekor-url too.
   if (input.rekorUrl && !ignoreTlog) trustRoot = selectRekorLog(trustRoot, input.rekorUrl);
-  const identity = input.identity ? identityPolicy(input.identity) : undefined;
+  let identity: IdentityPolicy | undefined;
+  if (input.identity) {
+    // lazy: the RE2 engine only for a pattern flag; an exact identity is a string comparison.
+    const compile = hasPattern(input.identity)
+      ? (await import('../trust/regexp.js')).compileRegExp
+      : undefined;
+    identity = identityPolicyWith(compile, input.identity);
+  }
   const verifiers = verifiersFor({
     trustRoot,
     ignoreTlog,
@@ -157,12 +170,13 @@ const ANYONE: IdentityPolicy = { describe: 'any signer', match: () => ({ ok: tru
 /**
  * Every authority's verifiers, and, when the policy has deny lists, one verifier per named root that
  * accepts any keyless signer (deny lists must see every signer, not only those an authority trusts).
- * Roots are loaded once each, by name; `preloaded` ones (a caller's TUF refresh) win.
+ * Roots are loaded once each, by name; `preloaded` ones (a caller's TUF refresh) win. `compile` is the
+ * RE2 engine for keyless patterns (the policy loaded it to check them).
  */
 export function buildPolicyTrust(
   auths: AuthoritySpec[],
   roots: Record<string, StaticRootSpec>,
-  o: { denies: boolean; preloaded?: Record<string, LoadedTrustRoot> },
+  o: { denies: boolean; preloaded?: Record<string, LoadedTrustRoot>; compile: CompileRegExp },
 ): PolicyTrust {
   const trustRoots = new Map<string, LoadedTrustRoot>(Object.entries(o.preloaded ?? {}));
   const rootNamed = (name: string): LoadedTrustRoot => {
@@ -183,7 +197,7 @@ export function buildPolicyTrust(
       requireDockerReference: false,
     };
     if (a.keyless) {
-      const identity = identityPolicy(a.keyless, {
+      const identity = identityPolicyWith(o.compile, a.keyless, {
         label: a.name,
         ...(a.describe !== undefined ? { describe: a.describe } : {}),
       });

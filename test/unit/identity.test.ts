@@ -101,3 +101,21 @@ test('registry text is printed without control characters', async () => {
   );
   expect(printable('a lone \ud800 surrogate; a pair 😀 stays')).toBe('a lone ? surrogate; a pair 😀 stays');
 });
+
+describe('keyless identity without the RE2 engine (identity-match.ts)', () => {
+  test('an exact identity needs no engine; a pattern without one fails closed', async () => {
+    const { hasPattern, identityPolicyWith } = await import('../../src/trust/identity-match.js');
+    const exact = { identity: 'rian@dehamer.co', issuer: GH };
+    expect(hasPattern(exact)).toBe(false);
+    const p = identityPolicyWith(undefined, exact);
+    expect(p.match({ subjectAlternativeName: 'rian@dehamer.co', issuer: GH })).toEqual({ ok: true });
+    expect(p.match({ subjectAlternativeName: 'brian@dehamer.com', issuer: GH }).ok).toBe(false);
+    for (const input of [
+      { identityRegexp: '.*', issuer: GH },
+      { identity: 'rian@dehamer.co', issuerRegexp: '.*' },
+    ]) {
+      expect(hasPattern(input)).toBe(true);
+      expect(() => identityPolicyWith(undefined, input)).toThrow(/without a regexp engine/);
+    }
+  });
+});

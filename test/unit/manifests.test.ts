@@ -2,12 +2,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import {
-  MANIFEST_LIMITS,
-  parseImageList,
-  scanManifestFile,
-  scanManifests,
-} from '../../src/inputs/manifests.js';
+import { parseImageList } from '../../src/inputs/image-list.js';
+import { MANIFEST_LIMITS, scanManifestFile, scanManifests } from '../../src/inputs/manifests.js';
 
 const DIR = join(import.meta.dirname, '..', 'data', 'manifests');
 const scan = (f: string) => scanManifestFile(join(DIR, f));

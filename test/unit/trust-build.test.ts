@@ -12,6 +12,7 @@ import { type CompiledPolicy, compilePolicy } from '../../src/policy/load.js';
 import { buildPolicyVerifiers } from '../../src/policy/policy-trust.js';
 import { buildTrust as legacyBuildTrust, loadTrustRoot } from '../../src/run/verify-image.js';
 import { FULCIO_V2_CLAIMS } from '../../src/trust/claims.js';
+import { compileRegExp } from '../../src/trust/regexp.js';
 import { defaultTufCacheDir, loadRoot, loadRootSpec, rootSpecOf } from '../../src/trust/roots.js';
 import { type AuthoritySpec, buildPolicyTrust, buildTrust } from '../../src/verify/trust.js';
 import { KeylessVerifiers, KeyVerifiers } from '../../src/verify/verify-signatures.js';
@@ -151,7 +152,7 @@ function specs(p: CompiledPolicy): AuthoritySpec[] {
 describe('buildPolicyTrust', () => {
   test('the same roots, hash, authorities and deny scan as buildPolicyVerifiers', () => {
     const p = policy();
-    const now = buildPolicyTrust(specs(p), p.trustRoots, { denies: true });
+    const now = buildPolicyTrust(specs(p), p.trustRoots, { denies: true, compile: compileRegExp });
     const before = buildPolicyVerifiers(p);
     expect(now.trustRootsHash).toBe(before.trustRootsHash);
     expect([...now.trustRoots.keys()]).toEqual([...before.trustRoots.keys()]);
@@ -177,6 +178,7 @@ describe('buildPolicyTrust', () => {
     const p = policy();
     const mine = { ...loadRoot(), description: 'refreshed' };
     const now = buildPolicyTrust(specs(p), p.trustRoots, {
+      compile: compileRegExp,
       denies: false,
       preloaded: { 'public-good': mine },
     });

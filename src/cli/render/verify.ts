@@ -1,9 +1,8 @@
 /** Rendering `trustgate verify` results: the tree for people and our JSON schema (cosign's output: cosign.ts). */
 
-import type { ChalkInstance } from 'chalk';
 import type { VerifyRun } from '../../run/verify.js';
 import { printable } from '../../util/printable.js';
-import type { Io } from '../output.js';
+import type { Colors, Io } from '../output.js';
 
 export const VERIFY_JSON_SCHEMA_VERSION = 1;
 
@@ -46,7 +45,7 @@ export function verifyJson(run: VerifyRun): unknown {
   };
 }
 
-function mark(c: ChalkInstance, ok: boolean | undefined): string {
+function mark(c: Colors, ok: boolean | undefined): string {
   return ok === undefined ? c.dim('·') : ok ? c.green('✓') : c.red('✗');
 }
 

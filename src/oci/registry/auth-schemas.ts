@@ -1,5 +1,5 @@
 /** zod schemas for credential and token JSON; loaded only when such JSON is actually read. */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const dockerConfigSchema = z.object({
   auths: z

@@ -3,7 +3,7 @@
  * the WWW-Authenticate challenge. Tokens are cached per scope and fetched once even under concurrency;
  * a 401 with a cached token refreshes it once, never in a loop.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { TrustgateError } from '../../errors.js';
 import { safeUrl } from '../../util/redact.js';
 import { registerSecret } from '../../util/secrets.js';

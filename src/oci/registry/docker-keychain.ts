@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { TrustgateError } from '../../errors.js';
 import { readRegularFile } from '../../util/safe-fs.js';
 import type { dockerConfigSchema, helperOutputSchema } from './auth-schemas.js';
