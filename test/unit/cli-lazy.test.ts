@@ -13,6 +13,7 @@ const ALL = [
   'export',
   'verify-bundle',
   'verify-slsa',
+  'verify-vsa',
   'policy',
   'pin',
 ];
