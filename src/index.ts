@@ -66,6 +66,7 @@ export {
 } from './policy/load.js';
 export { buildPolicyVerifiers } from './policy/policy-trust.js';
 export * from './reference/index.js';
+export { type BatchStreamWriter, batchStreamWriter, type StreamedFormat } from './report/batch-stream.js';
 export {
   formatGithub,
   formatJson,
@@ -77,11 +78,14 @@ export {
 export {
   type BatchEntry,
   type BatchReport,
+  entryFromDecision,
   reportFromAttestations,
   reportFromPolicy,
   reportFromVerify,
   type SourceLocation,
 } from './report/report.js';
+export { collect, JsonListStream, type Sink } from './report/stream.js';
+export { BatchTally } from './report/tally.js';
 export * from './resolve/resolve.js';
 // The run layer (issue 13): one function per job, taking built trust and a RunContext.
 export {
@@ -133,7 +137,13 @@ export { GITHUB_V1_CLAIMS, parseExtensionFlag } from './trust/claims.js';
 export type { IdentityPolicyInput } from './trust/identity.js';
 export { escapeJsonRaw, jsonText, printable } from './util/printable.js';
 // CLI support: escaping, redaction and bounded file access every command's output goes through.
-export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
+export {
+  type AtomicFile,
+  appendNoFollow,
+  MAX_INPUT_FILE_BYTES,
+  openFileAtomic,
+  readInputFile,
+} from './util/safe-fs.js';
 export { redact } from './util/secrets.js';
 export {
   type ArtifactDigest,
