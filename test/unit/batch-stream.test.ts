@@ -88,7 +88,7 @@ describe('a streamed batch writes what the whole report gives', () => {
     const shapes: Array<(l: unknown) => unknown> = [
       (l) => l,
       (l) => ({ a: { b: [{ c: l, d: 'after' }] } }),
-      (l) => ({ first: l, then: [ODD] }),
+      (l) => ({ first: l, later: [ODD] }),
     ];
     for (const shape of shapes)
       for (const indent of [2, 4])
