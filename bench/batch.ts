@@ -14,6 +14,8 @@
  * (profiling); BENCH_CPU_PROF=DIR writes a `node --cpu-prof` profile of one batch run there.
  * BENCH_RSS_POINTS=500,2000,5000 adds (e): peak RSS of one batch run at each image count (as many
  * images are set up as the largest point needs), the figure that shows memory is flat in the count.
+ * BENCH_COMPARE=/other/checkout/bin/trustgate.js measures another build in (a) and (e) too,
+ * alternating run by run with this one (before/after figures from one machine state).
  *
  * CPU is reported per image for trustgate and for the co-located registry separately: the registry
  * shares the machine's cores, so images/s alone mixes the two. trustgate's own CPU is measured twice:
@@ -51,6 +53,8 @@ const RSS_POINTS = (process.env.BENCH_RSS_POINTS ?? '')
   .filter(Boolean)
   .map((x) => Number(x));
 const SETUP = Math.max(N, ...RSS_POINTS);
+/** Another build's bin/trustgate.js, measured beside this one in (a) and (e) (BENCH_COMPARE=PATH). */
+const COMPARE = process.env.BENCH_COMPARE;
 const root = repoRoot();
 
 function measure(
@@ -87,7 +91,8 @@ async function main(): Promise<void> {
   const refs: string[] = [];
   const slsa = (d: Digest) => predicateSamples(d).find((s) => s.type === 'slsaprovenance1')!;
   const cdx = (d: Digest) => predicateSamples(d).find((s) => s.type === 'cyclonedx')!;
-  for (let i = 0; i < SETUP; i++) {
+  // Set up a few images at a time: 5,000 one by one take most of an hour.
+  const setUp = async (i: number) => {
     const repo = `prod/app${i}`;
     const img = buildImage({ seed: `bench-batch-${i}` });
     const digest = img.manifest.digest;
@@ -106,8 +111,14 @@ async function main(): Promise<void> {
         ? { sig: true, atts }
         : { bundles: [{ statement: statementFor(digest, COSIGN_SIGN_V1) }, ...atts] },
     );
-    refs.push(`${reg.host}/${repo}@${digest}`);
-  }
+    refs[i] = `${reg.host}/${repo}@${digest}`;
+  };
+  let nextImage = 0;
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (nextImage < SETUP) await setUp(nextImage++);
+    }),
+  );
   await client.close();
 
   // The platform baseline, pointed at this registry and the throwaway log.
@@ -168,14 +179,37 @@ async function main(): Promise<void> {
       env,
     );
   const batch: Array<{ ms: number; rssKb: number; cpuMs: number }> = [];
-  const registryCpuBefore = reg.cpuSeconds();
+  const other: Array<{ ms: number; rssKb: number; cpuMs: number }> = [];
+  const otherTg = COMPARE ? [COMPARE, ...tg.slice(1)] : undefined;
+  if (COMPARE && process.env.BENCH_CPU_PROF)
+    measure(
+      process.execPath,
+      [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        join(process.env.BENCH_CPU_PROF, 'compare'),
+        ...otherTg!,
+        '--images-from',
+        listFile,
+      ],
+      env,
+    );
+  let registryCpuMs = 0;
   for (let r = 0; r < REPS; r++) {
+    const before = reg.cpuSeconds();
     const m = measure(process.execPath, [...tg, '--images-from', listFile], env);
+    registryCpuMs += (reg.cpuSeconds() - before) * 1000;
     if (m.status !== 0) throw new Error(`trustgate batch run exited ${m.status}`);
     batch.push(m);
+    // Alternating with the other build, so that both see the same machine.
+    if (otherTg) {
+      const o = measure(process.execPath, [...otherTg, '--images-from', listFile], env);
+      if (o.status !== 0) throw new Error(`the compared build exited ${o.status}`);
+      other.push(o);
+    }
   }
 
-  const registryCpuMsPerImage = ((reg.cpuSeconds() - registryCpuBefore) * 1000) / (REPS * N);
+  const registryCpuMsPerImage = registryCpuMs / (REPS * N);
   // (d) the same run with --cache, warm: only the resolve requests should remain.
   const cacheDir = join(work, 'cache');
   measure(process.execPath, [...tg, '--cache', cacheDir, '--images-from', listFile], env);
@@ -210,13 +244,19 @@ async function main(): Promise<void> {
     }
   }
   // (e) peak RSS by image count, one run each.
-  const rssPoints: Array<{ images: number; peakRssMiB: number; ms: number }> = [];
+  const rssPoints: Array<{ images: number; peakRssMiB: number; ms: number; compared?: number }> = [];
   for (const n of RSS_POINTS) {
     const file = join(work, `images-${n}.txt`);
     writeFileSync(file, `${refs.slice(0, n).join('\n')}\n`);
     const m = measure(process.execPath, [...tg, '--images-from', file], env);
     if (m.status !== 0) throw new Error(`trustgate run over ${n} images exited ${m.status}`);
-    rssPoints.push({ images: n, peakRssMiB: m.rssKb / 1024, ms: m.ms });
+    const o = otherTg && measure(process.execPath, [...otherTg, '--images-from', file], env);
+    rssPoints.push({
+      images: n,
+      peakRssMiB: m.rssKb / 1024,
+      ms: m.ms,
+      ...(o ? { compared: o.rssKb / 1024 } : {}),
+    });
   }
   await reg.stop();
 
@@ -235,6 +275,15 @@ async function main(): Promise<void> {
     trustgateCpuMsPerImage: libCpuMsPerImage,
     libraryRegistryCpuMsPerImage: libRegistryCpuMsPerImage,
     cliCpuMsPerImage: median(batch.map((b) => b.cpuMs)) / N,
+    compared: COMPARE
+      ? {
+          bin: COMPARE,
+          batchMs: median(other.map((b) => b.ms)),
+          imagesPerSecond: (N / median(other.map((b) => b.ms))) * 1000,
+          peakRssMiB: median(other.map((b) => b.rssKb)) / 1024,
+          cliCpuMsPerImage: median(other.map((b) => b.cpuMs)) / N,
+        }
+      : null,
     rssPoints,
     trustgateLoopMs: tgLoopMs * scale,
     cosignLoopMs: cosign ? cosignLoopMs * scale : null,
@@ -261,9 +310,13 @@ async function main(): Promise<void> {
   console.log(
     `(d) the same run with --cache, warm: ${f(out.cachedMs)} ms = ${f(out.cacheSpeedup)}x faster than (a) (target >= 3x); requests ${JSON.stringify(cachedByMethod)} (target: the ${N} resolve HEADs only)`,
   );
+  if (out.compared)
+    console.log(
+      `(a') the compared build (${COMPARE}), alternating with (a): ${f(out.compared.batchMs)} ms = ${f(out.compared.imagesPerSecond)} images/s; peak RSS ${f(out.compared.peakRssMiB)} MiB; ${out.compared.cliCpuMsPerImage.toFixed(2)} ms CPU per image for the CLI run (this build: ${out.cliCpuMsPerImage.toFixed(2)})`,
+    );
   if (rssPoints.length > 0)
     console.log(
-      `(e) peak RSS by image count: ${rssPoints.map((p) => `${p.images}: ${f(p.peakRssMiB)} MiB`).join(', ')} (target: the largest no more than 50 MiB above 500)`,
+      `(e) peak RSS by image count: ${rssPoints.map((p) => `${p.images}: ${f(p.peakRssMiB)} MiB${p.compared !== undefined ? ` (compared build ${f(p.compared)})` : ''}`).join(', ')} (target: the largest no more than 50 MiB above 500)`,
     );
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results', 'batch.json'), `${JSON.stringify(out, null, 2)}\n`);
