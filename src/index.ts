@@ -87,6 +87,7 @@ export {
   type VsaStatement,
 } from './policy/vsa-predicate.js';
 export * from './reference/index.js';
+export { type BatchStreamWriter, batchStreamWriter, type StreamedFormat } from './report/batch-stream.js';
 export {
   formatGithub,
   formatJson,
@@ -98,11 +99,14 @@ export {
 export {
   type BatchEntry,
   type BatchReport,
+  entryFromDecision,
   reportFromAttestations,
   reportFromPolicy,
   reportFromVerify,
   type SourceLocation,
 } from './report/report.js';
+export { collect, JsonListStream, type Sink } from './report/stream.js';
+export { BatchTally } from './report/tally.js';
 export * from './resolve/platforms.js';
 export * from './resolve/resolve.js';
 export { expandPlatforms, type PlatformExpansion } from './run/all-platforms.js';
@@ -158,7 +162,13 @@ export { GITHUB_V1_CLAIMS, parseExtensionFlag } from './trust/claims.js';
 export type { IdentityPolicyInput } from './trust/identity.js';
 export { escapeJsonRaw, jsonText, printable } from './util/printable.js';
 // CLI support: escaping, redaction and bounded file access every command's output goes through.
-export { appendNoFollow, MAX_INPUT_FILE_BYTES, readInputFile } from './util/safe-fs.js';
+export {
+  type AtomicFile,
+  appendNoFollow,
+  MAX_INPUT_FILE_BYTES,
+  openFileAtomic,
+  readInputFile,
+} from './util/safe-fs.js';
 export { redact } from './util/secrets.js';
 export {
   type ArtifactDigest,

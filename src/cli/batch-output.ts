@@ -7,11 +7,15 @@ import { type Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import type { BatchInputs } from '../inputs/inputs.js';
 import { writeOutputFile } from '../output/write-file.js';
+import { batchStreamWriter } from '../report/batch-stream.js';
 import { formatGithub, formatJunit, formatMarkdown, formatSarif, formatText } from '../report/formats.js';
-import type { BatchReport } from '../report/report.js';
+import type { BatchEntry, BatchReport } from '../report/report.js';
+import type { Sink } from '../report/stream.js';
+import { BatchTally } from '../report/tally.js';
 import { jsonText, printable } from '../util/printable.js';
-import { appendNoFollow } from '../util/safe-fs.js';
+import { type AtomicFile, appendNoFollow, openFileAtomic } from '../util/safe-fs.js';
 import { redact } from '../util/secrets.js';
+import { VERSION } from '../version.js';
 import { type Io, PLAIN } from './output.js';
 
 // Its home is cli/exit-codes.ts; commands import it from here.
@@ -26,6 +30,7 @@ export const BATCH_FORMATS = [
   'text',
   'report',
   'tree',
+  'jsonl',
   'sarif',
   'junit',
   'markdown',
@@ -73,7 +78,7 @@ export function addBatchOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '-o, --output <format[=file]>',
-        `repeatable: ${BATCH_FORMATS.join(', ')} (json and text: cosign's output, json the default; report: trustgate's JSON; tree: for people, the default of --policy); with =FILE written there (markdown also goes to $GITHUB_STEP_SUMMARY)`,
+        `repeatable: ${BATCH_FORMATS.join(', ')} (json and text: cosign's output, json the default; report: trustgate's JSON; jsonl: its results, one per line; tree: for people, the default of --policy); with =FILE written there (markdown also goes to $GITHUB_STEP_SUMMARY)`,
       )
         .argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v])
         .default([]),
@@ -172,7 +177,14 @@ export async function writeBatchOutputs(
   };
   for (const s of specs) {
     let text: string | undefined;
-    if (s.format === 'text' || s.format === 'json' || s.format === 'report' || s.format === 'tree') {
+    if (s.format === 'jsonl') {
+      const items = listItems(renderers.report(), renderers.list, inputs);
+      text = items.map((i) => jsonText(i)).join('\n');
+      if (!s.file) {
+        if (text) io.out(redact(text));
+        continue;
+      }
+    } else if (s.format === 'text' || s.format === 'json' || s.format === 'report' || s.format === 'tree') {
       if (!s.file) {
         render(s.format, io);
         continue;
@@ -256,9 +268,149 @@ export async function readBatchInputs(
 /** Where each image was named (list files, manifests), added to the JSON results and the skipped fields. */
 function withLocations(json: unknown, list: 'images' | 'decisions', inputs: BatchInputs): unknown {
   const j = json as Record<string, unknown>;
-  const items = (j[list] as Array<{ reference: string }>).map((i) => {
-    const locations = inputs.locations.get(i.reference) ?? [];
-    return locations.length > 0 ? { ...i, locations } : i;
-  });
+  const items = listItems(json, list, inputs);
   return { ...j, [list]: items, ...(inputs.skipped.length > 0 ? { skipped: inputs.skipped } : {}) };
+}
+
+/** The results of trustgate's JSON (-o report), each with where it was named (also -o jsonl's lines). */
+function listItems(json: unknown, list: 'images' | 'decisions', inputs: BatchInputs): unknown[] {
+  return ((json as Record<string, unknown>)[list] as Array<{ reference: string }>).map((i) =>
+    locatedItem(i, inputs),
+  );
+}
+
+function locatedItem<T extends { reference: string }>(item: T, inputs: BatchInputs): T {
+  const locations = inputs.locations.get(item.reference) ?? [];
+  return locations.length > 0 ? { ...item, locations } : item;
+}
+
+/** A batch written as its images finish (streamBatchOutputs). */
+export interface BatchStream {
+  /** One image's result: its report entry, and its item in trustgate's JSON (-o report, -o jsonl). */
+  add(entry: BatchEntry, item: { reference: string }): void;
+  /** Writes what only the end knows (totals, the summary tables) and puts each file in place. */
+  close(exitCode: number): Promise<void>;
+  /** A run that failed: files being written are removed, the targets left as they were. */
+  abort(): void;
+}
+
+/**
+ * writeBatchOutputs for a batch whose results are handed over one by one, in input order: every
+ * output is written as they come (trustgate's JSON as an array written item by item, JSON Lines,
+ * SARIF, GitHub annotations; JUnit's test cases spooled to a temporary file until its totals are
+ * known), and only the summary tables (tree, markdown) wait for the end, from a BatchTally. The
+ * bytes are those writeBatchOutputs would write for the same results. cosign's json and text are not
+ * streamed here (policy runs, the only caller, refuse them).
+ */
+export function streamBatchOutputs(
+  specs: OutputSpec[],
+  io: Io,
+  o: {
+    inputs: BatchInputs;
+    mode: BatchReport['mode'];
+    list: 'images' | 'decisions';
+    /** trustgate's JSON document around its list; the exit code is known only at close. */
+    document: (list: unknown, exitCode: number) => Record<string, unknown>;
+  },
+): BatchStream {
+  const tally = new BatchTally();
+  const tool = { name: 'trustgate' as const, version: VERSION };
+  const skipped = o.inputs.skipped;
+  const doc = (list: unknown, exitCode: number) => ({
+    ...o.document(list, exitCode),
+    ...(skipped.length > 0 ? { skipped } : {}),
+  });
+  const files: AtomicFile[] = [];
+  const writers = specs.map((spec) => {
+    const sink = spec.file ? fileSink(spec.file, `-o ${spec.format}`, files) : stdoutSink(io);
+    const format =
+      spec.format === 'github' && process.env.GITHUB_ACTIONS !== 'true'
+        ? undefined
+        : spec.format === 'tree' || spec.format === 'json' || spec.format === 'text'
+          ? 'table'
+          : spec.format;
+    const writer = format
+      ? batchStreamWriter(format, sink.sink, { mode: o.mode, version: tool.version, document: doc })
+      : {
+          end: () => {
+            io.err('-o github: annotations are printed only under GitHub Actions (GITHUB_ACTIONS=true)');
+            return undefined;
+          },
+        };
+    return { spec, sink, ...writer };
+  });
+  let closed = false;
+  return {
+    add: (entry, item) => {
+      tally.add(entry);
+      const located = locatedItem(item, o.inputs);
+      for (const w of writers) w.entry?.(entry, located);
+    },
+    close: async (exitCode) => {
+      closed = true;
+      const r = tally.report(tool, o.mode, exitCode, skipped);
+      for (const w of writers) {
+        const text = w.end(r, exitCode);
+        if (text === undefined) continue;
+        const summary = process.env.GITHUB_STEP_SUMMARY;
+        if (w.spec.format === 'markdown' && !w.spec.file && summary) {
+          appendNoFollow(summary, redact(text), 0o644, '$GITHUB_STEP_SUMMARY');
+          continue;
+        }
+        w.sink.sink.write(text);
+      }
+      for (const w of writers) w.sink.finish();
+    },
+    abort: () => {
+      if (closed) return;
+      for (const f of files) f.abort();
+    },
+  };
+}
+
+/** A streamed output's destination, redacted write by write (each write is whole lines or items). */
+interface StreamSink {
+  sink: Sink;
+  /** Ends the output: its last line ended, and a file put in place. */
+  finish(): void;
+}
+
+/** A file written atomically: nothing is at the target until the run completes. */
+function fileSink(path: string, what: string, files: AtomicFile[]): StreamSink {
+  const file = openFileAtomic(path, { mode: 0o644, what });
+  files.push(file);
+  let last = '';
+  return {
+    sink: {
+      write: (t) => {
+        if (t.length === 0) return;
+        file.write(Buffer.from(redact(t)));
+        last = t[t.length - 1]!;
+      },
+    },
+    finish: () => {
+      if (last !== '\n') file.write(Buffer.from('\n'));
+      file.commit();
+    },
+  };
+}
+
+/** stdout, a whole line at a time (Io prints lines); a final newline is not doubled. */
+function stdoutSink(io: Io): StreamSink {
+  let partial = '';
+  let wrote = false;
+  return {
+    sink: {
+      write: (t) => {
+        wrote = true;
+        const lines = (partial + t).split('\n');
+        partial = lines.pop()!;
+        for (const l of lines) io.out(redact(l));
+      },
+    },
+    finish: () => {
+      if (wrote && partial !== '') io.out(redact(partial));
+      partial = '';
+    },
+  };
 }

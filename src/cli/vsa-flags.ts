@@ -9,7 +9,6 @@ import type {
   ImageEvidence,
   IssueResult,
   PolicyDecision,
-  PolicyRun,
   RegistryClient,
   VsaSigningKey,
 } from '../index.js';
@@ -86,7 +85,6 @@ export async function prepareVsa(flags: VsaFlags, imageCount: number): Promise<V
 export async function issuePlanned(
   plan: VsaPlan,
   flags: VsaFlags,
-  run: PolicyRun,
   policy: CompiledPolicy,
   client: RegistryClient,
   io: Io,
@@ -94,7 +92,7 @@ export async function issuePlanned(
   const { issueVsas, vsaTarget } = await import('../index.js');
   const items = plan.items.filter((x) => x !== undefined);
   const result = await issueVsas(items, policy, {
-    target: vsaTarget(flags.vsa!, run.decisions.length),
+    target: vsaTarget(flags.vsa!, items.length),
     ...(plan.key ? { key: plan.key } : {}),
     verifierId: plan.verifierId,
     ...(flags.vsaAttach ? { attach: client } : {}),

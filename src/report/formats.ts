@@ -9,6 +9,7 @@
  */
 import { jsonText, printable } from '../util/printable.js';
 import type { BatchCheck, BatchEntry, BatchReport, SourceLocation } from './report.js';
+import { collect, JsonListStream, memorySpool, type Sink, type Spool } from './stream.js';
 
 const ORDER = { fail: 0, warn: 1, pass: 2 } as const;
 const byStatus = (a: BatchEntry, b: BatchEntry) => ORDER[a.status] - ORDER[b.status];
@@ -57,23 +58,31 @@ const sarifUri = (file: string) =>
 /**
  * SARIF 2.1.0: one result per failed (error) or warned (warning) check, at the manifest line. Text a
  * viewer shows (messages, logical locations) is one printable line; properties and fingerprints keep
- * exact values (JSON-escaped).
+ * exact values (JSON-escaped). Results come before the tool, whose rules are only known once every
+ * result is (so a streamed batch writes results as images finish: report/stream.ts).
  */
 export function formatSarif(r: BatchReport): string {
-  const ruleIds = new Set<string>();
-  const results: unknown[] = [];
-  for (const e of r.entries) {
-    for (const c of bad(e)) {
-      const ruleId = sarifRuleId(c.id);
-      ruleIds.add(ruleId);
-      const locations = e.locations.map((l) => ({
-        physicalLocation: {
-          artifactLocation: { uri: sarifUri(l.file) },
-          region: { startLine: Math.max(1, l.line), ...(l.column ? { startColumn: l.column } : {}) },
-        },
-        ...(l.path ? { logicalLocations: [{ fullyQualifiedName: printable(l.path) }] } : {}),
-      }));
-      results.push({
+  return collect((sink) => {
+    const out = sarifStream(sink, r.tool.version);
+    for (const e of r.entries) out.entry(e);
+    out.end();
+  });
+}
+
+/** One entry's SARIF results, each with its rule id. */
+export function sarifResults(e: BatchEntry): Array<{ ruleId: string; result: unknown }> {
+  return bad(e).map((c) => {
+    const ruleId = sarifRuleId(c.id);
+    const locations = e.locations.map((l) => ({
+      physicalLocation: {
+        artifactLocation: { uri: sarifUri(l.file) },
+        region: { startLine: Math.max(1, l.line), ...(l.column ? { startColumn: l.column } : {}) },
+      },
+      ...(l.path ? { logicalLocations: [{ fullyQualifiedName: printable(l.path) }] } : {}),
+    }));
+    return {
+      ruleId,
+      result: {
         ruleId,
         level: c.status === 'fail' ? 'error' : 'warning',
         message: { text: printable(`${e.reference}: ${c.reason}`) },
@@ -84,31 +93,48 @@ export function formatSarif(r: BatchReport): string {
           ...(e.digest ? { digest: e.digest } : {}),
           ...(c.rule ? { rule: c.rule } : {}),
         },
-      });
-    }
-  }
-  return jsonText(
-    {
-      $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-      version: '2.1.0',
-      runs: [
-        {
-          tool: {
-            driver: {
-              name: 'trustgate',
-              version: r.tool.version,
-              informationUri: 'https://github.com/trustgate/trustgate',
-              rules: [...ruleIds]
-                .sort()
-                .map((id) => ({ id, shortDescription: { text: printable(`trustgate check ${id}`) } })),
-            },
+      },
+    };
+  });
+}
+
+/** The SARIF document around its results (`results` is the list, or the stream's placeholder). */
+export function sarifDocument(version: string, ruleIds: ReadonlySet<string>, results: unknown): unknown {
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        results,
+        tool: {
+          driver: {
+            name: 'trustgate',
+            version,
+            informationUri: 'https://github.com/trustgate/trustgate',
+            rules: [...ruleIds]
+              .sort()
+              .map((id) => ({ id, shortDescription: { text: printable(`trustgate check ${id}`) } })),
           },
-          results,
         },
-      ],
+      },
+    ],
+  };
+}
+
+/** Each entry's SARIF results as it comes; the document is complete after end(). */
+export function sarifStream(sink: Sink, version: string): { entry(e: BatchEntry): void; end(): void } {
+  const ruleIds = new Set<string>();
+  const list = new JsonListStream(sink);
+  list.open((results) => sarifDocument(version, ruleIds, results));
+  return {
+    entry: (e) => {
+      for (const { ruleId, result } of sarifResults(e)) {
+        ruleIds.add(ruleId);
+        list.item(result);
+      }
     },
-    2,
-  );
+    end: () => list.close((results) => sarifDocument(version, ruleIds, results)),
+  };
 }
 
 /** SARIF rule ids: stable per kind of check (vulnerabilities/CVE-… → vulnerabilities). */
@@ -133,36 +159,66 @@ const xml = (s: string) =>
 
 /** JUnit XML: one testcase per image and check. */
 export function formatJunit(r: BatchReport): string {
-  const cases: string[] = [];
-  let failures = 0;
-  let total = 0;
-  for (const e of r.entries) {
-    for (const c of e.checks) {
-      total++;
-      const name = xml(`${c.rule ? `${c.rule}/` : ''}${c.id}`);
-      const open = `    <testcase classname="${xml(e.reference)}" name="${name}">`;
-      if (c.status === 'fail') {
-        failures++;
-        cases.push(
-          `${open}\n      <failure message="${xml(c.reason)}">${xml(`${e.reference}${e.digest ? ` (${e.digest})` : ''}: ${c.reason}`)}</failure>\n    </testcase>`,
-        );
-      } else if (c.status === 'skip') {
-        cases.push(`${open}\n      <skipped message="${xml(c.reason)}"/>\n    </testcase>`);
-      } else if (c.status === 'warn') {
-        cases.push(`${open}\n      <system-out>${xml(`warning: ${c.reason}`)}</system-out>\n    </testcase>`);
-      } else {
-        cases.push(`${open}</testcase>`);
-      }
-    }
-  }
+  return collect((sink) => {
+    const out = junitStream(sink, r.mode, memorySpool());
+    for (const e of r.entries) out.entry(e);
+    out.end();
+  });
+}
+
+/** One entry's testcases, each with its status. */
+export function junitCases(e: BatchEntry): Array<{ status: BatchCheck['status']; xml: string }> {
+  return e.checks.map((c) => {
+    const name = xml(`${c.rule ? `${c.rule}/` : ''}${c.id}`);
+    const open = `    <testcase classname="${xml(e.reference)}" name="${name}">`;
+    const body =
+      c.status === 'fail'
+        ? `${open}\n      <failure message="${xml(c.reason)}">${xml(`${e.reference}${e.digest ? ` (${e.digest})` : ''}: ${c.reason}`)}</failure>\n    </testcase>`
+        : c.status === 'skip'
+          ? `${open}\n      <skipped message="${xml(c.reason)}"/>\n    </testcase>`
+          : c.status === 'warn'
+            ? `${open}\n      <system-out>${xml(`warning: ${c.reason}`)}</system-out>\n    </testcase>`
+            : `${open}</testcase>`;
+    return { status: c.status, xml: body };
+  });
+}
+
+/** The lines before a JUnit report's testcases, which carry its totals. */
+export function junitHead(
+  mode: BatchReport['mode'],
+  t: { total: number; failures: number; skipped: number },
+) {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="trustgate" tests="${total}" failures="${failures}">`,
-    `  <testsuite name="trustgate ${r.mode}" tests="${total}" failures="${failures}" errors="0" skipped="${r.entries.flatMap((e) => e.checks).filter((c) => c.status === 'skip').length}">`,
-    ...cases,
-    '  </testsuite>',
-    '</testsuites>',
+    `<testsuites name="trustgate" tests="${t.total}" failures="${t.failures}">`,
+    `  <testsuite name="trustgate ${mode}" tests="${t.total}" failures="${t.failures}" errors="0" skipped="${t.skipped}">`,
   ].join('\n');
+}
+
+export const JUNIT_TAIL = '  </testsuite>\n</testsuites>';
+
+/** Each entry's testcases into `spool` as it comes; end() writes the head with the totals, then them. */
+export function junitStream(
+  sink: Sink,
+  mode: BatchReport['mode'],
+  spool: Spool,
+): { entry(e: BatchEntry): void; end(): void } {
+  const totals = { total: 0, failures: 0, skipped: 0 };
+  return {
+    entry: (e) => {
+      for (const c of junitCases(e)) {
+        totals.total++;
+        if (c.status === 'fail') totals.failures++;
+        if (c.status === 'skip') totals.skipped++;
+        spool.write(`${c.xml}\n`);
+      }
+    },
+    end: () => {
+      sink.write(`${junitHead(mode, totals)}\n`);
+      spool.drain(sink);
+      sink.write(JUNIT_TAIL);
+    },
+  };
 }
 
 /**
@@ -209,21 +265,24 @@ export function formatMarkdown(r: BatchReport): string {
  * escaped as the runner reads it: `%` in the message; `%`, `:` and `,` in properties.
  */
 export function formatGithub(r: BatchReport): string {
+  return r.entries.flatMap(githubLines).join('\n');
+}
+
+/** One entry's workflow commands. */
+export function githubLines(e: BatchEntry): string[] {
   const esc = (s: string) => printable(s).replace(/%/g, '%25');
   const prop = (s: string) => esc(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
   const out: string[] = [];
-  for (const e of r.entries) {
-    for (const c of bad(e)) {
-      const level = c.status === 'fail' ? 'error' : 'warning';
-      const at = e.locations.length > 0 ? e.locations : [undefined];
-      for (const l of at) {
-        const props = [
-          ...(l ? [`file=${prop(l.file)}`, `line=${l.line}`, ...(l.column ? [`col=${l.column}`] : [])] : []),
-          `title=${prop(`trustgate ${c.id}`)}`,
-        ];
-        out.push(`::${level} ${props.join(',')}::${esc(`${e.reference}: ${c.reason}`)}`);
-      }
+  for (const c of bad(e)) {
+    const level = c.status === 'fail' ? 'error' : 'warning';
+    const at = e.locations.length > 0 ? e.locations : [undefined];
+    for (const l of at) {
+      const props = [
+        ...(l ? [`file=${prop(l.file)}`, `line=${l.line}`, ...(l.column ? [`col=${l.column}`] : [])] : []),
+        `title=${prop(`trustgate ${c.id}`)}`,
+      ];
+      out.push(`::${level} ${props.join(',')}::${esc(`${e.reference}: ${c.reason}`)}`);
     }
   }
-  return out.join('\n');
+  return out;
 }

@@ -6,6 +6,7 @@
 
 import type { SkippedImage, SourceLocation } from '../inputs/location.js';
 import { explainingCheck } from '../policy/checks.js';
+import type { PolicyDecision } from '../policy/evaluate/types.js';
 import type { PolicyRun } from '../run/evaluate.js';
 import type { VerifyRun } from '../run/verify.js';
 import type { AttestationRun } from '../run/verify-attestations.js';
@@ -110,36 +111,43 @@ export function reportFromPolicy(
   locations: Map<string, SourceLocation[]>,
   skipped: BatchReport['skipped'] = [],
 ): BatchReport {
-  const facts = run.decisions.map((d): EntryFacts => {
-    const checks: BatchCheck[] = [
-      ...d.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason })),
-      ...d.rules.flatMap((r) => [
-        ...r.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, rule: r.name })),
-        // Each platform image's checks, named by platform and digest (rules with a platforms: scope).
-        ...(r.platforms ?? []).flatMap((p) =>
-          p.checks.map((c) => ({
-            id: `platforms/${p.platform}/${c.id}`,
-            status: c.status,
-            reason: `${p.platform} (${p.digest}): ${c.reason}`,
-            rule: r.name,
-            platform: { platform: p.platform, digest: p.digest },
-          })),
-        ),
-      ]),
-    ];
-    const firstBad = explainingCheck(d);
-    return {
-      reference: d.reference,
-      digest: d.digest,
-      status: d.status === 'skip' ? 'pass' : d.status,
-      summary: firstBad
-        ? `${d.decision === 'deny' ? 'denied' : 'allowed with warnings'}: ${firstBad.id}: ${firstBad.reason}`
-        : 'allowed',
-      checks,
-      ...(d.unread ? { unread: d.unread } : {}),
-    };
-  });
-  return report('policy', run.exitCode, facts, locations, skipped);
+  return report('policy', run.exitCode, run.decisions.map(factsOfDecision), locations, skipped);
+}
+
+/** One decision's report entry (a streamed batch makes each as the decision is made). */
+export function entryFromDecision(d: PolicyDecision, locations: Map<string, SourceLocation[]>): BatchEntry {
+  const { digest, ...f } = factsOfDecision(d);
+  return { ...f, ...(digest ? { digest } : {}), locations: locations.get(f.reference) ?? [] };
+}
+
+function factsOfDecision(d: PolicyDecision): EntryFacts {
+  const checks: BatchCheck[] = [
+    ...d.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason })),
+    ...d.rules.flatMap((r) => [
+      ...r.checks.map((c) => ({ id: c.id, status: c.status, reason: c.reason, rule: r.name })),
+      // Each platform image's checks, named by platform and digest (rules with a platforms: scope).
+      ...(r.platforms ?? []).flatMap((p) =>
+        p.checks.map((c) => ({
+          id: `platforms/${p.platform}/${c.id}`,
+          status: c.status,
+          reason: `${p.platform} (${p.digest}): ${c.reason}`,
+          rule: r.name,
+          platform: { platform: p.platform, digest: p.digest },
+        })),
+      ),
+    ]),
+  ];
+  const firstBad = explainingCheck(d);
+  return {
+    reference: d.reference,
+    digest: d.digest,
+    status: d.status === 'skip' ? 'pass' : d.status,
+    summary: firstBad
+      ? `${d.decision === 'deny' ? 'denied' : 'allowed with warnings'}: ${firstBad.id}: ${firstBad.reason}`
+      : 'allowed',
+    checks,
+    ...(d.unread ? { unread: d.unread } : {}),
+  };
 }
 
 export function reportFromAttestations(

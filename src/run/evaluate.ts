@@ -34,8 +34,22 @@ export interface EvaluateOptions {
    * over a limit, or that the registry fails to serve denies the image, as any verification error does).
    */
   exhaustive?: boolean;
-  /** Called with each decision and the evidence it was made on (issuing VSAs: src/vsa/issue.ts). */
+  /**
+   * Each decision as it is made, with the evidence it was made on, in input order (a streaming caller
+   * writes it out at once; issuing VSAs reads the evidence: src/vsa/issue.ts). With
+   * `keepDecisions: false` the run keeps none: its `decisions` is empty and only `counts` (and the
+   * exit code) describe the batch, so memory does not grow with the number of images.
+   */
   onDecision?: (decision: PolicyDecision, evidence: ImageEvidence, index: number) => void;
+  keepDecisions?: boolean;
+}
+
+/** Decisions by status, kept however the decisions themselves are handled. */
+export interface DecisionCounts {
+  pass: number;
+  warn: number;
+  fail: number;
+  skip: number;
 }
 
 export interface PolicyRun {
@@ -46,6 +60,9 @@ export interface PolicyRun {
   exitCode: number;
 }
 
+/** Audit records are appended (and fsynced) this many at a time, so a long run loses little on a crash. */
+const AUDIT_CHUNK = 256;
+
 export async function runEvaluate(
   references: string[],
   policy: CompiledPolicy,
@@ -55,7 +72,19 @@ export async function runEvaluate(
 ): Promise<PolicyRun> {
   const now = o.effectiveTime ?? new Date();
   const imageName = imageNameFrom(o.imageName);
-  const decisions = new Array<PolicyDecision>(references.length);
+  const keep = o.keepDecisions !== false;
+  const decisions = keep ? new Array<PolicyDecision>(references.length) : [];
+  const counts: DecisionCounts = { pass: 0, warn: 0, fail: 0, skip: 0 };
+  let audit: PolicyDecision[] = [];
+  const flushAudit = () => {
+    if (!o.auditLog || audit.length === 0) return;
+    const at = new Date();
+    appendAudit(
+      o.auditLog,
+      audit.map((d) => decisionRecord(d, policy.file, at)),
+    );
+    audit = [];
+  };
   let stop = false;
   let done = 0;
   await gatherImages(
@@ -72,28 +101,34 @@ export async function runEvaluate(
     },
     {
       shouldStop: () => stop,
+      collect: false,
       onEvidence: (ev, i) => {
         const d = evaluateOrDeny(policy, ev, now);
-        decisions[i] = d;
+        if (keep) decisions[i] = d;
+        counts[d.status]++;
+        if (o.auditLog) {
+          audit.push(d);
+          if (audit.length >= AUDIT_CHUNK) flushAudit();
+        }
         o.onDecision?.(d, ev, i);
         if (ctx.batch?.failFast && d.status === 'fail') stop = true;
         ctx.batch?.onProgress?.(++done, references.length);
       },
     },
   );
-  if (o.auditLog) {
-    const at = new Date();
-    appendAudit(
-      o.auditLog,
-      decisions.map((d) => decisionRecord(d, policy.file, at)),
-    );
-  }
+  flushAudit();
   return {
     policy: { file: policy.file, name: policy.doc.metadata.name, sha256: policy.sha256 },
     effectiveTime: now.toISOString(),
     decisions,
-    exitCode: exitCodeForDecisions(decisions),
+    exitCode: exitCodeForCounts(counts),
   };
+}
+
+/** exitCodeForDecisions from the counts alone (the decisions may not have been kept). */
+function exitCodeForCounts(counts: DecisionCounts): number {
+  const present = (['pass', 'warn', 'fail', 'skip'] as const).filter((s) => counts[s] > 0);
+  return exitCodeForDecisions(present.map((status) => ({ status })));
 }
 
 export interface PolicyRunOptions extends GatherOptions, Omit<EvaluateOptions, 'imageName' | 'cache'> {

@@ -55,8 +55,10 @@ export interface GatherOptions extends RegistryClientOptions {
 export interface GatherHooks {
   /** Checked before each image starts: true stops the run (the rest are reported as not verified). */
   shouldStop?: () => boolean;
-  /** Each image's evidence as soon as it is complete. */
+  /** Each image's evidence as soon as it and every earlier one are complete (input order). */
   onEvidence?: (ev: ImageEvidence, index: number) => void;
+  /** false: keep no evidence once handed to onEvidence, and return an empty array (streaming runs). */
+  collect?: boolean;
 }
 
 /** How one run gathers: GatherOptions minus the source, with the layout's name already parsed. */
@@ -220,6 +222,7 @@ export async function gatherImages(
       ...(ctx.limits.imageConcurrency ? { imageConcurrency: ctx.limits.imageConcurrency } : {}),
       onResult: (ev, index) => hooks.onEvidence?.(ev, index),
       stopAfter: () => hooks.shouldStop?.() ?? false,
+      ...(hooks.collect === false ? { collect: false } : {}),
     },
     {
       verify: async (image, ref) => {

@@ -207,33 +207,68 @@ export interface AtomicWriteOptions {
  * replaced: the user named a file, and a link there most likely points where they meant to write.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): void {
+  const file = openFileAtomic(path, options);
+  try {
+    file.write(bytes);
+  } catch (e) {
+    file.abort();
+    throw e;
+  }
+  file.commit();
+}
+
+/** A file being written atomically: nothing is at the target until commit(). */
+export interface AtomicFile {
+  write(bytes: Uint8Array): void;
+  /** fsync, rename over the target, fsync the folder. */
+  commit(): void;
+  /** Removes what was written; the target is untouched. */
+  abort(): void;
+}
+
+/** writeFileAtomic in steps, for outputs written as they are produced (a streamed batch report). */
+export function openFileAtomic(path: string, options: AtomicWriteOptions = {}): AtomicFile {
   const what = options.what ?? 'the output';
   checkTarget(path, what);
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${randomBytes(12).toString('hex')}.tmp`);
   const mode = options.mode ?? 0o644;
   const fd = openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode);
-  try {
-    try {
-      if (options.exactMode) {
-        // Through the descriptor: the mode lands on the file just created, not on a path.
-        fchmodSync(fd, mode);
-      }
-      writeAll(fd, bytes);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
+  let open = true;
+  const close = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  const abort = () => {
+    close();
     try {
       unlinkSync(tmp);
     } catch {
       // Already renamed or never made.
     }
+  };
+  try {
+    // Through the descriptor: the mode lands on the file just created, not on a path.
+    if (options.exactMode) fchmodSync(fd, mode);
+  } catch (e) {
+    abort();
     throw e;
   }
-  syncDir(dir);
+  return {
+    write: (bytes) => writeAll(fd, bytes),
+    commit: () => {
+      try {
+        fsyncSync(fd);
+        close();
+        renameSync(tmp, path);
+      } catch (e) {
+        abort();
+        throw e;
+      }
+      syncDir(dir);
+    },
+    abort,
+  };
 }
 
 /**

@@ -33,10 +33,32 @@ function fromBase64Pem(value: unknown): Recorded | undefined {
 function parsePem(pem: string, label: string): Recorded | undefined {
   try {
     if (label === 'CERTIFICATE') return certificate(X509Certificate.parse(pem));
-    return { spkiDer: canonicalSpki(createPublicKey(pem)) };
+    const spkiDer = keyPemSpki(pem);
+    return spkiDer && { spkiDer };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A key PEM's canonical SPKI, remembered by its text: every entry a key signed names the same PEM,
+ * and reading it (parse, JWK round trip, export) was a fifth of verifying a bundle in a batch. A pure
+ * function of the text, so remembering it changes no answer; bounded, as the text is outside input.
+ */
+const spkiByPem = new Map<string, Buffer | undefined>();
+const SPKI_MEMO_SIZE = 64;
+
+function keyPemSpki(pem: string): Buffer | undefined {
+  if (spkiByPem.has(pem)) return spkiByPem.get(pem);
+  let spki: Buffer | undefined;
+  try {
+    spki = canonicalSpki(createPublicKey(pem));
+  } catch {
+    spki = undefined;
+  }
+  if (spkiByPem.size >= SPKI_MEMO_SIZE) spkiByPem.clear();
+  spkiByPem.set(pem, spki);
+  return spki;
 }
 
 /**

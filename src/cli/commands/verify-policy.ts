@@ -2,13 +2,27 @@
 import { type Command, Option } from 'commander';
 import type { BatchInputs } from '../../inputs/inputs.js';
 import { parseDuration } from '../../policy/duration.js';
-import { reportFromPolicy } from '../../report/report.js';
+import type { PolicyDecision } from '../../policy/evaluate/index.js';
+import type { ImageEvidence } from '../../policy/evidence.js';
+import { entryFromDecision, reportFromPolicy } from '../../report/report.js';
+import type { EvaluateOptions, PolicyRun } from '../../run/evaluate.js';
 import { batchOf } from '../../run/options.js';
 import { withSource } from '../../run/source.js';
-import { type BatchFlags, batchRunOptions, type OutputSpec, writeBatchOutputs } from '../batch-output.js';
+import {
+  type BatchFlags,
+  batchRunOptions,
+  type OutputSpec,
+  streamBatchOutputs,
+  writeBatchOutputs,
+} from '../batch-output.js';
 import type { Io } from '../output.js';
 import { type RegistryFlags, sourceOptionsFromFlags, UsageError } from '../registry-options.js';
-import { policyJson, renderCacheEvents, renderPolicyText } from '../render/policy.js';
+import {
+  POLICY_JSON_SCHEMA_VERSION,
+  policyJson,
+  renderCacheEvents,
+  renderPolicyText,
+} from '../render/policy.js';
 import type { TrustFlags } from '../trust-options.js';
 import { issuePlanned, prepareVsa, type VsaFlags } from '../vsa-flags.js';
 
@@ -96,24 +110,69 @@ export async function verifyWithPolicy(
   const policy = loadPolicy(flags.policy!);
   const trust = buildPolicyVerifiers(policy);
   const vsa = await prepareVsa(flags, images.length);
-  const run = await withSource(source, async (s) => {
-    const done = await runEvaluate(
-      images,
-      policy,
-      trust,
-      { source: s, limits: {}, ...(runBatch ? { batch: runBatch } : {}) },
-      {
-        ...(effectiveTime ? { effectiveTime } : {}),
-        ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
-        ...(flags.imageName ? { imageName: flags.imageName } : {}),
-        ...(cache ? { cache } : {}),
-        ...(flags.exhaustive ? { exhaustive: true } : {}),
-        ...(vsa ? { onDecision: vsa.onDecision } : {}),
-      },
-    );
-    if (vsa) await issuePlanned(vsa, flags, done, policy, s.client, io);
-    return done;
-  });
+  const options = {
+    ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
+    ...(flags.imageName ? { imageName: flags.imageName } : {}),
+    ...(cache ? { cache } : {}),
+    ...(flags.exhaustive ? { exhaustive: true } : {}),
+  };
+  const evaluate = (o: EvaluateOptions) =>
+    withSource(source, async (s) => {
+      const stream = o.onDecision;
+      const done = await runEvaluate(
+        images,
+        policy,
+        trust,
+        { source: s, limits: {}, ...(runBatch ? { batch: runBatch } : {}) },
+        {
+          ...o,
+          ...(stream || vsa
+            ? {
+                onDecision: (d: PolicyDecision, ev: ImageEvidence, i: number) => {
+                  stream?.(d, ev, i);
+                  vsa?.onDecision(d, ev, i);
+                },
+              }
+            : {}),
+        },
+      );
+      if (vsa) await issuePlanned(vsa, flags, policy, s.client, io);
+      return done;
+    });
+  if (batch) {
+    // A batch is written as its images are decided and keeps only a summary: memory stays flat in
+    // the number of images (unless VSAs are issued, which need each image's evidence at the end).
+    // Results are in input order (each waits for the ones before it).
+    const now = effectiveTime ?? new Date();
+    const head = {
+      schemaVersion: POLICY_JSON_SCHEMA_VERSION,
+      policy: { file: policy.file, name: policy.doc.metadata.name, sha256: policy.sha256 },
+      effectiveTime: now.toISOString(),
+    };
+    const stream = streamBatchOutputs(outputs, io, {
+      inputs,
+      mode: 'policy',
+      list: 'decisions',
+      document: (decisions, exitCode) => ({ ...head, decisions, exitCode }),
+    });
+    let run: PolicyRun;
+    try {
+      run = await evaluate({
+        ...options,
+        effectiveTime: now,
+        keepDecisions: false,
+        onDecision: (d) => stream.add(entryFromDecision(d, inputs.locations), d),
+      });
+    } catch (e) {
+      stream.abort();
+      throw e;
+    }
+    if (cache) renderCacheEvents(cache.events, images.length, flags.cache!, io);
+    await stream.close(run.exitCode);
+    setExit(run.exitCode);
+    return;
+  }
+  const run = await evaluate({ ...options, ...(effectiveTime ? { effectiveTime } : {}) });
   if (cache) renderCacheEvents(cache.events, images.length, flags.cache!, io);
   const report = reportFromPolicy(run, inputs.locations, inputs.skipped);
   await writeBatchOutputs(
