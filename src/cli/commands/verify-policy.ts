@@ -95,7 +95,7 @@ export async function verifyWithPolicy(
   const runBatch = batchOf(batchRunOptions(flags));
   const policy = loadPolicy(flags.policy!);
   const trust = buildPolicyVerifiers(policy);
-  const vsa = await prepareVsa(flags, images.length);
+  const vsa = await prepareVsa(flags, images);
   const run = await withSource(source, async (s) => {
     const done = await runEvaluate(
       images,
