@@ -53,6 +53,7 @@ export {
   cosignVerifyJson,
 } from './output/cosign.js';
 export { extractedPath, type Selection, stdoutTrailer } from './output/extract.js';
+export { platformExportDir, platformFileNames, platformOutputPath } from './output/platform-paths.js';
 export { writeOutputFile } from './output/write-file.js';
 export { appendAudit, policyChangeRecord } from './policy/audit-log.js';
 // --- package F: the policy run layer ---

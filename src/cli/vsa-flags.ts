@@ -53,7 +53,7 @@ export interface VsaPlan {
   onDecision: (d: PolicyDecision, ev: ImageEvidence, i: number) => void;
 }
 
-export async function prepareVsa(flags: VsaFlags, imageCount: number): Promise<VsaPlan | undefined> {
+export async function prepareVsa(flags: VsaFlags, images: readonly string[]): Promise<VsaPlan | undefined> {
   if (!flags.vsa) {
     for (const f of ['vsaKey', 'vsaVerifierId', 'vsaAttach'] as const)
       if (flags[f])
@@ -64,8 +64,14 @@ export async function prepareVsa(flags: VsaFlags, imageCount: number): Promise<V
     throw new UsageError(
       '--vsa-attach pushes a signed VSA: give --vsa-key (an unsigned summary vouches for nothing)',
     );
+  // Before anything is verified: --image-name gives a layout a registry name, never its registry.
+  const layout = flags.vsaAttach ? images.find((i) => i.startsWith('oci:')) : undefined;
+  if (layout)
+    throw new UsageError(`--vsa-attach: ${layout} is an OCI layout; a VSA is attached to a registry image`, {
+      hint: 'push the image, then verify it there with --vsa-attach (or leave --vsa-attach out: --vsa still writes the file)',
+    });
   const { loadVsaSigningKey, vsaTarget, DEFAULT_VERIFIER_ID } = await import('../index.js');
-  vsaTarget(flags.vsa, imageCount); // a plain file for many images fails before anything is verified
+  vsaTarget(flags.vsa, images.length); // a plain file for many images fails before anything is verified
   if (flags.vsaVerifierId !== undefined && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(flags.vsaVerifierId))
     throw new UsageError(
       `--vsa-verifier-id ${flags.vsaVerifierId}: a URI with a scheme, e.g. https://ci.example/verifier`,

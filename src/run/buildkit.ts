@@ -3,9 +3,17 @@
  * (all children), or, when a platform was selected, from the index it was selected from (that child
  * only). An image that is neither an index nor a child of one has none, and costs no request.
  */
-import { type BuildkitFindings, type BuildkitOptions, discoverBuildkit } from '../discovery/buildkit.js';
+import {
+  BuildkitAnnotation,
+  type BuildkitFindings,
+  type BuildkitOptions,
+  discoverBuildkit,
+  isBuildkitAttestationEntry,
+} from '../discovery/buildkit.js';
 import type { DiscoveryLimits } from '../discovery/reading.js';
+import { isReferenceEntry } from '../oci/attestation-entry.js';
 import { isIndexMediaType } from '../oci/media-types.js';
+import { parseManifest } from '../oci/schema.js';
 import type { UnsignedEvidence } from '../policy/evidence.js';
 import type { CompiledPolicy } from '../policy/load.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
@@ -24,6 +32,32 @@ export async function buildkitOf(
   else if (image.mediaType === '' || isIndexMediaType(image.mediaType))
     found = await discoverBuildkit(image.source, image.digest, options);
   return found && checkBuildkitStatements(found);
+}
+
+/**
+ * How many BuildKit attestation manifests describe the image (for a hint, never a verdict): read only
+ * when the image was resolved from an index (the index given, or the one its platform was selected
+ * from), one manifest request; any other image, including one resolved by digest alone whose media
+ * type is unknown, costs none and counts 0. Only entries naming a runnable image of the index count.
+ */
+export async function buildkitManifestCount(image: ResolvedImage): Promise<number> {
+  const index = image.index ?? (isIndexMediaType(image.mediaType) ? image.digest : undefined);
+  if (!index) return 0;
+  const m = await image.source.getManifest(index);
+  const parsed = await parseManifest(m.bytes, m.mediaType, `index ${image.source.name}@${index}`);
+  if (parsed.kind !== 'index') return 0;
+  const runnable = new Set<string>(
+    parsed.index.manifests.filter((d) => !isReferenceEntry(d)).map((d) => d.digest),
+  );
+  return parsed.index.manifests.filter((d) => {
+    const names = d.annotations?.[BuildkitAnnotation.REFERENCE_DIGEST];
+    return (
+      isBuildkitAttestationEntry(d) &&
+      names !== undefined &&
+      runnable.has(names) &&
+      (image.index === undefined || names === image.digest)
+    );
+  }).length;
 }
 
 /**

@@ -10,6 +10,7 @@ import { type ImageReference, parseReference } from '../reference/parse.js';
 import type { ResolvedImage } from '../resolve/resolve.js';
 import { type AttestationVerdict, predicateTypeFor, verifyAttestations } from '../verify/attestations.js';
 import type { Trust } from '../verify/trust.js';
+import { buildkitManifestCount } from './buildkit.js';
 import type { RunContext } from './context.js';
 import { applyCuePolicies } from './cue-gate.js';
 import { eachImage } from './each-image.js';
@@ -34,6 +35,8 @@ export interface ImageAttestations {
   error?: { code: string; message: string };
   /** Fields the CUE policies declare that a checked statement lacks (they constrained nothing). */
   policyUnmatched?: string[];
+  /** With job.buildkitHint, when none was found: the BuildKit attestation manifests its index lists for it. */
+  buildkit?: number;
 }
 
 export interface AttestationRun {
@@ -54,6 +57,11 @@ export interface AttestationJob {
   cuePolicies?: CuePolicies;
   /** A policy field the statement lacks fails the attestation, instead of a warning. */
   strictPolicy?: boolean;
+  /**
+   * When an image resolved from an index has none: count the unsigned BuildKit attestations its index
+   * lists for it (ImageAttestations.buildkit), so the CLI can say where the evidence is.
+   */
+  buildkitHint?: boolean;
 }
 
 function countByType(list: AttestationVerdict[]): string {
@@ -103,6 +111,11 @@ export async function runVerifyAttestations(
     } else if (wanted.length === 0) {
       out.verdict = 'no-signatures';
       out.message = `no ${what} found for ${image.digest}${predicateType ? `; found: ${countByType(all)}` : ''}`;
+      if (job.buildkitHint) {
+        // A hint is never worth failing the image for: an index that cannot be read again counts 0.
+        const n = await buildkitManifestCount(image).catch(() => 0);
+        if (n > 0) out.buildkit = n;
+      }
     } else {
       out.verdict = 'none-matched';
       out.message = `${wanted.length} ${what} found, none verified with ${trust.text}`;

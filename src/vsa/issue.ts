@@ -127,7 +127,9 @@ async function attachOne(
   bundle: Buffer,
   now: Date,
 ): Promise<Attached> {
-  if (ev.givenBy === 'layout' || ev.name.startsWith('oci:') || !ev.registry || ev.registry === 'oci')
+  // A layout named with --image-name has a registry name, but nothing of it is in that registry.
+  const layout = ev.givenBy === 'layout' || ev.reference.startsWith('oci:') || ev.name.startsWith('oci:');
+  if (layout || !ev.registry || ev.registry === 'oci')
     throw new TrustgateError(
       'USAGE',
       `--vsa-attach: ${ev.reference} is an OCI layout; a VSA is attached to a registry image`,

@@ -2,9 +2,11 @@
  * `--all-platforms` on verify and verify-attestation, in a real registry and an OCI layout: every
  * platform image of the index is verified as if it had been named on the command line (its own
  * result, its own cosign JSON line), the BuildKit attestation manifest is no platform, and the run
- * verifies only when the index and every platform image verify.
+ * verifies only when the index and every platform image verify. extract and export act on each the
+ * same way, writing each platform image's output beside the index's (F.<platform>, DIR-<platform>),
+ * and exit with the worst code over the index and its platform images.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -138,6 +140,110 @@ describe.each(['registry', 'layout'] as const)('--all-platforms on a %s', (where
     const statement = JSON.parse(Buffer.from(JSON.parse(cosign.stdout).payload, 'base64').toString());
     expect(statement.subject[0].digest.sha256).toBe(m.amd64.slice(7));
   });
+});
+
+describe.each(['registry', 'layout'] as const)('extract and export --all-platforms on a %s', (where) => {
+  const extract = (...args: string[]) =>
+    runCli(['extract', ...trust, '--type', 'slsaprovenance1', '--all-platforms', ...args]);
+  const subjectOf = (text: string) => JSON.parse(text).subject[0].digest.sha256;
+
+  test('extract to stdout: the amd64 provenance followed by a newline; the others fail, named; exit 10', () => {
+    const r = extract(refs[where].indexOnly);
+    expect(r.code, r.stderr).toBe(ExitCode.NO_SIGNATURES);
+    expect(r.stdout.endsWith('\n')).toBe(true);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(subjectOf(r.stdout)).toBe(m.amd64.slice(7));
+    expect(r.stderr).toMatch(/error: .*index-only:v1: no attestation/);
+    expect(r.stderr).toMatch(new RegExp(`error: \\S+@${m.arm64} \\[linux/arm64\\]: no attestation`));
+    expect(r.stderr).toContain('verified https://slsa.dev/provenance/v1 for linux/amd64 [0]');
+    // Without the flag, the index alone: nothing to extract, as before.
+    expect(runCli(['extract', ...trust, '--type', 'slsaprovenance1', refs[where].indexOnly]).code).toBe(
+      ExitCode.NO_SIGNATURES,
+    );
+  });
+
+  test('extract --output F: a platform image goes to F.<os>-<arch>, with --all F.<os>-<arch>.<n>; --json lists each', () => {
+    const out = join(dir, `${where}-prov.json`);
+    const r = extract('--output', out, '--json', refs[where].indexOnly);
+    expect(r.code, r.stderr).toBe(ExitCode.NO_SIGNATURES);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.linux-arm64`)).toBe(false);
+    expect(subjectOf(readFileSync(`${out}.linux-amd64`, 'utf8'))).toBe(m.amd64.slice(7));
+    const summary = JSON.parse(r.stdout);
+    expect(summary).toEqual([
+      expect.objectContaining({
+        platform: 'linux/amd64',
+        digest: m.amd64,
+        verified: true,
+        written: [expect.objectContaining({ path: `${out}.linux-amd64`, index: 0 })],
+      }),
+    ]);
+    const all = extract('--output', out, '--all', refs[where].indexOnly);
+    expect(all.code, all.stderr).toBe(ExitCode.NO_SIGNATURES);
+    expect(subjectOf(readFileSync(`${out}.linux-amd64.0`, 'utf8'))).toBe(m.amd64.slice(7));
+  });
+
+  test('export --dir DIR: the index in DIR, each platform image in DIR-<os>-<arch>; exit 0', () => {
+    const base = join(dir, `${where}-evidence`);
+    const r = runCli(['export', ...trust, '--all-platforms', '--dir', `${base}/`, refs[where].indexOnly]);
+    expect(r.code, r.stderr).toBe(ExitCode.OK);
+    const digestIn = (d: string) => JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')).digest;
+    expect([base, `${base}-linux-amd64`, `${base}-linux-arm64`].map(digestIn)).toEqual([
+      m.index.digest,
+      m.amd64,
+      m.arm64,
+    ]);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/to \S+-evidence\/: 1 verified signature\(s\), 0 verified attestation/),
+      expect.stringMatching(
+        /-evidence-linux-amd64 \(linux\/amd64\): 0 verified signature\(s\), 1 verified attestation/,
+      ),
+      expect.stringMatching(/-evidence-linux-arm64 \(linux\/arm64\): 0 verified signature\(s\), 0 verified/),
+    ]);
+  });
+
+  test('export: a platform image whose folder is taken fails, named; the others are still written; worst code', () => {
+    const base = join(dir, `${where}-taken`);
+    mkdirSync(`${base}-linux-arm64`, { recursive: true });
+    writeFileSync(join(`${base}-linux-arm64`, 'mine.txt'), 'not yours');
+    const r = runCli(['export', ...trust, '--all-platforms', '--dir', base, refs[where].indexOnly]);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toMatch(new RegExp(`error: \\S+@${m.arm64} \\[linux/arm64\\]: .*${base}-linux-arm64`));
+    expect(existsSync(join(base, 'summary.json'))).toBe(true);
+    expect(existsSync(join(`${base}-linux-amd64`, 'summary.json'))).toBe(true);
+    expect(readFileSync(join(`${base}-linux-arm64`, 'mine.txt'), 'utf8')).toBe('not yours');
+  });
+});
+
+test('extract and export: --all-platforms with --platform, and extract with --allow-unverified, are usage errors', () => {
+  for (const cmd of [
+    ['extract', '--type', 'slsaprovenance1'],
+    ['export', '--dir', join(dir, 'never')],
+  ]) {
+    const r = runCli([
+      ...cmd,
+      ...trust,
+      '--all-platforms',
+      '--platform',
+      'linux/amd64',
+      refs.registry.indexOnly,
+    ]);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stderr).toContain('--all-platforms and --platform cannot be combined');
+  }
+  expect(existsSync(join(dir, 'never'))).toBe(false);
+  const unverified = runCli([
+    'extract',
+    ...trust,
+    '--type',
+    'slsaprovenance1',
+    '--all-platforms',
+    '--allow-unverified',
+    refs.registry.indexOnly,
+  ]);
+  expect(unverified.code).toBe(ExitCode.USAGE);
+  expect(unverified.stderr).toContain('use --platform OS/ARCH --allow-unverified');
+  expect(unverified.stdout).toBe('');
 });
 
 test('--all-platforms with --platform, or with --policy, is a usage error', () => {

@@ -195,6 +195,33 @@ describe.each(['registry', 'layout'] as const)('BuildKit attestations (%s)', (wh
     }
   });
 
+  test('verify-attestation exiting 10 says, in one hint line, that the index holds BuildKit attestations', () => {
+    const hint = (r: { stderr: string }) => r.stderr.split('\n').filter((l) => l.includes('BuildKit'));
+    const va = (...args: string[]) =>
+      runCli(['verify-attestation', ...trust, '--type', 'slsaprovenance', ...args]);
+    // The index: its two platform images' manifests (the stray one names no image of it and is not counted).
+    const index = va(refs[where].full!);
+    expect(index.code).toBe(ExitCode.NO_SIGNATURES);
+    expect(hint(index)).toEqual([
+      `hint: ${refs[where].full}: its index holds 2 BuildKit attestation manifest(s) for it, which are unsigned and never verified: list them with \`trustgate tree\`, write one with \`trustgate extract --allow-unverified\`, or accept them in a policy with \`allowUnsigned: buildkit\``,
+    ]);
+    // A platform selected from the index: only the manifest for that image.
+    const arm = va('--platform', 'linux/arm64', refs[where].partial!);
+    expect(arm.code).toBe(ExitCode.NO_SIGNATURES);
+    expect(hint(arm)).toEqual([
+      expect.stringContaining('its index holds 1 BuildKit attestation manifest(s)'),
+    ]);
+    // None for the selected image (only a stray one naming another): no hint.
+    const stray = va('--platform', 'linux/amd64', refs[where].stray!);
+    expect(stray.code).toBe(ExitCode.NO_SIGNATURES);
+    expect(hint(stray)).toEqual([]);
+    // A platform image named by digest was not resolved from an index: no index is read, no hint.
+    const byDigest = refs[where].full!.replace(/:v1$/, `@${full.images[0]!.manifest.digest}`);
+    const child = va(byDigest);
+    expect(child.code, child.stderr).toBe(ExitCode.NO_SIGNATURES);
+    expect(hint(child)).toEqual([]);
+  });
+
   test('a requirement is not satisfied by them unless it says allowUnsigned: buildkit, and then it warns', () => {
     const verify = (file: string, ref: string, extra: string[] = []) =>
       runCli(['verify', '--policy', file, '-o', 'report', ...imageName(where, 'full'), ...extra, ref]);

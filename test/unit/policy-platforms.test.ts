@@ -138,3 +138,40 @@ describe('evaluating platforms:', () => {
     expect([d.decision, d.status, platformsCheck(d)!.status]).toEqual(['allow', 'warn', 'warn']);
   });
 });
+
+describe('deny.digests and platform images', () => {
+  const denying = (digest: string) =>
+    policy(
+      `    platforms: any\n    signatures: { anyOf: [a] }\ndeny:\n  digests: [{ digest: "${digest}", reason: bad base image, reference: INC-9 }]\n`,
+    );
+  const gathered = () =>
+    evidence({ signatures: [sig], platforms: [child('linux/amd64', AMD), child('linux/arm64', ARM)] });
+  test('a denied platform image denies the index it was gathered from, named with its platform', () => {
+    const d = evaluatePolicy(denying(ARM), gathered(), NOW);
+    expect(d.decision).toBe('deny');
+    const denied = d.checks.find((c) => c.id === 'deny/digest')!;
+    expect(denied.status).toBe('fail');
+    expect(denied.reason).toBe(
+      `digest ${ARM} (platform image linux/arm64 of ${INDEX}) is denied: bad base image (INC-9)`,
+    );
+  });
+  test('no denied digest among the index and its platform images: the check passes and says so', () => {
+    const d = evaluatePolicy(denying(`sha256:${'d'.repeat(64)}`), gathered(), NOW);
+    expect(d.decision).toBe('allow');
+    expect(d.checks.find((c) => c.id === 'deny/digest')).toMatchObject({
+      status: 'pass',
+      reason: 'neither the digest nor any of its 2 platform images is on the deny list',
+    });
+  });
+  test('a single-platform image listed as its own platform is checked once', () => {
+    const d = evaluatePolicy(
+      denying(INDEX),
+      evidence({ signatures: [sig], platforms: [child('linux/amd64', INDEX)] }),
+      NOW,
+    );
+    expect(d.checks.filter((c) => c.id === 'deny/digest')).toHaveLength(1);
+    expect(d.checks.find((c) => c.id === 'deny/digest')!.reason).toBe(
+      `digest ${INDEX} is denied: bad base image (INC-9)`,
+    );
+  });
+});

@@ -1,12 +1,24 @@
 import { type Command, Option } from 'commander';
+import { describeError } from '../../errors.js';
 import { ExitCode } from '../../exit-codes.js';
+import { platformExportDir, platformFileNames } from '../../output/platform-paths.js';
 import { parseReference } from '../../reference/parse.js';
+import type { ExportResult } from '../../run/export.js';
 import { withSource } from '../../run/source.js';
+import { printable } from '../../util/printable.js';
+import {
+  type AllPlatformsFlags,
+  addAllPlatformsOption,
+  checkAllPlatforms,
+  referencesFor,
+  worstExitCode,
+} from '../all-platforms.js';
+import { exitCodeForError } from '../exit-codes.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, sourceOptionsFromFlags } from '../registry-options.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 
-interface ExportFlags extends RegistryFlags, TrustFlags {
+interface ExportFlags extends RegistryFlags, TrustFlags, AllPlatformsFlags {
   dir: string;
   tar?: boolean;
   platform?: string;
@@ -26,7 +38,10 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
       '(--key FILE | --certificate-identity[-regexp] SAN --certificate-oidc-issuer[-regexp] URL) --dir DIR [options] <image>',
     );
   addTrustOptions(cmd)
-    .requiredOption('--dir <dir>', 'a new or empty directory to write into')
+    .requiredOption(
+      '--dir <dir>',
+      "a new or empty directory to write into; with --all-platforms, each platform image's archive goes to the sibling <dir>-<os>-<arch>[-<variant>]",
+    )
     .addOption(new Option('--tar', 'also write one deterministic <dir>.tar.gz'))
     .addOption(new Option('--platform <os/arch[/variant]>', "this platform's image from a multi-arch index"))
     .addOption(
@@ -41,7 +56,9 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
         'with --policy and an oci: layout: the name rules match',
       ),
     );
+  addAllPlatformsOption(cmd);
   addRegistryOptions(cmd).action(async (image: string, flags: ExportFlags) => {
+    checkAllPlatforms(flags);
     const trustInput = trustInputFromFlags(flags);
     const source = sourceOptionsFromFlags(flags, [image]);
     // lazy: sigstore-js and, for --policy, the policy compiler add ~60-80 ms of CPU to every other command's start.
@@ -53,24 +70,46 @@ export function registerExport(program: Command, io: Io, setExit: (code: number)
     parseReference(image);
     const trust = await buildTrust(trustInput);
     const policy = flags.policy ? exportPolicyFrom(flags.policy, flags.imageName) : undefined;
-    const r = await withSource(source, (s) =>
-      runExport(
-        image,
-        trust,
-        { source: s, limits: limitsFromFlags(flags) },
-        { dir: flags.dir, tar: flags.tar ?? false, ...(policy ? { policy } : {}) },
-      ),
-    );
-    io.out(
-      `wrote ${r.files.length} files to ${r.dir}${r.tarball ? ` and ${r.tarball}` : ''}: ${r.verifiedSignatures} verified signature(s), ${r.verifiedAttestations} verified attestation(s)`,
-    );
-    if (r.decision) {
-      io.out(
-        `policy decision: ${r.decision.decision}${r.decision.status === 'warn' ? ' with warnings' : ''} (recorded in summary.json)`,
-      );
-      setExit(r.decision.exitCode);
-      return;
-    }
-    setExit(ExitCode.OK);
+    const codes: number[] = [];
+    await withSource(source, async (s) => {
+      const exportOne = (reference: string, dir: string) =>
+        runExport(
+          reference,
+          trust,
+          { source: s, limits: limitsFromFlags(flags) },
+          { dir, tar: flags.tar ?? false, ...(policy ? { policy } : {}) },
+        );
+      const expansion = await referencesFor(flags, [image], s.client, io);
+      if (!expansion) return void codes.push(report(await exportOne(image, flags.dir), io));
+      // Each image in its own archive: one that fails is reported, and the others are still written.
+      if (expansion.failures.length > 0) codes.push(ExitCode.FAILURE);
+      const names = platformFileNames(expansion.platforms);
+      for (const reference of expansion.references) {
+        const name = names.get(reference);
+        const platform = expansion.platforms.get(reference)?.platform;
+        try {
+          const r = await exportOne(reference, name ? platformExportDir(flags.dir, name) : flags.dir);
+          codes.push(report(r, io, platform));
+        } catch (e) {
+          io.err(
+            `${io.errChalk.red('error:')} ${printable(reference)}${platform ? ` [${printable(platform)}]` : ''}: ${printable(describeError(e))}`,
+          );
+          codes.push(exitCodeForError(e));
+        }
+      }
+    });
+    setExit(worstExitCode(codes));
   });
+}
+
+/** One archive's line (and its policy decision's), and its exit code. */
+function report(r: ExportResult, io: Io, platform?: string): number {
+  io.out(
+    `wrote ${r.files.length} files to ${r.dir}${r.tarball ? ` and ${r.tarball}` : ''}${platform ? ` (${printable(platform)})` : ''}: ${r.verifiedSignatures} verified signature(s), ${r.verifiedAttestations} verified attestation(s)`,
+  );
+  if (!r.decision) return ExitCode.OK;
+  io.out(
+    `policy decision: ${r.decision.decision}${r.decision.status === 'warn' ? ' with warnings' : ''} (recorded in summary.json)`,
+  );
+  return r.decision.exitCode;
 }

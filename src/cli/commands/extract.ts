@@ -1,8 +1,18 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../../exit-codes.js';
 import type { Selection } from '../../output/extract.js';
+import { platformFileNames, platformOutputPath } from '../../output/platform-paths.js';
+import type { PlatformExpansion } from '../../run/all-platforms.js';
+import type { ExtractResult } from '../../run/extract.js';
 import { withSource } from '../../run/source.js';
 import { printable } from '../../util/printable.js';
+import {
+  type AllPlatformsFlags,
+  addAllPlatformsOption,
+  checkAllPlatforms,
+  referencesFor,
+  worstExitCode,
+} from '../all-platforms.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
@@ -10,10 +20,10 @@ import {
   sourceOptionsFromFlags,
   UsageError,
 } from '../registry-options.js';
-import { writeUnverified, writeVerified } from '../render/extract.js';
+import { type ExtractSummary, printSummaries, writeUnverified, writeVerified } from '../render/extract.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';
 
-interface ExtractFlags extends RegistryFlags, TrustFlags {
+interface ExtractFlags extends RegistryFlags, TrustFlags, AllPlatformsFlags {
   type: string;
   output?: string;
   predicateOnly?: boolean;
@@ -40,7 +50,7 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
     .addOption(
       new Option(
         '--output <file>',
-        'write here instead of stdout (- for stdout); with --all, always <file>.<n>, even for one match (on stdout, each followed by a newline)',
+        "write here instead of stdout (- for stdout); with --all, always <file>.<n>, even for one match (on stdout, each followed by a newline); with --all-platforms, a platform image's goes to <file>.<os>-<arch>[-<variant>]",
       ),
     )
     .addOption(
@@ -64,8 +74,14 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
         'when no attestation of the type exists, extract an unsigned attachment of that artifactType, or a BuildKit attestation of that type stored in the index (marked UNVERIFIED)',
       ),
     );
+  addAllPlatformsOption(cmd);
   addRegistryOptions(cmd).action(async (image: string, flags: ExtractFlags) => {
     const selection = selectionOf(flags);
+    checkAllPlatforms(flags);
+    if (flags.allPlatforms && flags.allowUnverified)
+      throw new UsageError('--all-platforms and --allow-unverified cannot be combined', {
+        hint: 'an unsigned attestation is written for one image at a time: use --platform OS/ARCH --allow-unverified',
+      });
     const trustInput = trustInputFromFlags(flags);
     const source = sourceOptionsFromFlags(flags, [image]);
     // lazy: sigstore-js (the verify chunk) adds ~40-60 ms of CPU to the start of commands that never verify.
@@ -74,30 +90,55 @@ export function registerExtract(program: Command, io: Io, setExit: (code: number
       import('../../run/extract.js'),
     ]);
     const trust = await buildTrust(trustInput);
-    const result = await withSource(source, (s) =>
-      runExtract(
-        image,
-        trust,
-        { source: s, limits: limitsFromFlags(flags) },
-        {
-          type: flags.type,
-          selection,
-          predicateOnly: flags.predicateOnly ?? false,
-          allowUnverified: flags.allowUnverified ?? false,
-        },
-      ),
-    );
-    if (result.kind === 'failed') {
-      const img = result.run.images[0]!;
-      io.err(`${io.errChalk.red('error:')} ${printable(img.reference)}: ${printable(img.message)}`);
-      for (const a of img.attestations)
-        if (a.reason) io.err(`  ${printable(a.origin.via)}: ${printable(a.reason)}`);
-      setExit(result.run.exitCode);
-      return;
+    const job = {
+      type: flags.type,
+      selection,
+      predicateOnly: flags.predicateOnly ?? false,
+      allowUnverified: flags.allowUnverified ?? false,
+    };
+    let expansion: PlatformExpansion | undefined;
+    const results = await withSource(source, async (s) => {
+      expansion = await referencesFor(flags, [image], s.client, io);
+      const out: Array<{ reference: string; result: ExtractResult }> = [];
+      for (const reference of expansion?.references ?? [image])
+        out.push({
+          reference,
+          result: await runExtract(reference, trust, { source: s, limits: limitsFromFlags(flags) }, job),
+        });
+      return out;
+    });
+    const names = expansion ? platformFileNames(expansion.platforms) : new Map<string, string>();
+    const summaries: ExtractSummary[] = [];
+    const codes: number[] = expansion?.failures.length ? [ExitCode.FAILURE] : [];
+    for (const { reference, result } of results) {
+      const platform = expansion?.platforms.get(reference)?.platform;
+      if (result.kind === 'failed') {
+        const img = result.run.images[0]!;
+        const which = platform ? ` [${printable(platform)}]` : '';
+        io.err(`${io.errChalk.red('error:')} ${printable(img.reference)}${which}: ${printable(img.message)}`);
+        for (const a of img.attestations)
+          if (a.reason) io.err(`  ${printable(a.origin.via)}: ${printable(a.reason)}`);
+        codes.push(result.run.exitCode);
+        continue;
+      }
+      const name = names.get(reference);
+      const to = {
+        ...flags,
+        ...(name && flags.output && flags.output !== '-'
+          ? { output: platformOutputPath(flags.output, name) }
+          : {}),
+        ...(flags.allPlatforms ? { newlineEach: true } : {}),
+        ...(platform ? { platform } : {}),
+      };
+      summaries.push(
+        result.kind === 'unverified'
+          ? await writeUnverified(result, to, io)
+          : await writeVerified(result, to, io),
+      );
+      codes.push(ExitCode.OK);
     }
-    if (result.kind === 'unverified') await writeUnverified(result, flags, io);
-    else await writeVerified(result, flags, io);
-    setExit(ExitCode.OK);
+    if (flags.json && summaries.length > 0) printSummaries(summaries, flags.allPlatforms ?? false, io);
+    setExit(worstExitCode(codes));
   });
 }
 

@@ -142,6 +142,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
         },
         {
           ...(type === ANY_TYPE ? {} : { type }),
+          buildkitHint: true,
           ...(cuePolicies ? { cuePolicies, strictPolicy: flags.strictPolicy === true } : {}),
         },
       );
@@ -172,6 +173,11 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
       io.err(
         "hint: without --type only cosign's custom predicate type counts, as in cosign; name the type with --type, or --type any for every attestation",
       );
+    for (const img of run.images)
+      if (img.verdict === 'no-signatures' && img.buildkit)
+        io.err(
+          `hint: ${printable(img.reference)}: its index holds ${img.buildkit} BuildKit attestation manifest(s) for it, which are unsigned and never verified: list them with \`trustgate tree\`, write one with \`trustgate extract --allow-unverified\`, or accept them in a policy with \`allowUnsigned: buildkit\``,
+        );
     setExit(withInputFailures(inputs, exitWithPlatforms(run.exitCode, expansion)));
   });
 }

@@ -109,7 +109,7 @@ export async function verifyWithPolicy(
   const runBatch = batchOf(batchRunOptions(flags));
   const policy = loadPolicy(flags.policy!);
   const trust = buildPolicyVerifiers(policy);
-  const vsa = await prepareVsa(flags, images.length);
+  const vsa = await prepareVsa(flags, images);
   const options = {
     ...(flags.auditLog ? { auditLog: flags.auditLog } : {}),
     ...(flags.imageName ? { imageName: flags.imageName } : {}),

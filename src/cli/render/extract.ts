@@ -11,13 +11,20 @@ export interface WriteFlags {
   output?: string;
   json?: boolean;
   all?: boolean;
+  /** On stdout, a newline after every payload (--all-platforms: several images' payloads in a row). */
+  newlineEach?: boolean;
+  /** With --all-platforms: the platform of a platform image (in the --json summary). */
+  platform?: string;
 }
+
+/** What --json prints for one image. */
+export type ExtractSummary = Record<string, unknown>;
 
 export async function writeUnverified(
   result: Extract<ExtractResult, { kind: 'unverified' }>,
   flags: WriteFlags,
   io: Io,
-): Promise<void> {
+): Promise<ExtractSummary> {
   const img = result.run.images[0]!;
   const u = result.attachment;
   const bk = u.buildkit;
@@ -27,30 +34,27 @@ export async function writeUnverified(
       : `${io.errChalk.yellow('UNVERIFIED:')} ${flags.type} attachment ${u.digest} is not signed; its bytes were checked only against their digest`,
   );
   if (!flags.output || flags.output === '-')
-    process.stdout.write(Buffer.concat([u.bytes, Buffer.from(stdoutTrailer(u.bytes, false, isTerminal()))]));
-  else await writeOutputFile(flags.output, u.bytes, '--output');
-  if (flags.json)
-    io.out(
-      jsonText(
-        {
-          image: img.canonical,
-          digest: img.digest,
-          artifactType: flags.type,
-          verified: false,
-          attachment: u.digest,
-          layer: u.layer,
-          ...(bk ? { buildkit: bk } : {}),
-        },
-        2,
-      ),
+    process.stdout.write(
+      Buffer.concat([u.bytes, Buffer.from(stdoutTrailer(u.bytes, flags.newlineEach ?? false, isTerminal()))]),
     );
+  else await writeOutputFile(flags.output, u.bytes, '--output');
+  return {
+    image: img.canonical,
+    ...(flags.platform ? { platform: flags.platform } : {}),
+    digest: img.digest,
+    artifactType: flags.type,
+    verified: false,
+    attachment: u.digest,
+    layer: u.layer,
+    ...(bk ? { buildkit: bk } : {}),
+  };
 }
 
 export async function writeVerified(
   result: Extract<ExtractResult, { kind: 'verified' }>,
   flags: WriteFlags,
   io: Io,
-): Promise<void> {
+): Promise<ExtractSummary> {
   const { run, items } = result;
   const img = run.images[0]!;
   const toStdout = !flags.output || flags.output === '-';
@@ -59,7 +63,7 @@ export async function writeVerified(
   for (const item of items) {
     if (toStdout) {
       process.stdout.write(item.bytes);
-      const trailer = stdoutTrailer(item.bytes, flags.all ?? false, isTerminal());
+      const trailer = stdoutTrailer(item.bytes, (flags.all || flags.newlineEach) ?? false, isTerminal());
       if (trailer) process.stdout.write(trailer);
     } else {
       const path = extractedPath(flags.output!, item.index, flags.all ?? false);
@@ -73,22 +77,22 @@ export async function writeVerified(
       });
     }
     io.err(
-      `verified ${run.predicateType} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
+      `verified ${run.predicateType}${flags.platform ? ` for ${printable(flags.platform)}` : ''} [${item.index}] ${item.sha256}${item.signer ? ` signed by ${item.signer}` : ''}`,
     );
   }
-  if (flags.json)
-    io.out(
-      jsonText(
-        {
-          image: img.canonical,
-          digest: img.digest,
-          predicateType: run.predicateType,
-          verified: true,
-          written,
-        },
-        2,
-      ),
-    );
+  return {
+    image: img.canonical,
+    ...(flags.platform ? { platform: flags.platform } : {}),
+    digest: img.digest,
+    predicateType: run.predicateType,
+    verified: true,
+    written,
+  };
+}
+
+/** --json: the one image's summary, or with --all-platforms the array of every image's. */
+export function printSummaries(summaries: ExtractSummary[], many: boolean, io: Io): void {
+  io.out(jsonText(many ? summaries : summaries[0], 2));
 }
 
 function isTerminal(): boolean {

@@ -10,16 +10,37 @@ export function denyChecks(policy: CompiledPolicy, ev: ImageEvidence): CheckResu
   const deny = policy.doc.deny;
   const out: CheckResult[] = [];
   const ref = (r?: string) => (r ? ` (${r})` : '');
-  const d = ev.digest ? deny?.digests?.find((x) => x.digest === ev.digest) : undefined;
-  if (d)
+  // The platform images too, when they were gathered: a denied child is in every pull of the index.
+  const digests = [
+    ...(ev.digest ? [{ digest: ev.digest, of: '' }] : []),
+    ...(ev.platforms ?? [])
+      .filter((p) => p.digest !== ev.digest)
+      .map((p) => ({
+        digest: p.digest,
+        of: ` (platform image ${p.platform} of ${ev.digest ?? 'the index'})`,
+      })),
+  ];
+  let denied = false;
+  for (const { digest, of } of digests) {
+    const d = deny?.digests?.find((x) => x.digest === digest);
+    if (!d) continue;
+    denied = true;
     out.push({
       id: 'deny/digest',
       status: 'fail',
-      reason: `digest ${d.digest} is denied: ${d.reason}${ref(d.reference)}`,
+      reason: `digest ${d.digest}${of} is denied: ${d.reason}${ref(d.reference)}`,
       actual: d.digest,
     });
-  else if (deny?.digests?.length)
-    out.push({ id: 'deny/digest', status: 'pass', reason: 'the digest is not on the deny list' });
+  }
+  if (!denied && deny?.digests?.length)
+    out.push({
+      id: 'deny/digest',
+      status: 'pass',
+      reason:
+        digests.length > 1
+          ? `neither the digest nor any of its ${digests.length - 1} platform images is on the deny list`
+          : 'the digest is not on the deny list',
+    });
   // Every keyless signer seen: by the deny scan, and by the authorities themselves.
   const everyone = new Map<string, { subjectAlternativeName?: string; issuer?: string }>();
   for (const id of [
