@@ -10,6 +10,7 @@ export const FLAG_FOR_OPTION: Readonly<Record<string, string>> = {
   vsa: '--vsa',
   vsaKey: '--vsa-key',
   vsaAttach: '--vsa-attach',
+  vsaVerifierId: '--vsa-verifier-id',
   identity: '--certificate-identity',
   caRoots: '--ca-roots',
   caIntermediates: '--ca-intermediates',

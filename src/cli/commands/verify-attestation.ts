@@ -110,6 +110,10 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const runBatch = batchOf(batchRunOptions(flags));
     // lazy: only a .cue policy needs the CUE module (and its 26 MB WASM, loaded on first use).
     let cuePolicies: CuePolicies | undefined;
+    if (flags.strictPolicy && !flags.policy?.length)
+      throw new UsageError('--strict-policy needs --policy FILE.cue', {
+        hint: 'it makes fields a CUE policy declares and the statement lacks an error',
+      });
     if (flags.policy?.length) {
       const { loadCuePolicies } = await import('../../policy/cue/policy.js');
       cuePolicies = loadCuePolicies(flags.policy);

@@ -11,8 +11,10 @@ import { withSource } from '../../run/source.js';
 import {
   type BatchFlags,
   batchRunOptions,
+  imageConcurrencyOf,
   type OutputSpec,
   streamBatchOutputs,
+  withInputFailures,
   writeBatchOutputs,
 } from '../batch-output.js';
 import type { Io } from '../output.js';
@@ -123,7 +125,7 @@ export async function verifyWithPolicy(
         images,
         policy,
         trust,
-        { source: s, limits: {}, ...(runBatch ? { batch: runBatch } : {}) },
+        { source: s, limits: imageConcurrencyOf(flags), ...(runBatch ? { batch: runBatch } : {}) },
         {
           ...o,
           ...(stream || vsa
@@ -168,7 +170,8 @@ export async function verifyWithPolicy(
       throw e;
     }
     if (cache) renderCacheEvents(cache.events, images.length, flags.cache!, io);
-    await stream.close(run.exitCode);
+    // The document's exitCode is the process's: an unreadable input fails the run (withInputFailures).
+    await stream.close(withInputFailures(inputs, run.exitCode));
     setExit(run.exitCode);
     return;
   }

@@ -114,6 +114,7 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       'vsa',
       'vsaKey',
       'vsaAttach',
+      'vsaVerifierId',
     ] as const)
       if (flags[f]) throw new UsageError(`${FLAG_FOR_OPTION[f]} needs --policy`);
     const trustInput = trustInputFromFlags(flags, {
