@@ -69,7 +69,8 @@ export function addCosignTrustOptions(cmd: Command, command: 'verify' | 'verify-
 
 /** cosign's -a: StringSlice values split at commas, each exactly one `=` (as cosign parses them). */
 export function parseAnnotations(values: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
+  // No prototype: `-a __proto__=v` must be a key to check, not an assignment that vanishes.
+  const out: Record<string, string> = Object.create(null);
   for (const a of values.flatMap((v) => v.split(','))) {
     const kv = a.split('=');
     if (kv.length !== 2 || kv[0] === '')

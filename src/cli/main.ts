@@ -8,6 +8,7 @@ import { exitCodeForError } from './exit-codes.js';
 import { cliMessage } from './flags.js';
 import { type Io, processIo, redactingIo } from './output.js';
 import { stdoutRedirect } from './output-file.js';
+import { UsageError } from './registry-options.js';
 
 type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
@@ -79,7 +80,11 @@ export async function main(argv: readonly string[], given?: Io): Promise<number>
   addFalseForms(program);
   const redirect = stdoutRedirect(io);
   program.hook('preAction', (_program, action) => {
-    redirect.start(action.opts<{ outputFile?: string }>().outputFile);
+    const file = action.opts<{ outputFile?: string }>().outputFile;
+    // extract writes the verified bytes themselves, not lines through io: its file is --output.
+    if (file !== undefined && action.name() === 'extract')
+      throw new UsageError('--output-file does not apply to extract: write the payload with --output FILE');
+    redirect.start(file);
   });
   try {
     try {

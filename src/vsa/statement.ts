@@ -4,8 +4,7 @@
  * which policy (by the policy file's sha256), from which signed evidence, with what result and level.
  */
 
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename } from 'node:path';
 import { slsaFields } from '../policy/evaluate/gates/slsa.js';
 import type { PolicyDecision } from '../policy/evaluate/types.js';
 import type { ImageEvidence } from '../policy/evidence.js';
@@ -29,6 +28,8 @@ const SLSA_PROVENANCE = new Set(['https://slsa.dev/provenance/v0.2', 'https://sl
 const L3_BUILDER =
   /^https:\/\/github\.com\/slsa-framework\/slsa-github-generator\/\.github\/workflows\/[a-z_]+_slsa3\.yml@/;
 
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+
 export interface VsaInput {
   decision: PolicyDecision;
   evidence: ImageEvidence;
@@ -51,7 +52,8 @@ export function vsaStatement(i: VsaInput): VsaStatement | undefined {
       timeVerified: i.timeVerified.toISOString(),
       resourceUri: resourceUriOf(i.evidence.name, digest),
       policy: {
-        uri: pathToFileURL(resolve(i.policy.file)).href,
+        // The file's name only: its full local path would be published with the VSA.
+        uri: `file:${basename(i.policy.file)}`,
         digest: { sha256: i.policy.sha256.replace(/^sha256:/, '') },
       },
       inputAttestations: inputAttestations(i.evidence),
@@ -77,25 +79,35 @@ function inputAttestations(ev: ImageEvidence): Array<{ uri?: string; digest: { s
 }
 
 /**
- * The build level the decision demonstrates: the highest over the rules that applied, each rule at
- * its stated `vsaLevel`, else L2/L3 when one of its SLSA provenance requirements passed, else the
- * level of the VSA it accepted, else L0.
+ * The build level the decision demonstrates: the highest over the rules that passed, each rule at its
+ * stated `vsaLevel`, else L2/L3 when one of its SLSA provenance requirements passed on signed
+ * evidence, else the level of the VSA it accepted, else L0. A rule whose failures a warn mode turned
+ * into warnings demonstrates nothing; unsigned (BuildKit) provenance earns no level; L3 needs a
+ * provenance whose certificate is the slsa-github-generator workflow its builder.id names, not only
+ * a statement that says so.
  */
 function levelOf(i: VsaInput): number {
   let best = 0;
   for (const result of i.decision.rules) {
-    if (result.mode === 'audit' || result.status === 'fail') continue;
+    if (result.mode === 'audit' || result.status !== 'pass') continue;
     const rule = i.policy.rules.find((r) => r.raw.name === result.name);
     if (!rule) continue;
     if (rule.raw.vsaLevel) best = Math.max(best, buildLevelOf([rule.raw.vsaLevel]));
     for (const a of rule.attestations) {
       if (!SLSA_PROVENANCE.has(a.predicateType)) continue;
       const passed = result.checks.some((c) => c.id === `attestations/${a.raw.name}` && c.status === 'pass');
-      if (!passed) continue;
-      const builders = i.evidence.attestations
-        .filter((e) => e.predicateType === a.predicateType && e.statement.predicate !== undefined)
-        .map((e) => slsaFields(e.predicateType, e.statement.predicate).builderId ?? '');
-      best = Math.max(best, builders.some((b) => L3_BUILDER.test(b)) ? 3 : 2);
+      const unsigned = result.checks.some((c) => c.id === `attestations/${a.raw.name}/unsigned`);
+      if (!passed || unsigned) continue;
+      const l3 = i.evidence.attestations.some((e) => {
+        if (e.predicateType !== a.predicateType || e.statement.predicate === undefined) return false;
+        const builder = slsaFields(e.predicateType, e.statement.predicate).builderId ?? '';
+        return (
+          L3_BUILDER.test(builder) &&
+          e.identity?.subjectAlternativeName === builder &&
+          e.identity.issuer === GITHUB_ACTIONS_ISSUER
+        );
+      });
+      best = Math.max(best, l3 ? 3 : 2);
     }
     const vsa = result.checks.find((c) => c.id === 'vsa' && c.status === 'pass');
     if (vsa?.actual) best = Math.max(best, buildLevelOf(vsa.actual.split(' ')));

@@ -61,4 +61,12 @@ describe('options that need another', () => {
     expect(s.code).toBe(ExitCode.USAGE);
     expect(s.stderr).toContain('--strict-policy needs --policy FILE.cue');
   });
+
+  test('extract refuses --output-file (its bytes go to --output), so no payload escapes to the terminal', () => {
+    const out = join(work, 'x.json');
+    const r = runCli(['extract', '--type', 'cyclonedx', ...TRUST, '--output-file', out, 'oci:fixtures/demo']);
+    expect(r.code).toBe(ExitCode.USAGE);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('--output-file does not apply to extract');
+  });
 });

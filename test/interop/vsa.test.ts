@@ -65,8 +65,7 @@ rules:
     requireVSA:
       authority: ci-verifier
       policyDigest: ${o.policyDigest ?? `sha256:${ciPolicySha}`}
-      minLevel: ${o.minLevel ?? 'SLSA_BUILD_LEVEL_2'}
-      maxAge: ${o.maxAge ?? '24h'}
+${o.minLevel === '' ? '' : `      minLevel: ${o.minLevel ?? 'SLSA_BUILD_LEVEL_2'}\n`}      maxAge: ${o.maxAge ?? '24h'}
 ${o.verifierId ? `      verifierId: ${o.verifierId}\n` : ''}    attestations:
       - {name: provenance, type: slsaprovenance1}
 `,
@@ -211,6 +210,24 @@ rules:
     });
     const tree = tg(['verify', '--policy', deployPolicy(), '--allow-http-registry', imgs.app!.ref]);
     expect(tree.stdout).toMatch(/VSA by ci-verifier: PASSED SLSA_BUILD_LEVEL_2/);
+  });
+
+  test('a requireVSA without minLevel vouches for no provenance: the requirement is checked as usual', () => {
+    const r = tg([
+      'verify',
+      '--policy',
+      deployPolicy({ minLevel: '' }),
+      '-o',
+      'report',
+      '--allow-http-registry',
+      imgs.app!.ref,
+    ]);
+    expect(r.code, r.stdout + r.stderr).toBe(1); // the image has no provenance attestation
+    const checks = JSON.parse(r.stdout).decisions[0].rules[0].checks;
+    expect(checks.find((c: { id: string }) => c.id === 'vsa')).toMatchObject({ status: 'pass' });
+    expect(checks.find((c: { id: string }) => c.id === 'attestations/provenance')).toMatchObject({
+      status: 'fail',
+    });
   });
 
   test('verify-vsa mirrors slsa-verifier verify-vsa', () => {

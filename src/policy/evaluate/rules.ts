@@ -28,7 +28,10 @@ export function evaluateRule(
   // re-checked.
   const attestationLists = (on: ImageEvidence): CheckResult[][] =>
     rule.attestations.map((a) =>
-      vsa?.status === 'pass' && SLSA_PROVENANCE_TYPES.includes(a.predicateType)
+      // Only a VSA held to a minimum level vouches for provenance: a PASSED L0 summary says nothing of it.
+      vsa?.status === 'pass' &&
+      r.requireVSA?.minLevel !== undefined &&
+      SLSA_PROVENANCE_TYPES.includes(a.predicateType)
         ? [coveredByVsa(a.raw.name, r.requireVSA!.authority)]
         : attestationChecks(policy, a, on, now),
     );
