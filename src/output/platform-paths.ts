@@ -34,13 +34,17 @@ export function platformFileNames(platforms: ReadonlyMap<string, { platform: str
   const count = new Map<string, number>();
   for (const n of named) count.set(n.name, (count.get(n.name) ?? 0) + 1);
   const out = new Map<string, string>();
+  const taken = new Set<string>();
   for (const { reference, name } of named) {
-    if ((count.get(name) ?? 0) === 1) {
-      out.set(reference, name);
-      continue;
-    }
     const digest = parseReference(reference).digest;
-    out.set(reference, digest ? `${name}-${digestHex(digest).slice(0, 12)}` : name);
+    const hex = digest ? digestHex(digest) : '';
+    // A registry can craft a platform whose plain name is another's name plus its digest prefix, so
+    // every final name is checked against those given out, lengthening the digest part until free.
+    let final = (count.get(name) ?? 0) === 1 ? name : `${name}-${hex.slice(0, 12)}`;
+    for (let n = 16; taken.has(final) && n <= hex.length; n += 4) final = `${name}-${hex.slice(0, n)}`;
+    for (let i = 2; taken.has(final); i++) final = `${name}-${hex}-${i}`;
+    taken.add(final);
+    out.set(reference, final);
   }
   return out;
 }

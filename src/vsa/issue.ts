@@ -7,6 +7,7 @@
  * `<registry_repo>@sha256-<hex>.sigstore.json` (unsigned: `.intoto.json`); otherwise FILE is the one
  * image's VSA, and naming a plain file with more than one image is a usage error.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TrustgateError, UsageError } from '../errors.js';
@@ -68,10 +69,15 @@ export function vsaTarget(path: string, count: number): VsaTarget {
   return { kind: 'file', path };
 }
 
-/** The file name of an image's VSA in a folder: unique per repository and digest, safe on every filesystem. */
+/**
+ * The file name of an image's VSA in a folder: safe on every filesystem, and unique per repository
+ * and digest. Flattening loses the difference between `reg/a/b` and `reg/a_b`, so a short hash of the
+ * exact name is added.
+ */
 export function vsaFileName(name: string, digest: string, signed: boolean): string {
   const repo = name.replace(/[^A-Za-z0-9._-]+/g, '_');
-  return `${repo}@${digest.replace(':', '-')}.${signed ? 'sigstore' : 'intoto'}.json`;
+  const tag = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${repo}-${tag}@${digest.replace(':', '-')}.${signed ? 'sigstore' : 'intoto'}.json`;
 }
 
 export async function issueVsas(

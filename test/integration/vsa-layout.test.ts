@@ -17,7 +17,7 @@ import { evaluatePolicy } from '../../src/policy/evaluate/index.js';
 import { compilePolicy } from '../../src/policy/load.js';
 import { type Digest, digestTag, sha256Digest } from '../../src/reference/digest.js';
 import { referrerManifest } from '../../src/vsa/attach.js';
-import { issueVsas } from '../../src/vsa/issue.js';
+import { issueVsas, vsaFileName } from '../../src/vsa/issue.js';
 import { fromPrivateKey } from '../../src/vsa/signing-key.js';
 import { buildSigManifest } from '../support/cosign-sig.js';
 import { type Blob, type BuiltImage, buildImage, descriptorOf } from '../support/image-builder.js';
@@ -108,9 +108,8 @@ describe('VSAs on an OCI layout', () => {
     expect(r.code, r.stdout + r.stderr).toBe(ExitCode.OK);
     expect(r.stderr).toMatch(/VSA: oci:.*ci:v1: PASSED signed → /);
     const files = readdirSync(out);
-    expect(files).toEqual([
-      `registry.example_vsa_app@${image.manifest.digest.replace(':', '-')}.sigstore.json`,
-    ]);
+    expect(files).toEqual([vsaFileName('registry.example/vsa/app', image.manifest.digest, true)]);
+    expect(files[0]).toMatch(/^registry\.example_vsa_app-[0-9a-f]{8}@sha256-[0-9a-f]{64}\.sigstore\.json$/);
     bundle = readFileSync(join(out, files[0]!));
     const statement = JSON.parse(
       Buffer.from(JSON.parse(bundle.toString()).dsseEnvelope.payload, 'base64').toString(),

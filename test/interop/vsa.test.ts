@@ -137,7 +137,7 @@ rules:
     expect(files).toHaveLength(2);
     expect(files.every((f) => f.endsWith('.sigstore.json'))).toBe(true);
     const bundle = JSON.parse(
-      readFileSync(join(work, 'vsas', files.find((f) => f.includes('_app@'))!), 'utf8'),
+      readFileSync(join(work, 'vsas', files.find((f) => /_app-[0-9a-f]{8}@/.test(f))!), 'utf8'),
     );
     // cosign's own field set: a public-key hint, no tlog entry, no keyid.
     expect(Object.keys(bundle).sort()).toEqual(['dsseEnvelope', 'mediaType', 'verificationMaterial']);
@@ -341,7 +341,7 @@ rules:
     });
 
     test('replayed from another image: another digest, and the same digest under another name', async () => {
-      const file = readdirSync(join(work, 'vsas')).find((f) => f.includes('_app@'))!;
+      const file = readdirSync(join(work, 'vsas')).find((f) => /_app-[0-9a-f]{8}@/.test(f))!;
       const bundle = readFileSync(join(work, 'vsas', file));
       const victim = imgs.victim!;
       await pushBundleReferrer(

@@ -43,3 +43,17 @@ describe('platform file names', () => {
     expect(platformExportDir('/tmp/e', 'linux-arm64')).toBe('/tmp/e-linux-arm64');
   });
 });
+
+test('a crafted platform that spells another name plus its digest prefix still gets a name of its own', () => {
+  const a = `sha256:${'a'.repeat(64)}`;
+  const b = `sha256:${'b'.repeat(64)}`;
+  const c = `sha256:${'c'.repeat(64)}`;
+  const names = platformFileNames(
+    new Map([
+      [`r.example/x@${a}`, { platform: 'linux/amd64' }],
+      [`r.example/x@${b}`, { platform: 'linux/amd64' }],
+      [`r.example/x@${c}`, { platform: `linux/amd64-${'a'.repeat(12)}` }],
+    ]),
+  );
+  expect(new Set(names.values()).size).toBe(3);
+});
