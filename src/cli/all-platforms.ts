@@ -5,6 +5,7 @@
 import { type Command, Option } from 'commander';
 import { ExitCode } from '../exit-codes.js';
 import type { RegistryClient } from '../oci/registry/client.js';
+import { type ImageReference, parseReference } from '../reference/parse.js';
 import { expandPlatforms, type PlatformExpansion } from '../run/all-platforms.js';
 import { printable } from '../util/printable.js';
 import type { Io } from './output.js';
@@ -61,6 +62,23 @@ export function labelPlatforms<T extends { reference: string }>(
     const p = expansion.platforms.get(r.reference);
     return p ? { ...r, platform: p.platform } : r;
   });
+}
+
+/**
+ * One verifying run over what the flags ask for: the parsed references as given, or each index
+ * followed by its platform images; results that are platform images are labelled with their platform.
+ * verify and verify-attestation share it, so --all-platforms means the same in both.
+ */
+export async function runOverPlatforms<R extends { images: Array<{ reference: string }> }>(
+  flags: AllPlatformsFlags,
+  given: { references: string[]; parsed: ImageReference[] },
+  client: RegistryClient,
+  io: Io,
+  run: (references: ImageReference[]) => Promise<R>,
+): Promise<{ run: R; expansion: PlatformExpansion | undefined }> {
+  const expansion = await referencesFor(flags, given.references, client, io);
+  const done = await run(expansion ? expansion.references.map((r) => parseReference(r)) : given.parsed);
+  return { run: { ...done, images: labelPlatforms(done.images, expansion) }, expansion };
 }
 
 /** The run's exit code, failed (1) when an index's platform images could not be listed. */

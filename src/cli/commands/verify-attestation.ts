@@ -2,7 +2,6 @@ import { type Command, Option } from 'commander';
 import type { CuePolicies } from '../../policy/cue/policy.js';
 import { parseReference } from '../../reference/parse.js';
 import { reportFromAttestations } from '../../report/report.js';
-import type { PlatformExpansion } from '../../run/all-platforms.js';
 import { batchOf } from '../../run/options.js';
 import { withSource } from '../../run/source.js';
 import { printable } from '../../util/printable.js';
@@ -11,8 +10,7 @@ import {
   addAllPlatformsOption,
   checkAllPlatforms,
   exitWithPlatforms,
-  labelPlatforms,
-  referencesFor,
+  runOverPlatforms,
 } from '../all-platforms.js';
 import {
   addBatchOptions,
@@ -133,25 +131,24 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     const trust = await buildTrust(trustInput);
     // Once per run, before any result, whatever the output format (as cosign does).
     if (trust.ignoreTlog) io.err(SKIP_TLOG_ATTESTATION_WARNING);
-    let expansion: PlatformExpansion | undefined;
-    const run = await withSource(source, async (s) => {
-      expansion = await referencesFor(flags, images, s.client, io);
-      const run = await runVerifyAttestations(
-        expansion ? expansion.references.map((r) => parseReference(r)) : parsed,
-        trust,
-        {
-          source: s,
-          limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
-          ...(runBatch ? { batch: runBatch } : {}),
-        },
-        {
-          ...(type === ANY_TYPE ? {} : { type }),
-          buildkitHint: true,
-          ...(cuePolicies ? { cuePolicies, strictPolicy: flags.strictPolicy === true } : {}),
-        },
-      );
-      return { ...run, images: labelPlatforms(run.images, expansion) };
-    });
+    const { run, expansion } = await withSource(source, (s) =>
+      runOverPlatforms(flags, { references: images, parsed }, s.client, io, (references) =>
+        runVerifyAttestations(
+          references,
+          trust,
+          {
+            source: s,
+            limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
+            ...(runBatch ? { batch: runBatch } : {}),
+          },
+          {
+            ...(type === ANY_TYPE ? {} : { type }),
+            buildkitHint: true,
+            ...(cuePolicies ? { cuePolicies, strictPolicy: flags.strictPolicy === true } : {}),
+          },
+        ),
+      ),
+    );
     for (const img of run.images)
       if (img.policyUnmatched && !flags.strictPolicy)
         io.err(

@@ -1,7 +1,6 @@
 import { type Command, Option } from 'commander';
 import { parseReference } from '../../reference/parse.js';
 import { reportFromVerify } from '../../report/report.js';
-import type { PlatformExpansion } from '../../run/all-platforms.js';
 import { batchOf } from '../../run/options.js';
 import { withSource } from '../../run/source.js';
 import {
@@ -9,8 +8,7 @@ import {
   addAllPlatformsOption,
   checkAllPlatforms,
   exitWithPlatforms,
-  labelPlatforms,
-  referencesFor,
+  runOverPlatforms,
 } from '../all-platforms.js';
 import {
   addBatchOptions,
@@ -130,27 +128,26 @@ export function registerVerify(program: Command, io: Io, setExit: (code: number)
       import('../../run/verify.js'),
     ]);
     const trust = await buildTrust(trustInput);
-    let expansion: PlatformExpansion | undefined;
-    const run = await withSource(source, async (s) => {
-      expansion = await referencesFor(flags, images, s.client, io);
-      const run = await runVerify(
-        expansion ? expansion.references.map((r) => parseReference(r)) : parsed,
-        trust,
-        {
-          source: s,
-          limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
-          ...(runBatch ? { batch: runBatch } : {}),
-        },
-        {
-          ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
-          // cosign's outputs print every signature that verifies.
-          ...(flags.allSignatures || outputs.some((o) => o.format === 'json' || o.format === 'text')
-            ? { allSignatures: true }
-            : {}),
-        },
-      );
-      return { ...run, images: labelPlatforms(run.images, expansion) };
-    });
+    const { run, expansion } = await withSource(source, (s) =>
+      runOverPlatforms(flags, { references: images, parsed }, s.client, io, (references) =>
+        runVerify(
+          references,
+          trust,
+          {
+            source: s,
+            limits: { ...limitsFromFlags(flags), ...discoveryFromFlags(flags), ...imageConcurrencyOf(flags) },
+            ...(runBatch ? { batch: runBatch } : {}),
+          },
+          {
+            ...(flags.signatureRepository ? { signatureRepository: flags.signatureRepository } : {}),
+            // cosign's outputs print every signature that verifies.
+            ...(flags.allSignatures || outputs.some((o) => o.format === 'json' || o.format === 'text')
+              ? { allSignatures: true }
+              : {}),
+          },
+        ),
+      ),
+    );
     const report = reportFromVerify(run, inputs.locations, inputs.skipped);
     // lazy: cosign's output reads certificates with sigstore-js, which start-up does not load.
     const { renderVerifyCosign } = await import('../render/cosign.js');
