@@ -53,7 +53,7 @@ export async function referencesFor(
 }
 
 /** The platform of each result that is a platform image, on the result (for the tree and reports). */
-export function labelPlatforms<T extends { reference: string }>(
+function labelPlatforms<T extends { reference: string }>(
   results: T[],
   expansion: PlatformExpansion | undefined,
 ): Array<T & { platform?: string }> {

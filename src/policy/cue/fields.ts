@@ -150,7 +150,7 @@ class Scanner {
     const t = this.peek();
     if (t.kind === 'ident' && ['package', 'import', 'let', 'if', 'for'].includes(t.text)) {
       // None of these declares a field every instance has; a comprehension's body is conditional.
-      this.skipDeclaration();
+      this.walkDeclaration();
       return;
     }
     const labels: string[] = [];
@@ -163,14 +163,14 @@ class Scanner {
       if (!(this.peek().kind === 'other' && this.peek().text === ':')) break;
       this.pos++;
       if (!regular) {
-        this.skipDeclaration();
+        this.walkDeclaration();
         this.record(prefix, labels, keep);
         return;
       }
     }
     if (labels.length === 0) {
       // An embedding (`close({…})`, `#Base`) or a bare expression: skipped.
-      this.skipDeclaration();
+      this.walkDeclaration();
       return;
     }
     this.value([...prefix, ...labels], regular);
@@ -219,7 +219,7 @@ class Scanner {
    */
   private value(path: string[], keep: boolean): void {
     const start = this.pos;
-    const hasDisjunction = this.scanHasDisjunction();
+    const hasDisjunction = this.walkDeclaration();
     this.pos = start;
     const keepInner = keep && !hasDisjunction;
     const before = this.paths.length;
@@ -262,38 +262,26 @@ class Scanner {
     if (keep && (!sawStruct || this.paths.length === before)) this.paths.push(path);
   }
 
-  /** Whether the value from here to the end of its declaration has a `|` at its own level. */
-  private scanHasDisjunction(): boolean {
+  /**
+   * Walks to the end of the current declaration, over any bracketed groups, and says whether a `|`
+   * disjunction stood at its own level (`||` is a boolean operator, not a disjunction).
+   */
+  private walkDeclaration(): boolean {
     let prev: Token | undefined;
+    let disjunction = false;
     for (;;) {
       const t = this.peek();
-      if (t.kind === 'eof') return false;
-      if (t.kind === 'newline' && endsOperand(prev)) return false;
-      if (t.kind === 'other' && (t.text === ',' || t.text === '}')) return false;
+      if (t.kind === 'eof') return disjunction;
+      if (t.kind === 'newline' && endsOperand(prev)) return disjunction;
+      if (t.kind === 'other' && (t.text === ',' || t.text === '}')) return disjunction;
       if (t.kind === 'other' && t.text === '|') {
-        if (this.peek(1).text !== '|') return true;
-        this.pos += 2; // `||` is a boolean operator, not a disjunction
-        prev = t;
-        continue;
+        if (this.peek(1).text === '|') {
+          this.pos += 2;
+          prev = t;
+          continue;
+        }
+        disjunction = true;
       }
-      if (t.kind === 'other' && OPEN[t.text]) {
-        this.skipGroup();
-        prev = { kind: 'other', text: OPEN[t.text] as string };
-        continue;
-      }
-      if (t.kind !== 'newline') prev = t;
-      this.pos++;
-    }
-  }
-
-  /** Skips to the end of the current declaration, over any bracketed groups. */
-  private skipDeclaration(): void {
-    let prev: Token | undefined;
-    for (;;) {
-      const t = this.peek();
-      if (t.kind === 'eof') return;
-      if (t.kind === 'newline' && endsOperand(prev)) return;
-      if (t.kind === 'other' && (t.text === ',' || t.text === '}')) return;
       if (t.kind === 'other' && OPEN[t.text]) {
         this.skipGroup();
         prev = { kind: 'other', text: OPEN[t.text] as string };
