@@ -141,7 +141,6 @@ export { runVerify, type VerifyJob } from './run/verify.js';
 export {
   type AttestationJob,
   runVerifyAttestations,
-  SKIP_TLOG_ATTESTATION_WARNING,
 } from './run/verify-attestations.js';
 export {
   type AttestationOptions,

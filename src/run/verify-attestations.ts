@@ -17,10 +17,6 @@ import { eachImage } from './each-image.js';
 import { discoverAll } from './image-reading.js';
 import { type ImageVerdict, loopOptionsOf } from './verify.js';
 
-/** What cosign verify-attestation prints on stderr, once, when --insecure-ignore-tlog is given. */
-export const SKIP_TLOG_ATTESTATION_WARNING =
-  'WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the attestation.';
-
 export interface ImageAttestations {
   reference: string;
   /** With --all-platforms: the platform of an image that is a platform image of an index given. */

@@ -14,7 +14,7 @@ import {
   CosignLayoutKind,
   REF_NAME_ANNOTATION,
 } from '../../src/oci/layout/layout-source.js';
-import { SKIP_TLOG_ATTESTATION_WARNING } from '../../src/run/verify-attestations.js';
+import { cosignIgnoreTlogWarning } from '../../src/output/cosign.js';
 import { attestationLayer } from '../support/attest-builder.js';
 import { buildSigManifest } from '../support/cosign-sig.js';
 import { buildImage, descriptorOf } from '../support/image-builder.js';
@@ -77,7 +77,7 @@ describe('verify-attestation and attestations with no log entry', () => {
       `oci:${layout}`,
     ]);
     expect(r.code, r.stderr).toBe(ExitCode.OK);
-    expect(r.stderr.split(SKIP_TLOG_ATTESTATION_WARNING)).toHaveLength(2);
+    expect(r.stderr.split(cosignIgnoreTlogWarning('attestation'))).toHaveLength(2);
     expect(r.stdout).not.toContain('Skipping tlog verification');
     const strict = runCli(['verify-attestation', '--key', keyFile, `oci:${layout}`]);
     expect(strict.stderr).not.toContain('Skipping tlog verification');

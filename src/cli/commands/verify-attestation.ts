@@ -119,18 +119,19 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
     // Parse, then trust, then the client: the order errors were always reported in.
     const parsed = images.map((r) => parseReference(r));
     // lazy: sigstore-js (the verify chunk) adds ~40-60 ms of CPU to the start of commands that never verify.
-    const [{ buildTrust }, { runVerifyAttestations, SKIP_TLOG_ATTESTATION_WARNING }, { PREDICATE_TYPES }] =
+    const [{ buildTrust }, { runVerifyAttestations }, { PREDICATE_TYPES }, { cosignIgnoreTlogWarning }] =
       await Promise.all([
         import('../../verify/trust.js'),
         import('../../run/verify-attestations.js'),
         import('../../verify/attestations.js'),
+        import('../../output/cosign.js'),
       ]);
     // cosign's default is --type custom: without --type only its own predicate type counts and is printed.
     const type = flags.type ?? 'custom';
     if (type !== ANY_TYPE) checkPredicateType(type, PREDICATE_TYPES);
     const trust = await buildTrust(trustInput);
     // Once per run, before any result, whatever the output format (as cosign does).
-    if (trust.ignoreTlog) io.err(SKIP_TLOG_ATTESTATION_WARNING);
+    if (trust.ignoreTlog) io.err(cosignIgnoreTlogWarning('attestation'));
     const { run, expansion } = await withSource(source, (s) =>
       runOverPlatforms(flags, { references: images, parsed }, s.client, io, (references) =>
         runVerifyAttestations(
@@ -167,7 +168,7 @@ export function registerVerifyAttestation(program: Command, io: Io, setExit: (co
         list: 'images',
         tree: (to) => renderAttestationsText(run, to),
         // cosign's verify-attestation prints the same for every -o; the tlog warning is printed above.
-        cosign: (_format, to) => renderAttestationsCosign(run, to, {}),
+        cosign: (_format, to) => renderAttestationsCosign(run, to),
       },
     );
     if (flags.type === undefined && run.images.some((i) => i.verdict === 'no-signatures'))

@@ -74,9 +74,8 @@ export function renderVerifyCosign(
 export function renderAttestationsCosign(
   run: AttestationRun,
   io: Io,
-  opts: { ignoreTlog?: boolean; checkClaims?: boolean } = {},
+  opts: { checkClaims?: boolean } = {},
 ): void {
-  if (opts.ignoreTlog) io.err(cosignIgnoreTlogWarning('attestation'));
   for (const img of run.images) {
     if (img.verdict !== 'verified') {
       io.err(`Error: ${printable(img.reference)}: ${printable(img.message)}`);
