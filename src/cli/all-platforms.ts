@@ -3,7 +3,6 @@
  * of a multi-arch index as well as on the index, each as if it had been named on the command line.
  */
 import { type Command, Option } from 'commander';
-import { ExitCode } from '../exit-codes.js';
 import type { RegistryClient } from '../oci/registry/client.js';
 import { type ImageReference, parseReference } from '../reference/parse.js';
 import { expandPlatforms, type PlatformExpansion } from '../run/all-platforms.js';
@@ -84,22 +83,4 @@ export async function runOverPlatforms<R extends { images: Array<{ reference: st
 /** The run's exit code, failed (1) when an index's platform images could not be listed. */
 export function exitWithPlatforms(code: number, expansion: PlatformExpansion | undefined): number {
   return code === 0 && (expansion?.failures.length ?? 0) > 0 ? 1 : code;
-}
-
-/**
- * The exit code of a command run once per image (extract, export): the worst of the images' codes,
- * an error (1) before none matched (12), before none found (10), before warnings (3), before 0.
- */
-export function worstExitCode(codes: readonly number[]): number {
-  const rank = (c: number) =>
-    c === ExitCode.OK
-      ? 0
-      : c === ExitCode.WARNINGS
-        ? 1
-        : c === ExitCode.NO_SIGNATURES
-          ? 2
-          : c === ExitCode.NONE_MATCHED
-            ? 3
-            : 4;
-  return codes.reduce((worst, c) => (rank(c) > rank(worst) ? c : worst), ExitCode.OK as number);
 }

@@ -29,6 +29,24 @@ export function exitCodeForFailures(failed: number): ExitCodeValue {
 }
 
 /**
+ * The exit code of a command run once per image (extract, export): the worst of the images' codes,
+ * an error (1) before none matched (12), before none found (10), before warnings (3), before 0.
+ */
+export function worstExitCode(codes: readonly number[]): number {
+  const rank = (c: number) =>
+    c === ExitCode.OK
+      ? 0
+      : c === ExitCode.WARNINGS
+        ? 1
+        : c === ExitCode.NO_SIGNATURES
+          ? 2
+          : c === ExitCode.NONE_MATCHED
+            ? 3
+            : 4;
+  return codes.reduce((worst, c) => (rank(c) > rank(worst) ? c : worst), ExitCode.OK as number);
+}
+
+/**
  * The batch's exit code. A manifest that could not be read may name images that were never
  * checked, so a run that otherwise passed (0, or 3 with warnings) fails closed with 1.
  */

@@ -11,9 +11,8 @@ import {
   addAllPlatformsOption,
   checkAllPlatforms,
   referencesFor,
-  worstExitCode,
 } from '../all-platforms.js';
-import { exitCodeForError } from '../exit-codes.js';
+import { exitCodeForError, worstExitCode } from '../exit-codes.js';
 import type { Io } from '../output.js';
 import { addRegistryOptions, type RegistryFlags, sourceOptionsFromFlags } from '../registry-options.js';
 import { addTrustOptions, limitsFromFlags, type TrustFlags, trustInputFromFlags } from '../trust-options.js';

@@ -11,8 +11,8 @@ import {
   addAllPlatformsOption,
   checkAllPlatforms,
   referencesFor,
-  worstExitCode,
 } from '../all-platforms.js';
+import { worstExitCode } from '../exit-codes.js';
 import type { Io } from '../output.js';
 import {
   addRegistryOptions,
