@@ -1,5 +1,6 @@
 /** The CLI: a thin layer of argument parsing and rendering over library calls. */
 import { Command, CommanderError } from 'commander';
+import { UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { printable } from '../util/printable.js';
 import { VERSION } from '../version.js';
@@ -8,7 +9,6 @@ import { exitCodeForError } from './exit-codes.js';
 import { cliMessage } from './flags.js';
 import { type Io, processIo, redactingIo } from './output.js';
 import { stdoutRedirect } from './output-file.js';
-import { UsageError } from './registry-options.js';
 
 type Register = (program: Command, io: Io, setExit: (code: number) => void) => void;
 
